@@ -1,0 +1,169 @@
+/**
+ * The backend contract: everything a queue or a result store must do, in
+ * one file, so a new backend can be written from this page alone.
+ *
+ * A queue holds messages: strings, each one JSON object with a unique id,
+ * so the raw string identifies the message. The four members huey 0.2 had
+ * (`write`, `read`, `flush`, `length`) are required. The optional members
+ * each enable one guarantee, and the consumer checks for them:
+ *
+ * | member                     | enables                                                   |
+ * |----------------------------|-----------------------------------------------------------|
+ * | `ack`                      | at-least-once: a message read is only forgotten when done |
+ * | `recover`                  | a dead consumer's taken messages come back                |
+ * | `schedule`/`due`/`nextEta` | calls with an eta survive a crash of the consumer         |
+ * | `deadLetter`/`deadLetters` | unknown and malformed messages are kept, with the reason  |
+ * | `close`                    | connections and watchers are released at shutdown         |
+ *
+ * Run `test/backends/contract.ts` against a new backend to prove it.
+ *
+ * @module
+ */
+
+/** Returned by {@link BaseDataStore.get} when the key holds nothing. */
+export const EmptyData: unique symbol = Symbol('EmptyData');
+
+/** One message kept in the dead letters, with why it is there. */
+export interface DeadLetter {
+  /** The message exactly as it was read. */
+  data: string;
+  /** Why it could not be run, e.g. `QueueException: commands.ghost not found in CommandRegistry`. */
+  reason: string;
+  /** When it was dead-lettered. */
+  at: Date;
+}
+
+/** A queue of messages. Every I/O member returns a promise. */
+export abstract class BaseQueue {
+  /** The queue's name as given. */
+  readonly name: string;
+  /** The connection options as given (host, port, path, ...), for the backend's own use. */
+  readonly connection: object;
+  /** `true` when {@link read} waits for a message instead of answering `null` at once. */
+  abstract readonly blocking: boolean;
+
+  /**
+   * @param name - The queue's name; several queues can share one server or directory.
+   * @param connection - Backend-specific options.
+   */
+  constructor(name: string, connection: object = {}) {
+    this.name = name;
+    this.connection = connection;
+  }
+
+  /**
+   * Appends a message to the tail of the queue.
+   *
+   * @param data - The encoded message.
+   * @returns A promise that settles once the message is stored.
+   */
+  abstract write(data: string): Promise<void>;
+
+  /**
+   * Takes the message at the head of the queue (first in, first out).
+   *
+   * An empty queue answers `null`; it never throws for being empty. A
+   * blocking queue waits up to `timeoutMs` for a message first. With `ack`,
+   * the message taken stays claimed by this queue object until acknowledged.
+   *
+   * @param timeoutMs - How long a blocking queue may wait; ignored by others.
+   * @returns The message, or `null` when there is none (yet).
+   */
+  abstract read(timeoutMs?: number): Promise<string | null>;
+
+  /** Removes every message waiting in the queue. */
+  abstract flush(): Promise<void>;
+
+  /** The number of messages waiting (not counting claimed or scheduled ones). */
+  abstract length(): Promise<number>;
+
+  /**
+   * Forgets a message read with {@link read}: its call is done.
+   *
+   * @param data - The message exactly as `read` returned it.
+   */
+  ack?(data: string): Promise<void>;
+
+  /**
+   * Puts the messages claimed by dead consumers back at the head of the queue.
+   *
+   * @returns How many messages came back.
+   */
+  recover?(): Promise<number>;
+
+  /**
+   * Keeps a message until its eta, durably.
+   *
+   * @param data - The encoded message.
+   * @param eta - When it becomes due.
+   */
+  schedule?(data: string, eta: Date): Promise<void>;
+
+  /**
+   * Takes up to `limit` scheduled messages whose eta is at or before `now`.
+   * Each is returned once, however many consumers ask.
+   */
+  due?(now: Date, limit: number): Promise<string[]>;
+
+  /** The earliest eta in the schedule, or `null` when it is empty. */
+  nextEta?(): Promise<Date | null>;
+
+  /**
+   * Keeps a message that cannot be run, with the reason.
+   *
+   * @param data - The message as read.
+   * @param reason - Why it cannot be run.
+   */
+  deadLetter?(data: string, reason: string): Promise<void>;
+
+  /** The dead letters, oldest first. */
+  deadLetters?(): Promise<DeadLetter[]>;
+
+  /** Releases connections, watchers and timers; a blocked `read` returns `null`. */
+  close?(): Promise<void>;
+}
+
+/** A key-value store for results (and for the consumer's saved schedule). */
+export abstract class BaseDataStore {
+  /** The store's name as given. */
+  readonly name: string;
+  /** The connection options as given, for the backend's own use. */
+  readonly connection: object;
+
+  /**
+   * @param name - The store's name.
+   * @param connection - Backend-specific options.
+   */
+  constructor(name: string, connection: object = {}) {
+    this.name = name;
+    this.connection = connection;
+  }
+
+  /** Stores `value` under `key`, replacing what was there. */
+  abstract put(key: string, value: string): Promise<void>;
+
+  /**
+   * Reads the value under `key` and deletes it, in one step.
+   *
+   * @returns The value, or {@link EmptyData} when there is none.
+   */
+  abstract get(key: string): Promise<string | typeof EmptyData>;
+
+  /** Reads the value under `key` without deleting it. */
+  peek?(key: string): Promise<string | typeof EmptyData>;
+
+  /**
+   * Waits until `key` holds a value, for stores that can push.
+   *
+   * @param key - The key to wait for.
+   * @param timeoutMs - The longest wait.
+   * @returns `true` when the key holds a value, `false` after the timeout.
+   */
+  wait?(key: string, timeoutMs: number): Promise<boolean>;
+
+  /** Removes every key. */
+  abstract flush(): Promise<void>;
+
+  /** Releases connections and watchers. */
+  close?(): Promise<void>;
+}

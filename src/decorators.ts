@@ -1,0 +1,162 @@
+/**
+ * The decorators: {@link queueCommand} turns a function into one whose calls
+ * go into the queue; {@link periodicCommand} runs a function on a schedule
+ * given by {@link crontab}.
+ *
+ * @module
+ */
+import { ConfigurationError } from './exceptions.js';
+import { callerModule, moduleFile, moduleName } from './paths.js';
+import { AsyncData, Invoker, QueueCommand } from './queue.js';
+import type { CommandDefinition, DateValidator } from './registry.js';
+import * as check from './validate.js';
+
+export { crontab, type CrontabFields } from './crontab.js';
+
+/** Options of {@link queueCommand}. */
+export interface QueueCommandOptions {
+  /**
+   * How many times a failing call is tried again.
+   * @defaultValue `0`
+   */
+  retries?: number;
+  /**
+   * Seconds to wait before each retry.
+   * @defaultValue `0`: at once
+   */
+  retryDelay?: number;
+  /**
+   * The command's full name, instead of `<module>.<function>`. Needed for
+   * anonymous functions and for helpers that wrap `queueCommand`.
+   */
+  name?: string;
+}
+
+/** Options of {@link QueuedFunction.schedule}; give `eta` or `delay`, not both. */
+export interface ScheduleOptions<A extends unknown[]> {
+  /** The call's arguments. */
+  args: A;
+  /** When to run it. */
+  eta?: Date;
+  /** Seconds from now until it runs. */
+  delay?: number;
+}
+
+/**
+ * A function decorated with {@link queueCommand}: calling it enqueues a call
+ * and resolves once the message is written.
+ */
+export interface QueuedFunction<A extends unknown[], R> {
+  /**
+   * Enqueues a call.
+   * @returns A handle on the result when the invoker has a result store (always with `alwaysEager`), else `undefined`.
+   * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
+   */
+  (...args: A): Promise<AsyncData<R> | undefined>;
+  /**
+   * Enqueues a call to run at `eta`, or `delay` seconds from now.
+   * @throws ConfigurationError for an invalid `eta` or `delay`.
+   */
+  schedule(options: ScheduleOptions<A>): Promise<AsyncData<R> | undefined>;
+  /** The name the command is registered under. */
+  readonly commandName: string;
+  /** The undecorated function, to call it here and now. */
+  readonly fn: (...args: A) => R | Promise<R>;
+}
+
+/**
+ * Makes calls of a function go into the invoker's queue.
+ *
+ * The command is registered as `<module>.<function>`, the module being the
+ * defining file's path relative to its package root without extension
+ * (`commands.countBeans`); `name` overrides it.
+ *
+ * @param invoker - The invoker whose queue receives the calls.
+ * @param options - Retries, retry delay and name.
+ * @returns A decorator; it throws {@link ConfigurationError} for an anonymous function without `name` or a name taken by another function.
+ * @example
+ * ```js
+ * export const countBeans = queueCommand(invoker)(function countBeans(num) {
+ *   console.log(`Counted ${num} beans`);
+ * });
+ * await countBeans(100);
+ * ```
+ */
+export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}) {
+  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'name']);
+  const retries = check.nonNegativeInteger('retries', options.retries, 0);
+  const retryDelay = check.seconds('retryDelay', options.retryDelay, 0);
+  return <A extends unknown[], R>(fn: (...args: A) => R): QueuedFunction<A, Awaited<R>> => {
+    const definition = define(invoker, fn, options.name, { retries, retryDelay });
+    const enqueue = (args: A, eta: Date | null): Promise<AsyncData<Awaited<R>> | undefined> =>
+      invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, { eta }));
+    const queued = (...args: A) => enqueue(args, null);
+    queued.schedule = ({ args, eta, delay, ...rest }: ScheduleOptions<A>) => {
+      check.knownKeys('schedule()', rest, []);
+      if (!Array.isArray(args)) check.expected('args', 'an array of arguments', args);
+      if (eta !== undefined && delay !== undefined) throw new ConfigurationError('Give `eta` or `delay` to schedule(), not both');
+      const when = eta !== undefined ? check.date('eta', eta) : delay !== undefined ? new Date(Date.now() + check.seconds('delay', delay, 0) * 1000) : null;
+      return enqueue(args, when);
+    };
+    return Object.assign(queued, { commandName: definition.name, fn: fn as (...args: A) => Awaited<R> });
+  };
+}
+
+/** Options of {@link periodicCommand}. */
+export interface PeriodicCommandOptions {
+  /** The command's full name, instead of `<module>.<function>`. */
+  name?: string;
+}
+
+/**
+ * Runs a function in every minute that `validator` accepts, once per
+ * minute, in a consumer started with `PERIODIC = true`. Periodic results are
+ * not stored.
+ *
+ * @param invoker - The invoker whose queue receives the calls.
+ * @param validator - Which minutes; usually {@link crontab}.
+ * @param options - The name.
+ * @returns A decorator that registers the function and returns it unchanged.
+ * @example
+ * ```js
+ * periodicCommand(invoker, crontab({ minute: '*\/5' }))(function report() {
+ *   console.log('five more minutes');
+ * });
+ * ```
+ */
+export function periodicCommand(invoker: Invoker, validator: DateValidator, options: PeriodicCommandOptions = {}) {
+  check.knownKeys('periodicCommand', options, ['name']);
+  if (typeof validator !== 'function') check.expected('validator', 'a function of a Date, such as crontab()', validator);
+  return <F extends () => unknown>(fn: F): F => {
+    define(invoker, fn, options.name, { retries: 0, retryDelay: 0, validator });
+    return fn;
+  };
+}
+
+function define(
+  invoker: Invoker,
+  fn: unknown,
+  name: string | undefined,
+  extra: { retries: number; retryDelay: number; validator?: DateValidator },
+): CommandDefinition {
+  if (!(invoker instanceof Invoker)) check.expected('invoker', 'an Invoker', invoker);
+  if (typeof fn !== 'function') check.expected('fn', 'a function', fn);
+  const moduleUrl = callerModule();
+  const definition: CommandDefinition = { name: commandName(fn as (...args: never[]) => unknown, name, moduleUrl), fn: fn as (...args: never[]) => unknown, moduleUrl, ...extra };
+  invoker.registry.register(definition);
+  return definition;
+}
+
+function commandName(fn: (...args: never[]) => unknown, name: string | undefined, moduleUrl: string | undefined): string {
+  if (name !== undefined) {
+    if (typeof name !== 'string' || !/^[^.\s][^\s]*\.[^.\s]+$/.test(name)) {
+      check.expected('name', 'a command name like "module.function" (no spaces, a dot before the function name)', name);
+    }
+    return name;
+  }
+  if (fn.name === '' || fn.name === 'anonymous') {
+    throw new ConfigurationError('Cannot name an anonymous function: use a named function, or pass `name` to the decorator');
+  }
+  if (moduleUrl === undefined) throw new ConfigurationError(`Cannot tell which module defines ${fn.name}: pass \`name\` to the decorator`);
+  return `${moduleName(moduleFile(moduleUrl))}.${fn.name}`;
+}

@@ -1,0 +1,68 @@
+/**
+ * Every error huey throws on purpose. One base class, {@link QueueException},
+ * so `catch (e) { if (e instanceof QueueException) ... }` catches them all;
+ * a wrapped failure keeps the original error as `cause`.
+ *
+ * @module
+ */
+
+/** Options shared by every huey error. */
+export interface HueyErrorOptions {
+  /** The error that caused this one, kept for debugging. */
+  cause?: unknown;
+  /** The raw message text, when the error is about one message. */
+  raw?: string;
+}
+
+/** The base class of every huey error. */
+export class QueueException extends Error {
+  /** The raw message text as read from the queue, when the error concerns one. */
+  readonly raw: string | undefined;
+
+  /**
+   * @param message - What went wrong, in one sentence.
+   * @param options - The `cause` and the `raw` message text, when known.
+   */
+  constructor(message: string, options: HueyErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.raw = options.raw;
+  }
+}
+
+/** Writing a message to the queue failed, or the call's arguments cannot be sent. */
+export class QueueWriteException extends QueueException {}
+
+/** Reading from the queue failed, or what was read is not a valid message. */
+export class QueueReadException extends QueueException {}
+
+/** Reading a result from the result store failed. */
+export class DataStoreGetException extends QueueException {}
+
+/** Writing a result to the result store failed. */
+export class DataStorePutException extends QueueException {}
+
+/** A blocking `AsyncData.get` ran out of time before the result arrived. */
+export class DataStoreTimeout extends QueueException {}
+
+/** The queued call failed for good; `message` is the remote error's message. */
+export class TaskException extends QueueException {
+  /** The class name of the error the command threw in the consumer, e.g. `TypeError`. */
+  readonly remoteName: string;
+  /** The stack of the error in the consumer, when it was recorded. */
+  readonly remoteStack: string | undefined;
+
+  /**
+   * @param message - The remote error's message.
+   * @param remoteName - The remote error's class name.
+   * @param remoteStack - The remote error's stack trace.
+   */
+  constructor(message: string, remoteName = 'Error', remoteStack?: string) {
+    super(message);
+    this.remoteName = remoteName;
+    this.remoteStack = remoteStack;
+  }
+}
+
+/** A configuration, a decorator's options or a backend's options are not usable. */
+export class ConfigurationError extends QueueException {}

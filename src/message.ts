@@ -1,0 +1,231 @@
+/**
+ * The wire format: one JSON object a message, readable with `cat` or
+ * `redis-cli`. Values that JSON cannot carry (`Date`, `BigInt`, `Map`,
+ * `Set`, `undefined`, non-finite numbers) travel as one-key tagged objects
+ * such as `{"$date":"2011-01-01T00:00:00.000Z"}`; a plain object whose only
+ * key starts with `$` is escaped as `{"$object":{...}}` so it is never
+ * mistaken for a tag.
+ *
+ * @internal
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { QueueReadException, QueueWriteException } from './exceptions.js';
+
+/** The version of the envelope; a reader rejects any other. */
+export const WIRE_VERSION = 1;
+
+/** One queued call, decoded. */
+export interface Message {
+  /** Unique id of the call; also the key of its result. */
+  id: string;
+  /** The command's registered name, e.g. `commands.countBeans`. */
+  command: string;
+  /** The call's arguments. */
+  args: unknown[];
+  /** When the call should run; `null` for as soon as possible. */
+  eta: Date | null;
+  /** How many more times a failing call is tried again. */
+  retries: number;
+  /** Seconds to wait before a retry. */
+  retryDelay: number;
+  /** When the call was first enqueued. */
+  enqueuedAt: Date;
+}
+
+/** The outcome of a call as kept in the result store. */
+export type Outcome = { ok: true; value: unknown } | { ok: false; error: { name: string; message: string; stack?: string } };
+
+/** A fresh message id. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/**
+ * Encodes a message as one line of JSON.
+ *
+ * @throws QueueWriteException naming the argument that cannot be sent.
+ */
+export function encodeMessage(message: Message): string {
+  const args = message.args.map((arg, i) => encodeValue(arg, `argument ${i} of ${message.command}`));
+  return JSON.stringify({
+    v: WIRE_VERSION,
+    id: message.id,
+    command: message.command,
+    args,
+    eta: message.eta === null ? null : message.eta.toISOString(),
+    retries: message.retries,
+    retryDelay: message.retryDelay,
+    enqueuedAt: message.enqueuedAt.toISOString(),
+  });
+}
+
+/**
+ * Decodes and validates one message.
+ *
+ * @throws QueueReadException keeping the raw text when it is not a valid message.
+ */
+export function decodeMessage(raw: string): Message {
+  const fail = (why: string): never => {
+    throw new QueueReadException(`Malformed message: ${why}`, { raw });
+  };
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (error) {
+    return fail(`not JSON (${(error as Error).message})`);
+  }
+  if (!isPlainObject(data)) return fail('not a JSON object');
+  if (data.v !== WIRE_VERSION) return fail(`unknown version ${JSON.stringify(data.v)}`);
+  const { id, command, args, eta, retries, retryDelay, enqueuedAt } = data;
+  if (typeof id !== 'string' || id === '') return fail('"id" must be a non-empty string');
+  if (typeof command !== 'string' || command === '') return fail('"command" must be a non-empty string');
+  if (!Array.isArray(args)) return fail('"args" must be an array');
+  if (!Number.isInteger(retries) || (retries as number) < 0) return fail('"retries" must be a non-negative integer');
+  if (typeof retryDelay !== 'number' || !(retryDelay >= 0)) return fail('"retryDelay" must be a non-negative number');
+  const etaDate = eta === null ? null : parseDate(eta);
+  if (etaDate === undefined) return fail('"eta" must be null or an ISO date');
+  const enqueued = parseDate(enqueuedAt);
+  if (enqueued === undefined || enqueued === null) return fail('"enqueuedAt" must be an ISO date');
+  let decodedArgs: unknown[];
+  try {
+    decodedArgs = args.map(decodeValue);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  return { id, command, args: decodedArgs, eta: etaDate, retries: retries as number, retryDelay, enqueuedAt: enqueued };
+}
+
+/** Encodes the outcome of a call for the result store. */
+export function encodeOutcome(outcome: Outcome, what = 'the result'): string {
+  if (!outcome.ok) return JSON.stringify({ v: WIRE_VERSION, ok: false, error: outcome.error });
+  return JSON.stringify({ v: WIRE_VERSION, ok: true, value: encodeValue(outcome.value, what) });
+}
+
+/** Decodes an outcome read from the result store. */
+export function decodeOutcome(raw: string): Outcome {
+  let data: unknown;
+  try {
+    data = JSON.parse(raw);
+  } catch (error) {
+    throw new QueueReadException(`Malformed result: not JSON (${(error as Error).message})`, { raw, cause: error });
+  }
+  if (!isPlainObject(data) || data.v !== WIRE_VERSION || typeof data.ok !== 'boolean') {
+    throw new QueueReadException('Malformed result: not a result envelope', { raw });
+  }
+  if (data.ok) return { ok: true, value: decodeValue(data.value) };
+  const error = data.error;
+  if (!isPlainObject(error) || typeof error.message !== 'string') throw new QueueReadException('Malformed result: bad error', { raw });
+  return {
+    ok: false,
+    error: {
+      name: typeof error.name === 'string' ? error.name : 'Error',
+      message: error.message,
+      ...(typeof error.stack === 'string' ? { stack: error.stack } : {}),
+    },
+  };
+}
+
+/**
+ * Turns a value into JSON-safe data, tagging what JSON cannot carry.
+ *
+ * @param what - Names the value in the error, e.g. `argument 0 of commands.countBeans`.
+ * @throws QueueWriteException for functions, symbols, cycles and class instances.
+ */
+export function encodeValue(value: unknown, what: string): unknown {
+  const seen = new Set<object>();
+  const walk = (v: unknown, path: string): unknown => {
+    const reject = (why: string): never => {
+      throw new QueueWriteException(`Cannot send ${what}: ${path} is ${why}`);
+    };
+    switch (typeof v) {
+      case 'string':
+      case 'boolean':
+        return v;
+      case 'number':
+        return Number.isFinite(v) ? v : { $number: String(v) };
+      case 'bigint':
+        return { $bigint: v.toString() };
+      case 'undefined':
+        return { $undefined: true };
+      case 'function':
+        return reject(`a function (${(v as { name?: string }).name || 'anonymous'})`);
+      case 'symbol':
+        return reject(`a symbol (${v.toString()})`);
+    }
+    if (v === null) return null;
+    const obj = v as object;
+    if (seen.has(obj)) return reject('a reference back to itself (a cycle)');
+    seen.add(obj);
+    try {
+      if (obj instanceof Date) {
+        if (Number.isNaN(obj.getTime())) return reject('an invalid Date');
+        return { $date: obj.toISOString() };
+      }
+      if (Array.isArray(obj)) return obj.map((item, i) => walk(item, `${path}[${i}]`));
+      if (obj instanceof Map) return { $map: [...obj].map(([k, item], i) => [walk(k, `${path} key ${i}`), walk(item, `${path} value ${i}`)]) };
+      if (obj instanceof Set) return { $set: [...obj].map((item, i) => walk(item, `${path} item ${i}`)) };
+      if (!isPlainObject(obj)) {
+        return reject(`an instance of ${obj.constructor?.name ?? 'a class'}, which would arrive as a plain object`);
+      }
+      const out: Record<string, unknown> = {};
+      for (const [key, item] of Object.entries(obj)) out[key] = walk(item, `${path}.${key}`);
+      const keys = Object.keys(out);
+      return keys.length === 1 && keys[0]!.startsWith('$') ? { $object: out } : out;
+    } finally {
+      seen.delete(obj);
+    }
+  };
+  return walk(value, 'the value');
+}
+
+/** Reverses {@link encodeValue}. */
+export function decodeValue(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(decodeValue);
+  if (!isPlainObject(data)) return data;
+  const keys = Object.keys(data);
+  if (keys.length === 1 && keys[0]!.startsWith('$')) {
+    const tag = keys[0]!;
+    const body = data[tag];
+    switch (tag) {
+      case '$date':
+        return new Date(body as string);
+      case '$bigint':
+        return BigInt(body as string);
+      case '$undefined':
+        return undefined;
+      case '$number':
+        return Number(body);
+      case '$map':
+        return new Map((body as unknown[][]).map(([k, v]) => [decodeValue(k), decodeValue(v)]));
+      case '$set':
+        return new Set((body as unknown[]).map(decodeValue));
+      case '$object':
+        return decodeObject(body as Record<string, unknown>);
+      default:
+        throw new Error(`unknown value tag ${JSON.stringify(tag)}`);
+    }
+  }
+  return decodeObject(data);
+}
+
+function decodeObject(data: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(data)) {
+    // defineProperty, not assignment: a "__proto__" key stays a key instead of replacing the prototype
+    Object.defineProperty(out, key, { value: decodeValue(item), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
+
+function parseDate(value: unknown): Date | null | undefined {
+  if (typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}

@@ -1,0 +1,76 @@
+/**
+ * Where a module lives relative to its package: the basis of command names
+ * (`commands.countBeans`) and of the consumer's one dynamic import.
+ *
+ * @internal
+ * @module
+ */
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The file a module URL or path names: `file:` URLs decoded, query strings of re-imports stripped, symlinks resolved. */
+export function moduleFile(urlOrPath: string): string {
+  const withoutQuery = urlOrPath.replace(/[?#].*$/, '');
+  const path = withoutQuery.startsWith('file:') ? fileURLToPath(withoutQuery) : withoutQuery;
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/** The nearest directory at or above `file` that holds a `package.json`; the file's own directory when there is none. */
+export function packageRoot(file: string): string {
+  const start = dirname(file);
+  for (let dir = start; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return start;
+  }
+}
+
+/** The dotted-free module name of `file`: its path relative to its package root, without extension, `/` between folders. */
+export function moduleName(file: string): string {
+  const rel = relative(packageRoot(file), file);
+  return rel.slice(0, rel.length - extname(rel).length).split(sep).join('/');
+}
+
+/**
+ * The files that could define module `name` under `root`, or `[]` when the
+ * name would resolve outside `root` (it is then never imported).
+ */
+export function candidateFiles(root: string, name: string): string[] {
+  const base = join(root, ...name.split('/'));
+  const rel = relative(root, base);
+  if (name === '' || name.includes('\0') || rel === '' || rel.startsWith('..') || isAbsolute(rel)) return [];
+  return ['.js', '.mjs', '.cjs'].map((ext) => base + ext);
+}
+
+/**
+ * The URL (or path) of the first module on the call stack outside huey's own
+ * `src/`: the module that called a decorator. It keeps the query string, so
+ * a re-import (`commands.js?v=2`) can be told from the first import.
+ */
+export function callerModule(): string | undefined {
+  const previous = { prepare: Error.prepareStackTrace, limit: Error.stackTraceLimit };
+  const holder: { stack?: NodeJS.CallSite[] } = {};
+  let sites: NodeJS.CallSite[] = [];
+  try {
+    Error.prepareStackTrace = (_error, callSites) => callSites;
+    Error.stackTraceLimit = 50;
+    Error.captureStackTrace(holder, callerModule);
+    sites = holder.stack ?? []; // the stack is formatted on first access: read it while our formatter is set
+  } finally {
+    Error.prepareStackTrace = previous.prepare;
+    Error.stackTraceLimit = previous.limit;
+  }
+  for (const site of sites) {
+    const name = site.getFileName();
+    if (name === undefined || name === null || name.startsWith('node:')) continue;
+    if (moduleFile(name).startsWith(OWN_DIR)) continue;
+    return name;
+  }
+  return undefined;
+}
+
+const OWN_DIR = dirname(moduleFile(import.meta.url)) + sep;

@@ -1,0 +1,487 @@
+/**
+ * The heart of huey: the {@link Invoker} puts calls into a queue and runs
+ * them, a {@link QueueCommand} is one call, {@link AsyncData} is the
+ * producer's handle on its result, and {@link CommandSchedule} keeps calls
+ * with an eta for backends that have no schedule of their own.
+ *
+ * @module
+ */
+import type { BaseDataStore, BaseQueue } from './backends/base.js';
+import { EmptyData } from './backends/base.js';
+import {
+  DataStoreGetException,
+  DataStorePutException,
+  DataStoreTimeout,
+  QueueException,
+  QueueReadException,
+  QueueWriteException,
+  TaskException,
+} from './exceptions.js';
+import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, newId, type Message, type Outcome } from './message.js';
+import { registry as sharedRegistry, type CommandDefinition, type CommandRegistry } from './registry.js';
+import * as check from './validate.js';
+
+/** Where a call stands in the queue: its id, eta and retries. */
+export interface CallOptions {
+  /** The call's id; a fresh one when not given. */
+  taskId?: string;
+  /** When to run it; `null` or absent for as soon as possible. */
+  eta?: Date | null;
+  /** Retries left; the command's `retries` when not given. */
+  retries?: number;
+  /** Seconds before a retry; the command's `retryDelay` when not given. */
+  retryDelay?: number;
+  /** When it was first enqueued; now when not given. */
+  enqueuedAt?: Date;
+  /** The message as read from the queue, for acknowledging it. */
+  raw?: string;
+}
+
+/**
+ * One call of a registered command: the function's name, its arguments and
+ * its place in the queue. The consumer builds it from a message and runs
+ * {@link QueueCommand.execute}.
+ */
+export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
+  /** The registered command this is a call of. */
+  readonly definition: CommandDefinition;
+  /** The arguments of the call. */
+  readonly args: A;
+  /** The call's id, the same in the queue and in the result store. */
+  readonly taskId: string;
+  /** When to run it, or `null` for as soon as possible. */
+  readonly eta: Date | null;
+  /** How many more times a failure is retried. */
+  readonly retries: number;
+  /** Seconds between a failure and its retry. */
+  readonly retryDelay: number;
+  /** When the call was first enqueued. */
+  readonly enqueuedAt: Date;
+  /** The message exactly as read from the queue, when it was read from one. */
+  readonly raw: string | undefined;
+
+  /**
+   * @param definition - The registered command.
+   * @param args - The call's arguments.
+   * @param options - Id, eta and retries; defaults come from the command.
+   */
+  constructor(definition: CommandDefinition, args: A, options: CallOptions = {}) {
+    this.definition = definition;
+    this.args = args;
+    this.taskId = options.taskId ?? newId();
+    this.eta = options.eta ?? null;
+    this.retries = options.retries ?? definition.retries;
+    this.retryDelay = options.retryDelay ?? definition.retryDelay;
+    this.enqueuedAt = options.enqueuedAt ?? new Date();
+    this.raw = options.raw;
+  }
+
+  /** The command's name, e.g. `commands.countBeans`. */
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /**
+   * Runs the function with the call's arguments.
+   *
+   * @returns A promise of the function's result; it rejects with what the function threw.
+   */
+  async execute(): Promise<R> {
+    return (await (this.definition.fn as (...args: A) => unknown)(...this.args)) as R;
+  }
+
+  /** The message this call travels as. */
+  toMessage(): Message {
+    return {
+      id: this.taskId,
+      command: this.name,
+      args: this.args,
+      eta: this.eta,
+      retries: this.retries,
+      retryDelay: this.retryDelay,
+      enqueuedAt: this.enqueuedAt,
+    };
+  }
+}
+
+/** A call of a periodic command; the consumer enqueues one in each minute its validator accepts. */
+export class PeriodicQueueCommand extends QueueCommand<[], unknown> {
+  /**
+   * Tells whether the command runs in the minute of `date`.
+   *
+   * @param date - Any instant in the minute.
+   * @param options - `utc: false` reads local fields instead of UTC ones.
+   */
+  validateDatetime(date: Date, options: { utc?: boolean } = {}): boolean {
+    return this.definition.validator?.(date, options) ?? false;
+  }
+}
+
+/** Options of {@link Invoker}. */
+export interface InvokerOptions {
+  /** Where results go; without one, calls return `undefined` instead of a handle. */
+  resultStore?: BaseDataStore;
+  /** Where the consumer saves its in-memory schedule, for backends without a schedule of their own. */
+  taskStore?: BaseDataStore;
+  /**
+   * Whether `undefined` and `null` results are stored.
+   * @defaultValue `false`, as in huey: most commands return nothing worth keeping.
+   */
+  storeNone?: boolean;
+  /**
+   * Run every call at once in this process instead of queueing it: for tests and debugging.
+   * @defaultValue `false`
+   */
+  alwaysEager?: boolean;
+  /**
+   * The registry commands are registered in and looked up from.
+   * @defaultValue the shared {@link registry!registry | registry}
+   */
+  registry?: CommandRegistry;
+}
+
+/** Options of {@link Invoker.dequeue}. */
+export interface DequeueOptions {
+  /** How long a blocking queue may wait for a message, in milliseconds. @defaultValue `0` */
+  timeoutMs?: number;
+  /** Package root to import unknown commands' modules from; without it, unknown names are not imported. */
+  importRoot?: string;
+}
+
+/**
+ * Puts calls into a queue, reads them back and runs them.
+ *
+ * @example
+ * ```ts
+ * const invoker = new Invoker(new FileQueue('beans', { path: '.huey' }), {
+ *   resultStore: new FileDataStore('beans', { path: '.huey' }),
+ * });
+ * ```
+ */
+export class Invoker {
+  /** The queue calls are written to. */
+  readonly queue: BaseQueue;
+  /** Where results are stored, if anywhere. */
+  readonly resultStore: BaseDataStore | undefined;
+  /** Where the consumer saves its schedule, if anywhere. */
+  readonly taskStore: BaseDataStore | undefined;
+  /** Whether `undefined` and `null` results are stored. */
+  readonly storeNone: boolean;
+  /** Whether calls run at once in this process. */
+  readonly alwaysEager: boolean;
+  /** The registry of this invoker's commands. */
+  readonly registry: CommandRegistry;
+
+  /**
+   * @param queue - The queue to write calls to and read them from.
+   * @param options - Result store, task store and behaviour switches.
+   */
+  constructor(queue: BaseQueue, options: InvokerOptions = {}) {
+    check.knownKeys('Invoker', options, ['resultStore', 'taskStore', 'storeNone', 'alwaysEager', 'registry']);
+    this.queue = queue;
+    this.resultStore = options.resultStore;
+    this.taskStore = options.taskStore;
+    this.storeNone = options.storeNone ?? false;
+    this.alwaysEager = options.alwaysEager ?? false;
+    this.registry = options.registry ?? sharedRegistry;
+  }
+
+  /**
+   * Writes a call to the queue, or runs it at once with `alwaysEager`.
+   *
+   * @param command - The call.
+   * @returns A handle on the result once the message is written; `undefined`
+   *   without a result store (and for periodic commands). With `alwaysEager`
+   *   the handle already holds the result.
+   * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
+   */
+  async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R> | undefined> {
+    if (this.alwaysEager) return AsyncData.settled<R>(command.taskId, await command.execute());
+    const data = encodeMessage(command.toMessage());
+    try {
+      await this.queue.write(data);
+    } catch (error) {
+      throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
+    }
+    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return undefined;
+    return new AsyncData<R>(this.resultStore, command.taskId);
+  }
+
+  /**
+   * Reads the next call from the queue.
+   *
+   * @returns The call, or `undefined` when none is waiting.
+   * @throws QueueReadException keeping the raw text when the message is malformed or the queue cannot be read.
+   * @throws QueueException keeping the raw text when the command is unknown (after one import attempt with `importRoot`).
+   */
+  async dequeue(options: DequeueOptions = {}): Promise<QueueCommand | undefined> {
+    let raw: string | null;
+    try {
+      raw = await this.queue.read(options.timeoutMs ?? 0);
+    } catch (error) {
+      throw new QueueReadException(`Could not read from queue "${this.queue.name}": ${(error as Error).message}`, { cause: error });
+    }
+    return raw === null ? undefined : this.commandFor(raw, options.importRoot);
+  }
+
+  /**
+   * Turns a raw message into a call of a registered command.
+   *
+   * @param raw - The message as read.
+   * @param importRoot - Package root for the one dynamic import of an unknown command.
+   * @throws QueueReadException when the message is malformed.
+   * @throws QueueException when the command is unknown or its module fails to import.
+   */
+  async commandFor(raw: string, importRoot?: string): Promise<QueueCommand> {
+    const message = decodeMessage(raw);
+    let definition = this.registry.get(message.command);
+    if (definition === undefined && importRoot !== undefined) {
+      try {
+        definition = await this.registry.load(message.command, importRoot);
+      } catch (error) {
+        throw new QueueException(`${message.command} could not be imported: ${(error as Error).message}`, { cause: error, raw });
+      }
+    }
+    if (definition === undefined) throw new QueueException(`${message.command} not found in CommandRegistry`, { raw });
+    const options: CallOptions = { taskId: message.id, eta: message.eta, retries: message.retries, retryDelay: message.retryDelay, enqueuedAt: message.enqueuedAt, raw };
+    return definition.validator ? new PeriodicQueueCommand(definition, [], options) : new QueueCommand(definition, message.args, options);
+  }
+
+  /**
+   * Runs a call and stores its result by the rules: periodic results are
+   * not stored, nor `undefined`/`null` unless `storeNone`.
+   *
+   * @returns The function's result.
+   * @throws What the function threw (nothing is stored then: the consumer decides between retry and failure).
+   * @throws DataStorePutException when the result cannot be stored.
+   */
+  async execute<R>(command: QueueCommand<unknown[], R>): Promise<R> {
+    const value = await command.execute();
+    if (this.resultStore !== undefined && !(command instanceof PeriodicQueueCommand) && (value != null || this.storeNone)) {
+      await this.#putOutcome(command, { ok: true, value });
+    }
+    return value;
+  }
+
+  /**
+   * Stores a call's final failure, so that `AsyncData.get` rejects with {@link TaskException}.
+   *
+   * @throws DataStorePutException when the store cannot be written.
+   */
+  async storeError(command: QueueCommand, error: unknown): Promise<void> {
+    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return;
+    const err = error instanceof Error ? error : new Error(String(error));
+    await this.#putOutcome(command, { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
+  }
+
+  /** Removes every waiting message from the queue. */
+  async flush(): Promise<void> {
+    await this.queue.flush();
+  }
+
+  async #put(key: string, data: string): Promise<void> {
+    try {
+      await this.resultStore!.put(key, data);
+    } catch (error) {
+      throw new DataStorePutException(`Could not store the result of ${key}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+
+  async #putOutcome(command: QueueCommand, outcome: Outcome): Promise<void> {
+    let data: string;
+    try {
+      data = encodeOutcome(outcome, `the result of ${command.name}`);
+    } catch (error) {
+      // a result that cannot travel becomes the call's error, so the producer learns why
+      data = encodeOutcome({ ok: false, error: { name: 'QueueWriteException', message: (error as Error).message } });
+    }
+    await this.#put(command.taskId, data);
+  }
+}
+
+/** Options of {@link AsyncData.get}. */
+export interface GetOptions {
+  /** Wait for the result instead of answering `undefined` at once. @defaultValue `false` */
+  blocking?: boolean;
+  /** With `blocking`, the longest wait in seconds; no limit when absent. */
+  timeout?: number;
+  /** With `blocking` on a store that cannot push, the growth factor of the polling delay. @defaultValue `1.15` */
+  backoff?: number;
+  /** With `blocking` on a store that cannot push, the longest polling delay in seconds. @defaultValue `1` */
+  maxDelay?: number;
+}
+
+/** The first polling delay of a blocking get, in seconds (huey 0.2's). */
+const INITIAL_GET_DELAY = 0.1;
+
+/**
+ * The producer's handle on the result of one call.
+ *
+ * The result is deleted from the store on first read and kept on the handle,
+ * so later `get`s answer the same.
+ *
+ * @example
+ * ```ts
+ * const res = await countBeans(100);
+ * console.log(await res?.get({ blocking: true, timeout: 5 }));
+ * ```
+ */
+export class AsyncData<R = unknown> {
+  /** The call's id, the same as in the queue. */
+  readonly taskId: string;
+  readonly #store: BaseDataStore | undefined;
+  #outcome: Outcome | undefined;
+
+  /**
+   * @param store - The result store to read from.
+   * @param taskId - The call's id.
+   */
+  constructor(store: BaseDataStore | undefined, taskId: string) {
+    this.#store = store;
+    this.taskId = taskId;
+  }
+
+  /** A handle that already holds its result (eager mode). */
+  static settled<R>(taskId: string, value: R): AsyncData<R> {
+    const data = new AsyncData<R>(undefined, taskId);
+    data.#outcome = { ok: true, value };
+    return data;
+  }
+
+  /**
+   * Reads the result.
+   *
+   * @param options - Whether and how long to wait.
+   * @returns The result, or `undefined` while it is not ready (without `blocking`).
+   * @throws TaskException when the call failed for good.
+   * @throws DataStoreTimeout when `blocking` and `timeout` seconds pass first.
+   * @throws DataStoreGetException when the store cannot be read.
+   */
+  async get(options: GetOptions = {}): Promise<R | undefined> {
+    check.knownKeys('get()', options, ['blocking', 'timeout', 'backoff', 'maxDelay']);
+    const timeout = options.timeout === undefined ? Infinity : check.seconds('timeout', options.timeout, 0);
+    const backoff = options.backoff ?? 1.15;
+    if (typeof backoff !== 'number' || !(backoff >= 1)) check.expected('backoff', 'a number of at least 1', backoff);
+    const maxDelay = check.seconds('maxDelay', options.maxDelay, 1);
+    const deadline = Date.now() + timeout * 1000;
+    let delay = INITIAL_GET_DELAY;
+    while (this.#outcome === undefined) {
+      await this.#read();
+      if (this.#outcome !== undefined || !options.blocking) break;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new DataStoreTimeout(`No result for task ${this.taskId} within ${timeout} s`);
+      const store = this.#store!;
+      if (store.wait !== undefined) {
+        await this.#guard(() => store.wait!(this.taskId, Math.min(left, 2 ** 31 - 1)));
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, delay * 1000)));
+        delay = Math.min(delay * backoff, maxDelay);
+      }
+    }
+    const outcome = this.#outcome;
+    if (outcome === undefined) return undefined;
+    if (!outcome.ok) throw new TaskException(outcome.error.message, outcome.error.name, outcome.error.stack);
+    return outcome.value as R;
+  }
+
+  async #read(): Promise<void> {
+    if (this.#store === undefined) return;
+    const raw = await this.#guard(() => this.#store!.get(this.taskId));
+    if (raw === EmptyData) return;
+    try {
+      this.#outcome = decodeOutcome(raw);
+    } catch (error) {
+      throw new DataStoreGetException(`The result of task ${this.taskId} is unreadable: ${(error as Error).message}`, { cause: error, raw });
+    }
+  }
+
+  async #guard<T>(read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      throw new DataStoreGetException(`Could not read the result of task ${this.taskId}: ${(error as Error).message}`, { cause: error });
+    }
+  }
+}
+
+/** The key the consumer saves its schedule under in the task store (huey 0.2's). */
+const SCHEDULE_KEY = 'schedule';
+
+/**
+ * Calls waiting for their eta, kept in the consumer's memory and saved to
+ * the invoker's task store: huey 0.2's way, used for backends that have no
+ * schedule of their own.
+ */
+export class CommandSchedule {
+  readonly #invoker: Invoker;
+  readonly #key: string;
+  #entries: { eta: number; data: string }[] = [];
+
+  /**
+   * @param invoker - The invoker whose task store holds the saved schedule.
+   * @param key - The task store key. @defaultValue `'schedule'`
+   */
+  constructor(invoker: Invoker, key = SCHEDULE_KEY) {
+    this.#invoker = invoker;
+    this.#key = key;
+  }
+
+  /** How many calls wait. */
+  get size(): number {
+    return this.#entries.length;
+  }
+
+  /** Adds an encoded call to run at `eta`. */
+  add(data: string, eta: Date): void {
+    const entry = { eta: eta.getTime(), data };
+    let i = this.#entries.length;
+    while (i > 0 && this.#entries[i - 1]!.eta > entry.eta) i--;
+    this.#entries.splice(i, 0, entry);
+  }
+
+  /** Takes the calls due at `now`, earliest first. */
+  due(now: Date): string[] {
+    let count = 0;
+    while (count < this.#entries.length && this.#entries[count]!.eta <= now.getTime()) count++;
+    return this.#entries.splice(0, count).map((entry) => entry.data);
+  }
+
+  /** The earliest eta, or `null` when nothing waits. */
+  nextEta(): Date | null {
+    return this.#entries.length === 0 ? null : new Date(this.#entries[0]!.eta);
+  }
+
+  /** Every waiting call, earliest first. */
+  commands(): string[] {
+    return this.#entries.map((entry) => entry.data);
+  }
+
+  /**
+   * Loads the schedule saved in the task store, replacing what is in memory.
+   * Entries that are not valid messages are skipped and returned.
+   *
+   * @returns The raw entries that could not be read back.
+   */
+  async load(): Promise<string[]> {
+    const store = this.#invoker.taskStore;
+    if (store === undefined) return [];
+    const raw = await (store.peek ?? store.get).call(store, this.#key);
+    this.#entries = [];
+    if (raw === EmptyData) return [];
+    const rejected: string[] = [];
+    for (const data of JSON.parse(raw) as string[]) {
+      try {
+        const message = decodeMessage(data);
+        this.add(data, message.eta ?? new Date(0));
+      } catch {
+        rejected.push(data);
+      }
+    }
+    return rejected;
+  }
+
+  /** Saves the schedule to the task store; a no-op without one. */
+  async save(): Promise<void> {
+    await this.#invoker.taskStore?.put(this.#key, JSON.stringify(this.commands()));
+  }
+}

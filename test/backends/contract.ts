@@ -1,0 +1,214 @@
+/**
+ * The backend contract suite: one function that runs the same
+ * specification against any backend. A new backend proves itself by
+ * passing it (see docs/backends.md).
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
+
+/** Opens backends on one shared storage; each call of `queue` is another client, as another process would be. */
+export interface BackendHarness {
+  /** A queue client; two calls with the same name reach the same queue. */
+  queue(name: string): BaseQueue | Promise<BaseQueue>;
+  /** A result store client; two calls with the same name reach the same store. */
+  store(name: string): BaseDataStore | Promise<BaseDataStore>;
+  /** Removes everything the suite created. */
+  cleanup?(): Promise<void>;
+}
+
+export interface BackendFactory {
+  /** Shown in the test names. */
+  name: string;
+  /** A fresh, empty storage for one suite run. */
+  open(): Promise<BackendHarness>;
+  /** When set, the reason the suite is skipped (e.g. no Redis). */
+  skip?: string | undefined;
+}
+
+let counter = 0;
+/** A name of its own for each test, so tests never see each other's messages. */
+const fresh = (what: string): string => `${what}-${process.pid}-${++counter}`;
+
+export function backendContract(factory: BackendFactory): void {
+  describe(`${factory.name} backend contract`, { skip: factory.skip ?? false }, () => {
+    let harness: BackendHarness;
+    const opened: (BaseQueue | BaseDataStore)[] = [];
+    const queue = async (name: string): Promise<BaseQueue> => {
+      const q = await harness.queue(name);
+      opened.push(q);
+      return q;
+    };
+    const store = async (name: string): Promise<BaseDataStore> => {
+      const s = await harness.store(name);
+      opened.push(s);
+      return s;
+    };
+    before(async () => {
+      harness = await factory.open();
+    });
+    after(async () => {
+      for (const backend of opened) await backend.close?.();
+      await harness.cleanup?.();
+    });
+
+    test('read() of an empty queue answers null without throwing', async () => {
+      const q = await queue(fresh('empty'));
+      assert.equal(await q.read(0), null);
+      assert.equal(await q.length(), 0);
+    });
+
+    test('read() returns messages first in, first out, and length() counts the waiting ones', async () => {
+      const q = await queue(fresh('fifo'));
+      for (const n of [1, 2, 3]) await q.write(JSON.stringify({ id: `m${n}`, n }));
+      assert.equal(await q.length(), 3);
+      assert.equal(await q.read(0), '{"id":"m1","n":1}');
+      assert.equal(await q.length(), 2);
+      assert.equal(await q.read(0), '{"id":"m2","n":2}');
+      assert.equal(await q.read(0), '{"id":"m3","n":3}');
+      assert.equal(await q.read(0), null);
+    });
+
+    test('a message keeps every character: unicode, quotes, newlines', async () => {
+      const q = await queue(fresh('chars'));
+      const data = JSON.stringify({ id: 'x', text: 'naïve "quoted" \n line ☃ \u0000' });
+      await q.write(data);
+      assert.equal(await q.read(0), data);
+    });
+
+    test('flush() removes every waiting message', async () => {
+      const q = await queue(fresh('flush'));
+      await q.write('{"id":"a"}');
+      await q.write('{"id":"b"}');
+      await q.flush();
+      assert.equal(await q.length(), 0);
+      assert.equal(await q.read(0), null);
+    });
+
+    test('two clients of one queue never read the same message', async () => {
+      const name = fresh('shared');
+      const [a, b] = [await queue(name), await queue(name)];
+      for (let n = 0; n < 20; n++) await a.write(JSON.stringify({ id: `m${n}` }));
+      const seen: string[] = [];
+      const drain = async (q: BaseQueue): Promise<void> => {
+        for (let data = await q.read(0); data !== null; data = await q.read(0)) seen.push(data);
+      };
+      await Promise.all([drain(a), drain(b)]);
+      assert.equal(seen.length, 20);
+      assert.equal(new Set(seen).size, 20);
+    });
+
+    test('a blocking read() waits for a write and returns it', async (t) => {
+      const q = await queue(fresh('wake'));
+      if (!q.blocking) return t.skip('this queue does not block');
+      const reading = q.read(5000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const writer = await queue(q.name);
+      await writer.write('{"id":"late"}');
+      assert.equal(await reading, '{"id":"late"}');
+    });
+
+    test('a blocking read() of an empty queue answers null once its timeout passes', async (t) => {
+      const q = await queue(fresh('timeout'));
+      if (!q.blocking) return t.skip('this queue does not block');
+      const started = Date.now();
+      assert.equal(await q.read(200), null);
+      assert.ok(Date.now() - started >= 150, 'returned before the timeout');
+    });
+
+    test('ack() forgets a message read; it is not read again', async (t) => {
+      const q = await queue(fresh('ack'));
+      if (!q.ack) return t.skip('no ack');
+      await q.write('{"id":"a"}');
+      const data = await q.read(0);
+      assert.equal(data, '{"id":"a"}');
+      await q.ack(data!);
+      assert.equal(await q.read(0), null);
+      assert.equal(await q.length(), 0);
+      if (q.recover) assert.equal(await q.recover(), 0);
+    });
+
+    test('due() returns scheduled messages whose eta has passed, earliest first, each once', async (t) => {
+      const q = await queue(fresh('schedule'));
+      if (!q.schedule || !q.due || !q.nextEta) return t.skip('no schedule');
+      const now = Date.now();
+      await q.schedule('{"id":"late"}', new Date(now + 60_000));
+      await q.schedule('{"id":"second"}', new Date(now - 1000));
+      await q.schedule('{"id":"first"}', new Date(now - 2000));
+      assert.equal((await q.nextEta())?.getTime(), now - 2000);
+      assert.deepEqual(await q.due(new Date(now), 10), ['{"id":"first"}', '{"id":"second"}']);
+      assert.deepEqual(await q.due(new Date(now), 10), []);
+      assert.equal((await q.nextEta())?.getTime(), now + 60_000);
+      assert.equal(await q.length(), 0, 'scheduled messages are not counted as waiting');
+      assert.deepEqual(await q.due(new Date(now + 60_000), 10), ['{"id":"late"}']);
+      assert.equal(await q.nextEta(), null);
+    });
+
+    test('due() takes at most `limit` messages', async (t) => {
+      const q = await queue(fresh('limit'));
+      if (!q.schedule || !q.due) return t.skip('no schedule');
+      const past = new Date(Date.now() - 1000);
+      for (let n = 0; n < 5; n++) await q.schedule(JSON.stringify({ id: `m${n}` }), past);
+      assert.equal((await q.due(new Date(), 2)).length, 2);
+      assert.equal((await q.due(new Date(), 10)).length, 3);
+    });
+
+    test('due() asked by three clients at once hands each message out exactly once', async (t) => {
+      const name = fresh('due-once');
+      const clients = [await queue(name), await queue(name), await queue(name)];
+      if (!clients[0]!.schedule || !clients[0]!.due) return t.skip('no schedule');
+      const past = new Date(Date.now() - 1000);
+      for (let n = 0; n < 30; n++) await clients[0]!.schedule(JSON.stringify({ id: `m${n}` }), past);
+      const taken = (await Promise.all(clients.map(async (c) => [...(await c.due!(new Date(), 7)), ...(await c.due!(new Date(), 100))]))).flat();
+      assert.equal(taken.length, 30);
+      assert.equal(new Set(taken).size, 30);
+    });
+
+    test('deadLetter() keeps the message with its reason and time, readable with deadLetters()', async (t) => {
+      const q = await queue(fresh('dead'));
+      if (!q.deadLetter || !q.deadLetters) return t.skip('no dead letters');
+      await q.write('not json at all');
+      const data = await q.read(0);
+      const before = Date.now();
+      await q.deadLetter(data!, 'QueueReadException: Malformed message');
+      const letters = await q.deadLetters();
+      assert.equal(letters.length, 1);
+      assert.equal(letters[0]!.data, 'not json at all');
+      assert.equal(letters[0]!.reason, 'QueueReadException: Malformed message');
+      assert.ok(letters[0]!.at instanceof Date && letters[0]!.at.getTime() >= before - 1000);
+      assert.equal(await q.length(), 0);
+    });
+
+    test('a data store get() returns the value once, then EmptyData', async () => {
+      const s = await store(fresh('results'));
+      assert.equal(await s.get('missing'), EmptyData);
+      await s.put('k', '{"v":1}');
+      assert.equal(await s.get('k'), '{"v":1}');
+      assert.equal(await s.get('k'), EmptyData);
+    });
+
+    test('a data store peek() reads without deleting, put() replaces, flush() empties', async (t) => {
+      const s = await store(fresh('peek'));
+      if (!s.peek) return t.skip('no peek');
+      await s.put('k', 'one');
+      await s.put('k', 'two');
+      assert.equal(await s.peek('k'), 'two');
+      assert.equal(await s.peek('k'), 'two');
+      await s.flush();
+      assert.equal(await s.peek('k'), EmptyData);
+    });
+
+    test('a data store wait() is woken by a put() and times out without one', async (t) => {
+      const s = await store(fresh('wait'));
+      if (!s.wait) return t.skip('the store cannot push');
+      assert.equal(await s.wait('never', 100), false);
+      const waiting = s.wait('soon', 5000);
+      const started = Date.now();
+      const other = await store(s.name);
+      setTimeout(() => void other.put('soon', 'here'), 50);
+      assert.equal(await waiting, true);
+      assert.ok(Date.now() - started < 2000, 'woken late');
+      assert.equal(await s.get('soon'), 'here');
+    });
+  });
+}
