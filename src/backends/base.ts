@@ -13,6 +13,7 @@
  * | `recover`                  | a dead consumer's taken messages come back                |
  * | `schedule`/`due`/`nextEta` | calls with an eta survive a crash of the consumer         |
  * | `deadLetter`/`deadLetters` | unknown and malformed messages are kept, with the reason  |
+ * | `lease`                    | a periodic minute is enqueued once across many consumers  |
  * | `close`                    | connections and watchers are released at shutdown         |
  *
  * Run `test/backends/contract.ts` against a new backend to prove it.
@@ -118,6 +119,17 @@ export abstract class BaseQueue {
 
   /** The dead letters, oldest first. */
   deadLetters?(): Promise<DeadLetter[]>;
+
+  /**
+   * Takes a lease that only one client of this queue can hold until it
+   * expires: the consumer takes `periodic:<minute>` before enqueueing that
+   * minute's periodic commands, so several consumers enqueue them once.
+   *
+   * @param key - What the lease is for.
+   * @param ttlMs - How long it is held; it is never released early.
+   * @returns `true` for the one caller that got it, `false` for every other.
+   */
+  lease?(key: string, ttlMs: number): Promise<boolean>;
 
   /** Releases connections, watchers and timers; a blocked `read` returns `null`. */
   close?(): Promise<void>;

@@ -60,6 +60,7 @@ export class MemoryQueue extends BaseQueue {
   #scheduled: { eta: number; data: string }[] = [];
   #dead: DeadLetter[] = [];
   #readers = new Set<(data: string | null) => void>();
+  #leases = new Map<string, number>();
 
   async write(data: string): Promise<void> {
     const [reader] = this.#readers;
@@ -130,6 +131,14 @@ export class MemoryQueue extends BaseQueue {
 
   async deadLetters(): Promise<DeadLetter[]> {
     return this.#dead.map((letter) => ({ ...letter }));
+  }
+
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if ((this.#leases.get(key) ?? 0) > now) return false;
+    for (const [held, until] of this.#leases) if (until <= now) this.#leases.delete(held);
+    this.#leases.set(key, now + ttlMs);
+    return true;
   }
 
   /** Wakes every blocked `read` with `null`. */

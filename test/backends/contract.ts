@@ -179,6 +179,18 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(await q.length(), 0);
     });
 
+    test('lease() goes to exactly one of three clients asking at once, and again after it expires', async (t) => {
+      const name = fresh('lease');
+      const clients = [await queue(name), await queue(name), await queue(name)];
+      if (!clients[0]!.lease) return t.skip('no lease');
+      const key = `periodic:${fresh('minute')}`;
+      const granted = await Promise.all(clients.map((c) => c.lease!(key, 300)));
+      assert.equal(granted.filter(Boolean).length, 1);
+      assert.equal(await clients[0]!.lease!(key, 300), false);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      assert.equal(await clients[1]!.lease!(key, 300), true);
+    });
+
     test('a data store get() returns the value once, then EmptyData', async () => {
       const s = await store(fresh('results'));
       assert.equal(await s.get('missing'), EmptyData);
