@@ -101,8 +101,10 @@ export abstract class BaseQueue {
   schedule?(data: string, eta: Date): Promise<void>;
 
   /**
-   * Takes up to `limit` scheduled messages whose eta is at or before `now`.
-   * Each is returned once, however many consumers ask.
+   * Takes up to `limit` scheduled messages whose eta is at or before `now`,
+   * earliest first. Each is returned once, however many consumers ask, and
+   * is taken like a {@link read}: the consumer runs it and then calls
+   * `ack(data)`; with `recover`, a client that dies in between gives it back.
    */
   due?(now: Date, limit: number): Promise<string[]>;
 
@@ -110,7 +112,9 @@ export abstract class BaseQueue {
   nextEta?(): Promise<Date | null>;
 
   /**
-   * Keeps a message that cannot be run, with the reason.
+   * Keeps a message that cannot be run, with the reason. The consumer
+   * acknowledges the message right after, so a crash in between leaves a
+   * duplicate dead letter, never a lost message.
    *
    * @param data - The message as read.
    * @param reason - Why it cannot be run.

@@ -116,7 +116,9 @@ export class MemoryQueue extends BaseQueue {
   async due(now: Date, limit: number): Promise<string[]> {
     let count = 0;
     while (count < this.#scheduled.length && count < limit && this.#scheduled[count]!.eta <= now.getTime()) count++;
-    return this.#scheduled.splice(0, count).map((entry) => entry.data);
+    const taken = this.#scheduled.splice(0, count).map((entry) => entry.data);
+    for (const data of taken) this.#claimed.add(data);
+    return taken;
   }
 
   async nextEta(): Promise<Date | null> {
