@@ -113,7 +113,13 @@ export function decodeOutcome(raw: string): Outcome {
   if (!isPlainObject(data) || data.v !== WIRE_VERSION || typeof data.ok !== 'boolean') {
     throw new QueueReadException('Malformed result: not a result envelope', { raw });
   }
-  if (data.ok) return { ok: true, value: decodeValue(data.value) };
+  if (data.ok) {
+    try {
+      return { ok: true, value: decodeValue(data.value) };
+    } catch (error) {
+      throw new QueueReadException(`Malformed result: ${(error as Error).message}`, { raw, cause: error });
+    }
+  }
   const error = data.error;
   if (!isPlainObject(error) || typeof error.message !== 'string') throw new QueueReadException('Malformed result: bad error', { raw });
   return {
@@ -143,7 +149,7 @@ export function encodeValue(value: unknown, what: string): unknown {
       case 'boolean':
         return v;
       case 'number':
-        return Number.isFinite(v) ? v : { $number: String(v) };
+        return Number.isFinite(v) && !Object.is(v, -0) ? v : { $number: Object.is(v, -0) ? '-0' : String(v) };
       case 'bigint':
         return { $bigint: v.toString() };
       case 'undefined':
@@ -162,14 +168,14 @@ export function encodeValue(value: unknown, what: string): unknown {
         if (Number.isNaN(obj.getTime())) return reject('an invalid Date');
         return { $date: obj.toISOString() };
       }
-      if (Array.isArray(obj)) return obj.map((item, i) => walk(item, `${path}[${i}]`));
+      if (Array.isArray(obj)) return Array.from(obj, (item, i) => walk(item, `${path}[${i}]`)); // holes become undefined
       if (obj instanceof Map) return { $map: [...obj].map(([k, item], i) => [walk(k, `${path} key ${i}`), walk(item, `${path} value ${i}`)]) };
       if (obj instanceof Set) return { $set: [...obj].map((item, i) => walk(item, `${path} item ${i}`)) };
       if (!isPlainObject(obj)) {
         return reject(`an instance of ${obj.constructor?.name ?? 'a class'}, which would arrive as a plain object`);
       }
       const out: Record<string, unknown> = {};
-      for (const [key, item] of Object.entries(obj)) out[key] = walk(item, `${path}.${key}`);
+      for (const [key, item] of Object.entries(obj)) defineKey(out, key, walk(item, `${path}.${key}`));
       const keys = Object.keys(out);
       return keys.length === 1 && keys[0]!.startsWith('$') ? { $object: out } : out;
     } finally {
@@ -179,7 +185,11 @@ export function encodeValue(value: unknown, what: string): unknown {
   return walk(value, 'the value');
 }
 
-/** Reverses {@link encodeValue}. */
+/**
+ * Reverses {@link encodeValue}.
+ *
+ * @throws Error describing the first tag whose body is not what {@link encodeValue} writes.
+ */
 export function decodeValue(data: unknown): unknown {
   if (Array.isArray(data)) return data.map(decodeValue);
   if (!isPlainObject(data)) return data;
@@ -187,21 +197,27 @@ export function decodeValue(data: unknown): unknown {
   if (keys.length === 1 && keys[0]!.startsWith('$')) {
     const tag = keys[0]!;
     const body = data[tag];
+    const bad = (): never => {
+      throw new Error(`bad value tag ${JSON.stringify({ [tag]: body })}`);
+    };
     switch (tag) {
-      case '$date':
-        return new Date(body as string);
+      case '$date': {
+        const date = parseDate(body);
+        return date ?? bad();
+      }
       case '$bigint':
-        return BigInt(body as string);
+        return typeof body === 'string' && /^-?\d+$/.test(body) ? BigInt(body) : bad();
       case '$undefined':
-        return undefined;
+        return body === true ? undefined : bad();
       case '$number':
-        return Number(body);
+        return typeof body === 'string' && ['NaN', 'Infinity', '-Infinity', '-0'].includes(body) ? Number(body) : bad();
       case '$map':
+        if (!Array.isArray(body) || !body.every((entry) => Array.isArray(entry) && entry.length === 2)) return bad();
         return new Map((body as unknown[][]).map(([k, v]) => [decodeValue(k), decodeValue(v)]));
       case '$set':
-        return new Set((body as unknown[]).map(decodeValue));
+        return Array.isArray(body) ? new Set(body.map(decodeValue)) : bad();
       case '$object':
-        return decodeObject(body as Record<string, unknown>);
+        return isPlainObject(body) ? decodeObject(body) : bad();
       default:
         throw new Error(`unknown value tag ${JSON.stringify(tag)}`);
     }
@@ -211,11 +227,13 @@ export function decodeValue(data: unknown): unknown {
 
 function decodeObject(data: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(data)) {
-    // defineProperty, not assignment: a "__proto__" key stays a key instead of replacing the prototype
-    Object.defineProperty(out, key, { value: decodeValue(item), enumerable: true, writable: true, configurable: true });
-  }
+  for (const [key, item] of Object.entries(data)) defineKey(out, key, decodeValue(item));
   return out;
+}
+
+/** Sets `out[key]` with defineProperty, not assignment: a "__proto__" key stays a key instead of replacing the prototype. */
+function defineKey(out: Record<string, unknown>, key: string, value: unknown): void {
+  Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
 function parseDate(value: unknown): Date | null | undefined {

@@ -1,10 +1,15 @@
 /**
- * Shared test helpers: the Redis probe, scratch directories and waiting.
+ * Shared test helpers: the Redis probe, scratch directories and packages,
+ * child processes and waiting.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { CommandRegistry, Invoker, MemoryDataStore, MemoryQueue, type InvokerOptions } from 'huey';
 
 /** The Redis every Redis test talks to. */
 export const REDIS = { host: '127.0.0.1', port: 6379 } as const;
@@ -56,4 +61,73 @@ export async function eventually<T>(check: () => T | Promise<T>, what: string, t
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(20);
   }
+}
+
+/** The root of this repository (the `huey` package), whether run from `test/` or `dist/test/`. */
+export const REPO_ROOT = findRepoRoot();
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) dir = dirname(dir);
+  return dir;
+}
+
+/** A scratch package on disk: a directory with its own `package.json`. */
+export interface ScratchPackage {
+  /** The package root, symlinks resolved. */
+  path: string;
+  /** The `file:` URL of a file in the package, e.g. `url('apps/billing/tasks.js')` or `url('tasks.js?v=2')`. */
+  url(file: string): string;
+  /** Removes the package. */
+  remove(): Promise<void>;
+}
+
+/**
+ * Creates a scratch ESM package in a temp directory: a `package.json`
+ * (`"type": "module"`), `node_modules/huey` linked to this repository, and
+ * the given files (folders created as needed). Its modules import huey by
+ * name, as a user's would.
+ */
+export async function scratchPackage(files: Record<string, string>): Promise<ScratchPackage> {
+  const path = await realpath(await mkdtemp(join(tmpdir(), 'huey-pkg-')));
+  await writeFile(join(path, 'package.json'), JSON.stringify({ name: 'scratch', private: true, type: 'module' }));
+  await mkdir(join(path, 'node_modules'));
+  await symlink(REPO_ROOT, join(path, 'node_modules', 'huey'), 'dir');
+  for (const [file, text] of Object.entries(files)) {
+    await mkdir(dirname(join(path, file)), { recursive: true });
+    await writeFile(join(path, file), text);
+  }
+  return {
+    path,
+    url: (file) => {
+      const query = file.search(/[?#]/); // a query string or hash stays one, as in a re-import
+      return query < 0 ? pathToFileURL(join(path, file)).href : pathToFileURL(join(path, file.slice(0, query))).href + file.slice(query);
+    },
+    remove: () => rm(path, { recursive: true, force: true }),
+  };
+}
+
+/** What a child process printed, and how it ended. */
+export interface NodeRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `node ...args` in a child process (cwd and env as given) and collects its output. */
+export function runNode(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<NodeRun> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd: options.cwd, env: options.env ?? process.env, timeout: 20_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') return reject(error);
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
+    });
+  });
+}
+
+/** An invoker on a fresh memory queue and result store, with a registry of its own (no state shared between tests). */
+export function memoryInvoker(options: InvokerOptions = {}): { invoker: Invoker; queue: MemoryQueue; store: MemoryDataStore } {
+  const queue = new MemoryQueue('test');
+  const store = new MemoryDataStore('results');
+  const invoker = new Invoker(queue, { registry: new CommandRegistry(), resultStore: store, ...options });
+  return { invoker, queue, store };
 }
