@@ -91,8 +91,9 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
     const enqueue = (args: A, eta: Date | null): Promise<AsyncData<Awaited<R>> | undefined> =>
       invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, { eta }));
     const queued = (...args: A) => enqueue(args, null);
-    queued.schedule = ({ args, eta, delay, ...rest }: ScheduleOptions<A>) => {
-      check.knownKeys('schedule()', rest, []);
+    queued.schedule = async (options: ScheduleOptions<A>) => {
+      check.knownKeys('schedule()', options, ['args', 'eta', 'delay']);
+      const { args, eta, delay } = options;
       if (!Array.isArray(args)) check.expected('args', 'an array of arguments', args);
       if (eta !== undefined && delay !== undefined) throw new ConfigurationError('Give `eta` or `delay` to schedule(), not both');
       const when = eta !== undefined ? check.date('eta', eta) : delay !== undefined ? new Date(Date.now() + check.seconds('delay', delay, 0) * 1000) : null;
@@ -149,7 +150,7 @@ function define(
 
 function commandName(fn: (...args: never[]) => unknown, name: string | undefined, moduleUrl: string | undefined): string {
   if (name !== undefined) {
-    if (typeof name !== 'string' || !/^[^.\s][^\s]*\.[^.\s]+$/.test(name)) {
+    if (typeof name !== 'string' || !/^[^.\s]([^\s]*[^.\s])?\.[^.\s]+$/.test(name)) {
       check.expected('name', 'a command name like "module.function" (no spaces, a dot before the function name)', name);
     }
     return name;

@@ -374,7 +374,7 @@ export class AsyncData<R = unknown> {
       if (store.wait !== undefined) {
         await this.#guard(() => store.wait!(this.taskId, Math.min(left, 2 ** 31 - 1)));
       } else {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(left, delay * 1000)));
+        await new Promise((resolve) => setTimeout(resolve, Math.min(left, Math.min(delay, maxDelay) * 1000)));
         delay = Math.min(delay * backoff, maxDelay);
       }
     }
@@ -461,6 +461,7 @@ export class CommandSchedule {
    * Entries that are not valid messages are skipped and returned.
    *
    * @returns The raw entries that could not be read back.
+   * @throws QueueReadException keeping the raw text when the saved schedule is not a JSON list of strings.
    */
   async load(): Promise<string[]> {
     const store = this.#invoker.taskStore;
@@ -468,8 +469,17 @@ export class CommandSchedule {
     const raw = await (store.peek ?? store.get).call(store, this.#key);
     this.#entries = [];
     if (raw === EmptyData) return [];
+    let saved: unknown;
+    try {
+      saved = JSON.parse(raw);
+    } catch (error) {
+      throw new QueueReadException(`The saved schedule "${this.#key}" is not JSON: ${(error as Error).message}`, { raw, cause: error });
+    }
+    if (!Array.isArray(saved) || !saved.every((data) => typeof data === 'string')) {
+      throw new QueueReadException(`The saved schedule "${this.#key}" is not a list of messages`, { raw });
+    }
     const rejected: string[] = [];
-    for (const data of JSON.parse(raw) as string[]) {
+    for (const data of saved as string[]) {
       try {
         const message = decodeMessage(data);
         this.add(data, message.eta ?? new Date(0));

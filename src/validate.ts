@@ -50,6 +50,7 @@ export function date(name: string, value: unknown): Date {
 
 /** Only the keys listed; anything else is a typo worth reporting. */
 export function knownKeys(what: string, value: object, keys: readonly string[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) expected(`${what} options`, 'an object', value);
   for (const key of Object.keys(value)) {
     if (!keys.includes(key)) throw new ConfigurationError(`Unknown ${what} option \`${key}\`; expected one of ${keys.map((k) => `\`${k}\``).join(', ')}`);
   }

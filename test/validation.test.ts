@@ -1,0 +1,195 @@
+/**
+ * Argument validation at the public boundary, all cases in one place. Every
+ * bad argument is a ConfigurationError; a bad value reads
+ * ``Expected `retries` to be a non-negative integer, got "x" (string)``.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { AsyncData, ConfigurationError, crontab, Invoker, MemoryDataStore, MemoryQueue, periodicCommand, queueCommand, type InvokerOptions } from 'huey';
+import { memoryInvoker } from './helpers.js';
+
+/** The message shape every bad value shares. */
+const SHAPE = /^Expected `[A-Za-z ()]+` to be .+, got .+$/;
+
+/** Asserts that `fn` throws a ConfigurationError whose message is `message` (exact) or matches it. */
+function throwsConfig(fn: () => unknown, message: string | RegExp): void {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigurationError, `expected a ConfigurationError, got ${String(error)}`);
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  });
+}
+
+/** Like {@link throwsConfig}, for a call that must reject (not throw synchronously). */
+async function rejectsConfig(fn: () => Promise<unknown>, message: string | RegExp): Promise<void> {
+  await assert.rejects(fn, (error: unknown) => {
+    assert.ok(error instanceof ConfigurationError, `expected a ConfigurationError, got ${String(error)}`);
+    if (typeof message === 'string') assert.equal(error.message, message);
+    else assert.match(error.message, message);
+    return true;
+  });
+}
+
+const bad = <T>(value: unknown): T => value as T;
+
+describe('queueCommand() options', () => {
+  const cases: [string, unknown, string][] = [
+    ['retries', 'x', 'Expected `retries` to be a non-negative integer, got "x" (string)'],
+    ['retries', -1, 'Expected `retries` to be a non-negative integer, got -1 (number)'],
+    ['retries', 1.5, 'Expected `retries` to be a non-negative integer, got 1.5 (number)'],
+    ['retries', NaN, 'Expected `retries` to be a non-negative integer, got NaN (number)'],
+    ['retries', Infinity, 'Expected `retries` to be a non-negative integer, got Infinity (number)'],
+    ['retries', null, 'Expected `retries` to be a non-negative integer, got null'],
+    ['retries', '3', 'Expected `retries` to be a non-negative integer, got "3" (string)'],
+    ['retryDelay', -1, 'Expected `retryDelay` to be a non-negative number of seconds, got -1 (number)'],
+    ['retryDelay', '5', 'Expected `retryDelay` to be a non-negative number of seconds, got "5" (string)'],
+    ['retryDelay', NaN, 'Expected `retryDelay` to be a non-negative number of seconds, got NaN (number)'],
+    ['retryDelay', Infinity, 'Expected `retryDelay` to be a non-negative number of seconds, got Infinity (number)'],
+  ];
+  for (const [option, value, message] of cases) {
+    test(`${option}: ${String(value)} (${typeof value}) is refused when the decorator is made`, () => {
+      const { invoker } = memoryInvoker();
+      throwsConfig(() => queueCommand(invoker, { [option]: value }), message);
+    });
+  }
+
+  test('retries 0 and retryDelay 0 or a fraction are accepted', () => {
+    const { invoker } = memoryInvoker();
+    const fn = queueCommand(invoker, { retries: 0, retryDelay: 0.5 })(function fine() {});
+    assert.equal(invoker.registry.get(fn.commandName)?.retryDelay, 0.5);
+  });
+
+  for (const name of [7, '', 'nodot', 'has space.fn', '.fn', 'module.', 'a..b']) {
+    test(`name ${JSON.stringify(name)} is refused`, () => {
+      const { invoker } = memoryInvoker();
+      throwsConfig(() => queueCommand(invoker, { name: bad<string>(name) })(function f() {}), /^Expected `name` to be a command name like "module\.function".*, got .+$/);
+    });
+  }
+
+  test('names with folders and dots in them are accepted: the function name follows the last dot', () => {
+    const { invoker } = memoryInvoker();
+    assert.equal(queueCommand(invoker, { name: 'apps/billing.v2/tasks.charge' })(function charge() {}).commandName, 'apps/billing.v2/tasks.charge');
+  });
+
+  test('an unknown option is refused, naming it and the known ones', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `name`');
+  });
+
+  test('options that are not an object are refused', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => queueCommand(invoker, bad(null)), SHAPE);
+    throwsConfig(() => queueCommand(invoker, bad(3)), SHAPE);
+  });
+
+  test('an invoker that is not an Invoker is refused', () => {
+    throwsConfig(() => queueCommand(bad({ queue: new MemoryQueue('q') }))(function f() {}), 'Expected `invoker` to be an Invoker, got [object Object] (object)');
+  });
+
+  test('decorating something that is not a function is refused', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => queueCommand(invoker)(bad<() => void>('countBeans')), 'Expected `fn` to be a function, got "countBeans" (string)');
+  });
+});
+
+describe('schedule() options', () => {
+  const setup = () => {
+    const { invoker, queue } = memoryInvoker();
+    const add = queueCommand(invoker)(function add(a: number, b: number) {
+      return a + b;
+    });
+    return { add, queue };
+  };
+
+  const cases: [string, object, string | RegExp][] = [
+    ['an eta that is not a Date', { args: [1, 2], eta: '2030-01-01' }, 'Expected `eta` to be a valid Date, got "2030-01-01" (string)'],
+    ['an eta that is an invalid Date', { args: [1, 2], eta: new Date('nope') }, 'Expected `eta` to be a valid Date, got Invalid Date (Date)'],
+    ['an eta given as a number', { args: [1, 2], eta: Date.now() }, /^Expected `eta` to be a valid Date, got \d+ \(number\)$/],
+    ['a negative delay', { args: [1, 2], delay: -5 }, 'Expected `delay` to be a non-negative number of seconds, got -5 (number)'],
+    ['a delay that is a string', { args: [1, 2], delay: '5' }, 'Expected `delay` to be a non-negative number of seconds, got "5" (string)'],
+    ['eta and delay both', { args: [1, 2], eta: new Date(), delay: 5 }, 'Give `eta` or `delay` to schedule(), not both'],
+    ['no args', { delay: 5 }, 'Expected `args` to be an array of arguments, got undefined'],
+    ['args that are not an array', { args: 1, delay: 5 }, 'Expected `args` to be an array of arguments, got 1 (number)'],
+    ['an unknown option', { args: [1, 2], when: new Date() }, 'Unknown schedule() option `when`; expected one of `args`, `eta`, `delay`'],
+  ];
+  for (const [what, options, message] of cases) {
+    test(`${what} rejects the call, and nothing is enqueued`, async () => {
+      const { add, queue } = setup();
+      await rejectsConfig(() => add.schedule(bad(options)), message);
+      assert.equal(await queue.length(), 0);
+    });
+  }
+
+  test('options that are not an object reject the call', async () => {
+    const { add } = setup();
+    await rejectsConfig(() => add.schedule(bad(undefined)), SHAPE);
+    await rejectsConfig(() => add.schedule(bad([1, 2])), SHAPE);
+  });
+
+  test('a valid eta, a valid delay, or neither are accepted', async () => {
+    const { add, queue } = setup();
+    await add.schedule({ args: [1, 2], eta: new Date('2030-01-01T00:00:00Z') });
+    await add.schedule({ args: [1, 2], delay: 0 });
+    await add.schedule({ args: [1, 2] });
+    assert.equal(await queue.length(), 3);
+  });
+});
+
+describe('new Invoker() options', () => {
+  test('an unknown option is refused, naming it and the known ones', () => {
+    throwsConfig(
+      () => new Invoker(new MemoryQueue('q'), bad<InvokerOptions>({ alwaysEagre: true })),
+      'Unknown Invoker option `alwaysEagre`; expected one of `resultStore`, `taskStore`, `storeNone`, `alwaysEager`, `registry`',
+    );
+  });
+
+  test('huey 0.2 spellings are refused too, so a port from Python fails loudly', () => {
+    throwsConfig(() => new Invoker(new MemoryQueue('q'), bad<InvokerOptions>({ result_store: new MemoryDataStore('r') })), /Unknown Invoker option `result_store`/);
+  });
+});
+
+describe('periodicCommand() arguments', () => {
+  test('a validator that is not a function is refused', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => periodicCommand(invoker, bad({ minute: '*/5' })), 'Expected `validator` to be a function of a Date, such as crontab(), got [object Object] (object)');
+    throwsConfig(() => periodicCommand(invoker, bad('*/5 * * * *')), /^Expected `validator` to be .+, got "\*\/5 \* \* \* \*" \(string\)$/);
+  });
+
+  test('an unknown option is refused', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => periodicCommand(invoker, crontab(), bad({ retries: 3 })), 'Unknown periodicCommand option `retries`; expected one of `name`');
+  });
+
+  test('a bad name is refused', () => {
+    const { invoker } = memoryInvoker();
+    throwsConfig(() => periodicCommand(invoker, crontab(), { name: 'no dot' })(function report() {}), SHAPE);
+  });
+});
+
+describe('AsyncData.get() options', () => {
+  const handle = (): AsyncData => new AsyncData(new MemoryDataStore('s'), 'task');
+  const cases: [string, object, string | RegExp][] = [
+    ['a negative timeout', { blocking: true, timeout: -1 }, 'Expected `timeout` to be a non-negative number of seconds, got -1 (number)'],
+    ['a timeout that is a string', { blocking: true, timeout: '5' }, 'Expected `timeout` to be a non-negative number of seconds, got "5" (string)'],
+    ['a NaN timeout', { blocking: true, timeout: NaN }, 'Expected `timeout` to be a non-negative number of seconds, got NaN (number)'],
+    ['a backoff below 1', { blocking: true, backoff: 0.5 }, 'Expected `backoff` to be a number of at least 1, got 0.5 (number)'],
+    ['a backoff that is a string', { blocking: true, backoff: 'fast' }, 'Expected `backoff` to be a number of at least 1, got "fast" (string)'],
+    ['a negative maxDelay', { blocking: true, maxDelay: -1 }, 'Expected `maxDelay` to be a non-negative number of seconds, got -1 (number)'],
+    ['an unknown option', { block: true }, 'Unknown get() option `block`; expected one of `blocking`, `timeout`, `backoff`, `maxDelay`'],
+  ];
+  for (const [what, options, message] of cases) {
+    test(`${what} rejects get()`, async () => {
+      await rejectsConfig(() => handle().get(bad(options)), message);
+    });
+  }
+});
+
+describe('the message shape', () => {
+  test('every bad value names the argument, what was expected, the value and its type', () => {
+    const { invoker } = memoryInvoker();
+    for (const options of [{ retries: 'x' }, { retryDelay: -2 }]) {
+      throwsConfig(() => queueCommand(invoker, bad(options)), SHAPE);
+    }
+  });
+});
