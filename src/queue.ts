@@ -439,10 +439,10 @@ export class CommandSchedule {
     this.#entries.splice(i, 0, entry);
   }
 
-  /** Takes the calls due at `now`, earliest first. */
-  due(now: Date): string[] {
+  /** Takes up to `limit` calls due at `now`, earliest first. */
+  due(now: Date, limit = Infinity): string[] {
     let count = 0;
-    while (count < this.#entries.length && this.#entries[count]!.eta <= now.getTime()) count++;
+    while (count < this.#entries.length && count < limit && this.#entries[count]!.eta <= now.getTime()) count++;
     return this.#entries.splice(0, count).map((entry) => entry.data);
   }
 
@@ -490,8 +490,13 @@ export class CommandSchedule {
     return rejected;
   }
 
-  /** Saves the schedule to the task store; a no-op without one. */
-  async save(): Promise<void> {
-    await this.#invoker.taskStore?.put(this.#key, JSON.stringify(this.commands()));
+  /**
+   * Saves the schedule to the task store; a no-op without one.
+   *
+   * @param running - Calls taken with `due` whose run has not finished: they
+   *   stay in the saved copy, so a crash mid-call does not lose them.
+   */
+  async save(running: string[] = []): Promise<void> {
+    await this.#invoker.taskStore?.put(this.#key, JSON.stringify([...running, ...this.commands()]));
   }
 }

@@ -1,0 +1,153 @@
+/**
+ * `huey-consumer <module.Attribute> [options]`: the command line of the
+ * consumer. Parses options (commander), loads the configuration, starts a
+ * {@link Consumer}, and stops it on SIGTERM or SIGINT.
+ *
+ * @internal
+ * @module
+ */
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigurationError } from '../exceptions.js';
+import { Invoker } from '../queue.js';
+import { registry } from '../registry.js';
+import type { BaseConfiguration, LogLevel } from './config.js';
+import { Consumer } from './consumer.js';
+import { loadConfig } from './load.js';
+import { Reloader } from './reload.js';
+
+/** Where the CLI writes; replaceable in tests. */
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  /** Installs the signal handlers; returns a function that removes them. */
+  onSignals?: (handler: (signal: NodeJS.Signals) => void) => () => void;
+}
+
+const defaultIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  onSignals: (handler) => {
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+    return () => {
+      process.off('SIGTERM', handler);
+      process.off('SIGINT', handler);
+    };
+  },
+};
+
+interface CliOptions {
+  path?: string[];
+  threads?: number;
+  logfile?: string;
+  verbose?: boolean;
+  quiet?: boolean;
+  periodic?: boolean;
+  reload?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+function program(io: CliIo): Command {
+  return new Command('huey-consumer')
+    .description('Run the calls queued by huey commands.')
+    .argument('<config>', 'the configuration class as module.Attribute, e.g. main.Configuration')
+    .addOption(new Option('-p, --path <dir>', 'a directory to import the configuration module from, searched before the current one; repeatable').argParser((dir: string, dirs: string[] = []) => [...dirs, dir]))
+    // defaults come from the configuration, loaded after parsing: the help names them
+    .addOption(new Option('-t, --threads <n>', 'how many calls run at once (default: THREADS, 1)').argParser(positiveInt))
+    .addOption(new Option('-l, --logfile <file>', 'also append the log to this file, rotating at 1 MiB (default: LOGFILE, none)'))
+    .addOption(new Option('-v, --verbose', 'log debug messages too (default: LOGLEVEL, info)').conflicts('quiet'))
+    .addOption(new Option('-q, --quiet', 'log only warnings and errors (default: LOGLEVEL, info)'))
+    .addOption(new Option('--periodic', 'enqueue periodic commands (default: PERIODIC, false)'))
+    .addOption(new Option('--no-periodic', 'do not enqueue periodic commands'))
+    .addOption(new Option('-r, --reload', 'reload command modules when their files change (default: RELOAD, false)'))
+    .exitOverride()
+    .showHelpAfterError()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+}
+
+/** The configuration with the command line's overrides applied. */
+function withOverrides(Configuration: typeof BaseConfiguration, options: CliOptions): typeof BaseConfiguration {
+  const level: LogLevel | undefined = options.verbose ? 'debug' : options.quiet ? 'warn' : undefined;
+  return class extends Configuration {
+    static override THREADS = options.threads ?? Configuration.THREADS;
+    static override LOGFILE = options.logfile ?? Configuration.LOGFILE;
+    static override LOGLEVEL = level ?? Configuration.LOGLEVEL;
+    static override PERIODIC = options.periodic ?? Configuration.PERIODIC;
+    static override RELOAD = options.reload ?? Configuration.RELOAD;
+  };
+}
+
+/**
+ * Runs the consumer command line.
+ *
+ * @param argv - The arguments after the program name.
+ * @param io - Where output goes and how signals arrive.
+ * @returns The exit code: 0 after a clean shutdown, 1 for bad usage or a start-up error.
+ */
+export async function main(argv: string[], io: CliIo = defaultIo): Promise<number> {
+  const cli = program(io);
+  if (argv.length === 0) {
+    io.stderr(cli.helpInformation());
+    return 1;
+  }
+  try {
+    cli.parse(argv, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
+    throw error;
+  }
+  const options = cli.opts<CliOptions>();
+  let consumer: Consumer;
+  let reloader: Reloader | undefined;
+  let Configuration: typeof BaseConfiguration;
+  try {
+    const loaded = await loadConfig(cli.args[0]!, { paths: options.path });
+    Configuration = withOverrides(loaded.Configuration, options);
+    const queue = Configuration.QUEUE;
+    if (queue === undefined) throw new ConfigurationError(`Missing module-level "QUEUE" setting: set static QUEUE on ${cli.args[0]}`);
+    const invoker = new Invoker(queue, {
+      ...(Configuration.RESULT_STORE ? { resultStore: Configuration.RESULT_STORE } : {}),
+      ...(Configuration.TASK_STORE ? { taskStore: Configuration.TASK_STORE } : {}),
+      registry,
+    });
+    consumer = new Consumer(invoker, Configuration, { importRoot: loaded.root });
+    if (Configuration.RELOAD) reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root });
+  } catch (error) {
+    io.stderr(`${error instanceof ConfigurationError ? error.message : (error as Error).stack}\n`);
+    return 1;
+  }
+
+  let signals = 0;
+  let stopped!: () => void;
+  const stopping = new Promise<void>((resolve) => (stopped = resolve));
+  const removeHandlers = io.onSignals?.((signal) => {
+    signals += 1;
+    if (signals > 1) {
+      consumer.log.warn(`${signal} again: exiting now, unacknowledged messages stay for recovery`);
+      process.exit(1);
+    }
+    consumer.log.info(`${signal} received: finishing calls in flight (send it again to exit at once)`);
+    stopped();
+  });
+  try {
+    await consumer.start();
+    await reloader?.start();
+    await stopping;
+    await reloader?.close();
+    await consumer.stop();
+    await closeBackends(Configuration);
+  } finally {
+    removeHandlers?.();
+  }
+  return 0;
+}
+
+async function closeBackends(Configuration: typeof BaseConfiguration): Promise<void> {
+  const backends = new Set([Configuration.QUEUE, Configuration.RESULT_STORE, Configuration.TASK_STORE]);
+  for (const backend of backends) await backend?.close?.();
+}

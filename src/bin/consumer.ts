@@ -1,0 +1,456 @@
+/**
+ * The consumer: the process that reads calls from the queue and runs them.
+ * It is what users start (`huey-consumer main.Configuration`), watch and
+ * stop; {@link Consumer} is the same engine for use inside a program.
+ *
+ * @module
+ */
+import type { BaseQueue } from '../backends/base.js';
+import { QueueException } from '../exceptions.js';
+import { CommandSchedule, Invoker, PeriodicQueueCommand, QueueCommand } from '../queue.js';
+import * as check from '../validate.js';
+import { BaseConfiguration, type LogLevel } from './config.js';
+import { Logger, type LogSink } from './logger.js';
+
+export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
+
+/** How long one blocking read waits before the loop looks around (shutdown, schedule), in ms. */
+const READ_TIMEOUT_MS = 1000;
+/** How often the schedule's next eta is re-read, to see calls other consumers scheduled, in ms. */
+const SCHEDULE_REFRESH_MS = 1000;
+/** How often dead consumers' messages are recovered, in ms. */
+const RECOVER_INTERVAL_MS = 5000;
+/** How long a periodic minute's lease is held: long enough that no consumer's late timer takes it again. */
+const PERIODIC_LEASE_MS = 5 * 60_000;
+const MINUTE_MS = 60_000;
+
+/** Options of {@link Consumer}, for embedding and tests. */
+export interface ConsumerOptions {
+  /**
+   * The package root that unknown commands' modules are imported from, once
+   * each; the CLI passes the configuration module's package root.
+   * @defaultValue none: unknown commands are dead-lettered without an import
+   */
+  importRoot?: string;
+  /** Where log lines go besides `LOGFILE`. @defaultValue stderr */
+  logSink?: LogSink;
+  /** The clock the consumer reads for etas and periodic minutes. @defaultValue `() => new Date()` */
+  clock?: () => Date;
+  /** How long one blocking read may wait, in ms; bounds how long `stop()` waits for the reader. @defaultValue `1000` */
+  readTimeoutMs?: number;
+}
+
+/** Where the consumer keeps calls with a future eta: the backend's own schedule, or huey 0.2's in-memory one. */
+interface Schedule {
+  /** `true` when taken messages are claims to acknowledge in the queue. */
+  readonly claims: boolean;
+  add(data: string, eta: Date): Promise<void>;
+  due(now: Date, limit: number): Promise<string[]>;
+  nextEta(): Promise<Date | null>;
+  /** Called when a taken message's call is done. */
+  done(data: string): Promise<void>;
+  save(): Promise<void>;
+}
+
+function backendSchedule(queue: Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>): Schedule {
+  return {
+    claims: true,
+    add: (data, eta) => queue.schedule(data, eta),
+    due: (now, limit) => queue.due(now, limit),
+    nextEta: () => queue.nextEta(),
+    done: async () => {},
+    save: async () => {},
+  };
+}
+
+/** huey 0.2's way: the schedule in memory, saved to the task store on every change. */
+function memorySchedule(schedule: CommandSchedule): Schedule {
+  const taken = new Set<string>();
+  // The saved copy keeps taken calls until they are done, so a crash mid-call loses nothing.
+  const save = (): Promise<void> => schedule.save([...taken]);
+  return {
+    claims: false,
+    add: async (data, eta) => {
+      schedule.add(data, eta);
+      await save();
+    },
+    due: async (now, limit) => {
+      const due = schedule.due(now, limit);
+      for (const data of due) taken.add(data);
+      return due;
+    },
+    nextEta: async () => schedule.nextEta(),
+    done: async (data) => {
+      taken.delete(data);
+      await save();
+    },
+    save,
+  };
+}
+
+/**
+ * Reads calls from the invoker's queue and runs them, at most `THREADS` at
+ * a time; keeps calls with an eta until they are due; enqueues periodic
+ * commands each minute with `PERIODIC`; retries failures; dead-letters what
+ * cannot run.
+ *
+ * @example
+ * ```ts
+ * const consumer = new Consumer(invoker, Configuration);
+ * await consumer.start();   // resolves once it is receiving
+ * // ...
+ * await consumer.stop();    // resolves once in-flight calls are done
+ * ```
+ */
+export class Consumer {
+  /** The invoker whose queue is read and whose registry names the commands. */
+  readonly invoker: Invoker;
+  /** The configuration class. */
+  readonly config: typeof BaseConfiguration;
+  /** The consumer's log. */
+  readonly log: Logger;
+
+  readonly #threads: number;
+  readonly #importRoot: string | undefined;
+  readonly #clock: () => Date;
+  readonly #readTimeoutMs: number;
+  #schedule: Schedule | undefined;
+  #running = false;
+  #free: number;
+  #wakeLoop: (() => void) | undefined;
+  #loop: Promise<void> | undefined;
+  #inFlight = new Set<Promise<void>>();
+  #timers = new Set<NodeJS.Timeout>();
+  #nextEta: number | null = null;
+  #nextEtaReadAt = 0;
+  #lastPeriodicMinute = -Infinity;
+
+  /**
+   * @param invoker - The invoker to read and run calls with.
+   * @param config - The configuration class: `THREADS`, `PERIODIC`, `LOGLEVEL`...
+   * @param options - Embedding and testing options.
+   * @throws ConfigurationError for an invalid setting.
+   */
+  constructor(invoker: Invoker, config: typeof BaseConfiguration = BaseConfiguration, options: ConsumerOptions = {}) {
+    if (!(invoker instanceof Invoker)) check.expected('invoker', 'an Invoker', invoker);
+    this.invoker = invoker;
+    this.config = config;
+    this.#threads = check.positiveInteger('THREADS', config.THREADS, 1);
+    check.seconds('INITIAL_DELAY', config.INITIAL_DELAY, 0.1);
+    check.seconds('MAX_DELAY', config.MAX_DELAY, 10);
+    check.seconds('SHUTDOWN_TIMEOUT', config.SHUTDOWN_TIMEOUT, 30);
+    if (typeof config.BACKOFF !== 'number' || !(config.BACKOFF >= 1)) check.expected('BACKOFF', 'a number of at least 1', config.BACKOFF);
+    this.#free = this.#threads;
+    this.#importRoot = options.importRoot;
+    this.#clock = options.clock ?? (() => new Date());
+    this.#readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS;
+    this.log = new Logger({ level: config.LOGLEVEL as LogLevel, file: config.LOGFILE, ...(options.logSink ? { sink: options.logSink } : {}) });
+  }
+
+  /** How many calls are running now. */
+  get inFlight(): number {
+    return this.#inFlight.size;
+  }
+
+  /**
+   * Starts receiving: logs the registered commands, loads the saved
+   * schedule, recovers dead consumers' messages, and starts the read loop
+   * and the periodic timer.
+   *
+   * @returns A promise that resolves once the consumer is receiving.
+   */
+  async start(): Promise<void> {
+    if (this.#running) return;
+    const queue = this.invoker.queue;
+    this.log.info('huey initialized with following commands');
+    for (const name of this.invoker.registry.names()) this.log.info(`+ ${name}`);
+    if (queue.schedule && queue.due && queue.nextEta) {
+      this.#schedule = backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
+    } else {
+      const schedule = new CommandSchedule(this.invoker);
+      const rejected = await schedule.load();
+      for (const data of rejected) this.log.error(`QueueReadException: unreadable entry in the saved schedule, skipped: ${data}`);
+      if (schedule.size > 0) this.log.info(`loaded ${schedule.size} scheduled calls from the task store`);
+      this.#schedule = memorySchedule(schedule);
+    }
+    await this.#refreshNextEta();
+    if (queue.recover) {
+      await this.#recover();
+      this.#every(RECOVER_INTERVAL_MS, () => this.#recover());
+    }
+    this.#running = true;
+    if (this.config.PERIODIC) this.#armPeriodic();
+    this.#loop = this.#readLoop();
+    this.log.info(`consumer started: ${this.#threads} at a time, reading queue "${queue.name}"`);
+  }
+
+  /**
+   * Stops reading, lets calls in flight finish for up to `SHUTDOWN_TIMEOUT`
+   * seconds (unfinished ones stay unacknowledged, for recovery), and saves
+   * the schedule. Backends are left open: the caller owns them.
+   *
+   * @returns A promise that resolves once the consumer has stopped.
+   */
+  async stop(): Promise<void> {
+    if (!this.#running) return;
+    this.#running = false;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    this.#wakeLoop?.();
+    await this.#loop;
+    const pending = [...this.#inFlight];
+    if (pending.length > 0) {
+      this.log.info(`waiting for ${pending.length} calls in flight`);
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(resolve, this.config.SHUTDOWN_TIMEOUT * 1000, 'timeout')));
+      const outcome = await Promise.race([Promise.allSettled(pending), timeout]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') this.log.warn(`${this.#inFlight.size} calls still running after ${this.config.SHUTDOWN_TIMEOUT} s: left unacknowledged for recovery`);
+    }
+    await this.#schedule?.save();
+    this.log.info('consumer stopped');
+  }
+
+  /**
+   * Enqueues every periodic command whose validator accepts the minute of
+   * `minute`, once per minute: a second call for the same or an earlier
+   * minute does nothing, and with a backend `lease` only one consumer of
+   * the queue enqueues it. The consumer's timer calls this at each minute
+   * boundary; tests call it with the minutes they want.
+   *
+   * @param minute - Any instant in the minute.
+   * @returns The names of the commands enqueued.
+   */
+  async enqueuePeriodic(minute: Date): Promise<string[]> {
+    const index = Math.floor(minute.getTime() / MINUTE_MS);
+    if (index <= this.#lastPeriodicMinute) return [];
+    this.#lastPeriodicMinute = index;
+    const start = new Date(index * MINUTE_MS);
+    const queue = this.invoker.queue;
+    if (queue.lease && !(await queue.lease(`periodic:${start.toISOString()}`, PERIODIC_LEASE_MS))) return [];
+    const enqueued: string[] = [];
+    for (const definition of this.invoker.registry.commands()) {
+      if (!definition.validator?.(start, { utc: this.config.UTC })) continue;
+      try {
+        await this.invoker.enqueue(new PeriodicQueueCommand(definition, []));
+        enqueued.push(definition.name);
+      } catch (error) {
+        this.log.error(`could not enqueue periodic ${definition.name}: ${(error as Error).message}`);
+      }
+    }
+    if (enqueued.length > 0) this.log.info(`enqueued periodic commands for ${start.toISOString()}: ${enqueued.join(', ')}`);
+    return enqueued;
+  }
+
+  async #readLoop(): Promise<void> {
+    const queue = this.invoker.queue;
+    let delay = this.config.INITIAL_DELAY * 1000;
+    while (this.#running) {
+      if (this.#free === 0) {
+        await new Promise<void>((resolve) => (this.#wakeLoop = resolve));
+        continue;
+      }
+      try {
+        if (await this.#takeDue()) continue;
+        const now = this.#clock().getTime();
+        const untilEta = this.#nextEta === null ? Infinity : Math.max(1, this.#nextEta - now);
+        this.#free--;
+        let data: string | null;
+        try {
+          data = await queue.read(queue.blocking ? Math.min(this.#readTimeoutMs, untilEta) : 0);
+        } catch (error) {
+          this.#free++;
+          throw error;
+        }
+        if (data !== null) {
+          delay = this.config.INITIAL_DELAY * 1000;
+          this.#dispatch(data, false);
+          continue;
+        }
+        this.#free++;
+        if (!queue.blocking) {
+          await this.#sleep(Math.min(delay, untilEta));
+          delay = Math.min(delay * this.config.BACKOFF, this.config.MAX_DELAY * 1000);
+        }
+      } catch (error) {
+        this.log.error(`error reading from queue "${queue.name}": ${(error as Error).message}`);
+        await this.#sleep(delay);
+        delay = Math.min(delay * this.config.BACKOFF, this.config.MAX_DELAY * 1000);
+      }
+    }
+  }
+
+  /** Takes due scheduled calls into free slots; `true` when it took any. */
+  async #takeDue(): Promise<boolean> {
+    const now = this.#clock().getTime();
+    if (now - this.#nextEtaReadAt >= SCHEDULE_REFRESH_MS) await this.#refreshNextEta();
+    if (this.#nextEta === null || this.#nextEta > now) return false;
+    const slots = this.#free;
+    this.#free -= slots;
+    let due: string[] = [];
+    try {
+      due = await this.#schedule!.due(new Date(now), slots);
+    } finally {
+      this.#free += slots - due.length;
+    }
+    for (const data of due) this.#dispatch(data, true);
+    await this.#refreshNextEta();
+    return due.length > 0;
+  }
+
+  async #refreshNextEta(): Promise<void> {
+    const next = await this.#schedule!.nextEta();
+    this.#nextEta = next === null ? null : next.getTime();
+    this.#nextEtaReadAt = this.#clock().getTime();
+  }
+
+  /** Runs one taken message in a slot already reserved for it. */
+  #dispatch(data: string, fromSchedule: boolean): void {
+    const call = this.#handle(data, fromSchedule).finally(() => {
+      this.#inFlight.delete(call);
+      this.#free++;
+      this.#wakeLoop?.();
+    });
+    this.#inFlight.add(call);
+  }
+
+  async #handle(data: string, fromSchedule: boolean): Promise<void> {
+    let command: QueueCommand;
+    try {
+      command = await this.invoker.commandFor(data, this.#importRoot);
+    } catch (error) {
+      await this.#deadLetter(data, error, fromSchedule);
+      return;
+    }
+    if (command.eta !== null && command.eta.getTime() > this.#clock().getTime()) {
+      await this.#scheduleLater(command, data, fromSchedule);
+      return;
+    }
+    await this.#run(command, data, fromSchedule);
+  }
+
+  async #run(command: QueueCommand, data: string, fromSchedule: boolean): Promise<void> {
+    const started = performance.now();
+    if (this.log.enabled('debug')) this.log.debug(`executing ${command.name} ${command.taskId}`);
+    try {
+      await this.invoker.execute(command);
+      if (this.log.enabled('debug')) this.log.debug(`${command.name} ${command.taskId} finished in ${(performance.now() - started).toFixed(1)} ms`);
+    } catch (error) {
+      this.log.error(`unhandled exception in worker: ${command.name} ${command.taskId}\n${describeError(error)}`);
+      try {
+        if (command.retries > 0) {
+          this.log.info(`re-enqueueing task ${command.taskId}, ${command.retries - 1} tries left`);
+          await this.invoker.enqueue(retryOf(command, this.#clock()));
+        } else {
+          await this.invoker.storeError(command, error);
+        }
+      } catch (bookkeeping) {
+        this.log.error(`could not record the failure of ${command.taskId}, leaving it unacknowledged: ${(bookkeeping as Error).message}`);
+        return;
+      }
+    }
+    await this.#done(data, fromSchedule);
+  }
+
+  async #scheduleLater(command: QueueCommand, data: string, fromSchedule: boolean): Promise<void> {
+    try {
+      await this.#schedule!.add(data, command.eta!);
+    } catch (error) {
+      this.log.error(`could not schedule ${command.taskId}, leaving it unacknowledged: ${(error as Error).message}`);
+      return;
+    }
+    if (this.log.enabled('debug')) this.log.debug(`scheduled ${command.name} ${command.taskId} for ${command.eta!.toISOString()}`);
+    if (this.#nextEta === null || command.eta!.getTime() < this.#nextEta) this.#nextEta = command.eta!.getTime();
+    await this.#done(data, fromSchedule);
+  }
+
+  async #deadLetter(data: string, error: unknown, fromSchedule: boolean): Promise<void> {
+    const reason = error instanceof QueueException ? `${error.name}: ${error.message}` : `Error: ${String(error)}`;
+    this.log.error(reason);
+    const queue = this.invoker.queue;
+    if (!queue.deadLetter) {
+      this.log.error(`queue "${queue.name}" keeps no dead letters; the message was: ${data}`);
+    } else {
+      try {
+        await queue.deadLetter(data, reason);
+      } catch (failure) {
+        this.log.error(`could not dead-letter the message, leaving it unacknowledged: ${(failure as Error).message}`);
+        return;
+      }
+    }
+    await this.#done(data, fromSchedule);
+  }
+
+  /** The call of `data` is done: acknowledge it (queue, or the schedule it came from). */
+  async #done(data: string, fromSchedule: boolean): Promise<void> {
+    try {
+      if (fromSchedule && !this.#schedule!.claims) await this.#schedule!.done(data);
+      else await this.invoker.queue.ack?.(data);
+    } catch (error) {
+      this.log.error(`could not acknowledge a message, it will be delivered again: ${(error as Error).message}`);
+    }
+  }
+
+  async #recover(): Promise<void> {
+    try {
+      const count = await this.invoker.queue.recover!();
+      if (count > 0) this.log.info(`recovered ${count} messages of dead consumers`);
+    } catch (error) {
+      this.log.error(`could not recover messages: ${(error as Error).message}`);
+    }
+  }
+
+  #armPeriodic(): void {
+    const now = this.#clock().getTime();
+    const boundary = (Math.floor(now / MINUTE_MS) + 1) * MINUTE_MS;
+    this.#once(boundary - now, async () => {
+      // a timer can fire a little early or late: the minute is the boundary it was set for
+      const last = Math.max(boundary, Math.floor(this.#clock().getTime() / MINUTE_MS) * MINUTE_MS);
+      for (let minute = boundary; minute <= last; minute += MINUTE_MS) await this.enqueuePeriodic(new Date(minute));
+      if (this.#running) this.#armPeriodic();
+    });
+  }
+
+  #once(ms: number, run: () => Promise<void>): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      void run();
+    }, ms);
+    this.#timers.add(timer);
+  }
+
+  #every(ms: number, run: () => Promise<void>): void {
+    this.#once(ms, async () => {
+      await run();
+      if (this.#running) this.#every(ms, run);
+    });
+  }
+
+  /** Sleeps `ms`, or less when `stop()` or a finished call wakes the loop. */
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#wakeLoop = done;
+    });
+  }
+}
+
+/** The next try of a failed call: same id, one retry fewer, after `retryDelay`. */
+function retryOf(command: QueueCommand, now: Date): QueueCommand {
+  const eta = command.retryDelay > 0 ? new Date(now.getTime() + command.retryDelay * 1000) : null;
+  return new QueueCommand(command.definition, command.args, {
+    taskId: command.taskId,
+    eta,
+    retries: command.retries - 1,
+    retryDelay: command.retryDelay,
+    enqueuedAt: command.enqueuedAt,
+  });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+}

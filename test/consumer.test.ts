@@ -1,0 +1,341 @@
+/**
+ * The consumer's behaviour, in-process on the memory backend: the same
+ * engine the CLI runs.
+ */
+import assert from 'node:assert/strict';
+import { afterEach, test } from 'node:test';
+import { BaseQueue, type BaseDataStore } from 'huey/backends/base';
+import { MemoryDataStore, MemoryQueue } from 'huey/backends/memory';
+import { BaseConfiguration } from 'huey/bin/config';
+import { Consumer } from 'huey/bin/consumer';
+import { crontab, periodicCommand, queueCommand } from 'huey/decorators';
+import { TaskException } from 'huey/exceptions';
+import { Invoker } from 'huey/queue';
+import { CommandRegistry } from 'huey/registry';
+import { eventually, sleep } from './helpers.js';
+
+const running: Consumer[] = [];
+afterEach(async () => {
+  for (const consumer of running.splice(0)) await consumer.stop();
+});
+
+interface Setup {
+  queue?: BaseQueue;
+  resultStore?: BaseDataStore;
+  taskStore?: BaseDataStore;
+  settings?: Partial<Record<'THREADS' | 'PERIODIC' | 'UTC' | 'SHUTDOWN_TIMEOUT' | 'INITIAL_DELAY' | 'BACKOFF' | 'MAX_DELAY', number | boolean>>;
+}
+
+/** An invoker with its own registry, and a consumer for it whose log lines are kept. */
+function setup({ queue = new MemoryQueue('q'), resultStore = new MemoryDataStore('r'), taskStore, settings = {} }: Setup = {}) {
+  const invoker = new Invoker(queue, { resultStore, ...(taskStore ? { taskStore } : {}), registry: new CommandRegistry() });
+  const Configuration = class extends BaseConfiguration {};
+  Object.assign(Configuration, { QUEUE: queue, ...settings });
+  const lines: string[] = [];
+  const consumer = (): Consumer => {
+    const c = new Consumer(invoker, Configuration, { logSink: (line) => lines.push(line), readTimeoutMs: 50 });
+    running.push(c);
+    return c;
+  };
+  return { invoker, queue, consumer, lines, Configuration };
+}
+
+test('a started consumer runs queued calls and stores their results', async () => {
+  const { invoker, consumer } = setup();
+  const add = queueCommand(invoker)(function add(a: number, b: number) {
+    return a + b;
+  });
+  const res = await add(2, 3);
+  await consumer().start();
+  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 5);
+});
+
+test('start() logs the registered commands, one "+ name" a line', async () => {
+  const { invoker, consumer, lines } = setup();
+  queueCommand(invoker, { name: 'tasks.b' })(() => 1);
+  queueCommand(invoker, { name: 'tasks.a' })(() => 1);
+  await consumer().start();
+  const start = lines.findIndex((line) => line.includes('huey initialized with following commands'));
+  assert.ok(start >= 0);
+  assert.match(lines[start + 1]!, /INFO  \+ tasks\.a\n$/);
+  assert.match(lines[start + 2]!, /INFO  \+ tasks\.b\n$/);
+});
+
+test('at most THREADS calls run at once, and no more messages are taken than free slots', async () => {
+  const { invoker, queue, consumer } = setup({ settings: { THREADS: 3 } });
+  let now = 0;
+  let peak = 0;
+  const release: (() => void)[] = [];
+  const slow = queueCommand(invoker)(async function slow() {
+    peak = Math.max(peak, ++now);
+    await new Promise<void>((resolve) => release.push(resolve));
+    now--;
+  });
+  for (let i = 0; i < 10; i++) await slow();
+  const c = consumer();
+  await c.start();
+  await eventually(() => release.length === 3, 'three calls to start');
+  await sleep(100);
+  assert.equal(c.inFlight, 3);
+  assert.equal(await queue.length(), 7, 'a message was taken without a free slot');
+  while (release.length > 0 || (await queue.length()) > 0 || c.inFlight > 0) {
+    release.shift()?.();
+    await sleep(5);
+  }
+  assert.equal(peak, 3);
+});
+
+test('async calls overlap: THREADS 5 runs five 100 ms calls in about 100 ms', async () => {
+  const { invoker, consumer } = setup({ settings: { THREADS: 5 } });
+  const nap = queueCommand(invoker)(async function nap() {
+    await sleep(100);
+    return Date.now();
+  });
+  const handles = await Promise.all([1, 2, 3, 4, 5].map(() => nap()));
+  await consumer().start();
+  const finished = await Promise.all(handles.map((h) => h!.get({ blocking: true, timeout: 5 })));
+  assert.ok(Math.max(...(finished as number[])) - Math.min(...(finished as number[])) < 80, 'the calls ran one after another');
+});
+
+/** A queue with only huey 0.2's four members: no blocking, no ack, no schedule. */
+class PlainQueue extends BaseQueue {
+  readonly blocking = false;
+  items: string[] = [];
+  reads: number[] = [];
+  async write(data: string): Promise<void> {
+    this.items.push(data);
+  }
+  async read(): Promise<string | null> {
+    this.reads.push(Date.now());
+    return this.items.shift() ?? null;
+  }
+  async flush(): Promise<void> {
+    this.items = [];
+  }
+  async length(): Promise<number> {
+    return this.items.length;
+  }
+}
+
+test('a non-blocking queue is polled from INITIAL_DELAY growing by BACKOFF up to MAX_DELAY, and back after a message', async () => {
+  const queue = new PlainQueue('plain');
+  const { invoker, consumer } = setup({ queue, settings: { INITIAL_DELAY: 0.02, BACKOFF: 2, MAX_DELAY: 0.16 } });
+  const ping = queueCommand(invoker)(function ping() {
+    return 'pong';
+  });
+  await consumer().start();
+  await sleep(700);
+  const gaps = queue.reads.slice(1).map((t, i) => t - queue.reads[i]!);
+  // 20, 40, 80, 160, 160 ... ms
+  assert.ok(gaps[0]! >= 15 && gaps[0]! < 40, `first gap ${gaps[0]}`);
+  assert.ok(gaps[1]! >= 35 && gaps[1]! < 70, `second gap ${gaps[1]}`);
+  assert.ok(gaps[2]! >= 75 && gaps[2]! < 120, `third gap ${gaps[2]}`);
+  assert.ok(gaps.slice(4).every((gap) => gap >= 150 && gap < 220), `capped gaps ${gaps.slice(4)}`);
+  const res = await ping();
+  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 'pong');
+  const after = queue.reads.length;
+  await sleep(50);
+  assert.ok(queue.reads.length - after >= 1, 'polling did not restart from INITIAL_DELAY after a message');
+});
+
+test('a call with an eta starts within 100 ms after it', async () => {
+  const { invoker, consumer } = setup();
+  const stamp = queueCommand(invoker)(function stamp() {
+    return Date.now();
+  });
+  await consumer().start();
+  const eta = new Date(Date.now() + 400);
+  const res = await stamp.schedule({ args: [], eta });
+  const started = (await res!.get({ blocking: true, timeout: 3 })) as number;
+  const late = started - eta.getTime();
+  assert.ok(late >= 0 && late < 100, `started ${late} ms after its eta`);
+});
+
+test('a call with delay waits in the backend schedule, not in the queue', async () => {
+  const { invoker, queue, consumer } = setup();
+  const later = queueCommand(invoker)(function later() {
+    return 'done';
+  });
+  await consumer().start();
+  await later.schedule({ args: [], delay: 60 });
+  await eventually(async () => (await queue.nextEta!()) !== null, 'the call to be scheduled');
+  assert.equal(await queue.length(), 0);
+});
+
+test('without a backend schedule, scheduled calls are saved to TASK_STORE and run by the next consumer', async () => {
+  const queue = new PlainQueue('plain');
+  const taskStore = new MemoryDataStore('tasks');
+  const { invoker, consumer } = setup({ queue, taskStore, settings: { INITIAL_DELAY: 0.01, MAX_DELAY: 0.02 } });
+  const later = queueCommand(invoker)(function later() {
+    return 'ran';
+  });
+  const first = consumer();
+  await first.start();
+  const res = await later.schedule({ args: [], delay: 0.5 });
+  await eventually(async () => queue.items.length === 0 && (await taskStore.peek('schedule')) !== undefined, 'the call to be taken');
+  await first.stop();
+  const saved = JSON.parse((await taskStore.peek('schedule')) as string) as string[];
+  assert.equal(saved.length, 1);
+  assert.match(saved[0]!, /"command":"[^"]*later"/);
+  await consumer().start();
+  assert.equal(await res!.get({ blocking: true, timeout: 3 }), 'ran');
+});
+
+test('periodic commands are enqueued once per matching minute, however often the minute is asked for', async () => {
+  const { invoker, queue, consumer } = setup({ settings: { PERIODIC: true } });
+  const ran: string[] = [];
+  periodicCommand(invoker, crontab({ minute: '*/5' }))(function everyFive() {
+    ran.push('five');
+  });
+  periodicCommand(invoker, crontab({ minute: '1' }))(function atOne() {
+    ran.push('one');
+  });
+  const c = consumer();
+  // not started: nothing reads the queue, so what was enqueued can be counted
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:05:00.000Z')), ['dist/test/consumer.test.everyFive']);
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:05:59.999Z')), [], 'a late tick of the same minute enqueued again');
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:04:59.000Z')), [], 'an earlier minute was enqueued after a later one');
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:06:00.000Z')), []);
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T13:01:00.000Z')), ['dist/test/consumer.test.atOne']);
+  assert.equal(await queue.length(), 2);
+});
+
+test('periodic minutes are read in UTC unless UTC is false', async () => {
+  const { invoker, consumer } = setup({ settings: { UTC: false } });
+  periodicCommand(invoker, crontab({ hour: String(new Date('2026-01-01T12:00:00Z').getHours()), minute: '0' }))(function localNoon() {});
+  assert.equal((await consumer().enqueuePeriodic(new Date('2026-01-01T12:00:00Z'))).length, 1);
+});
+
+test('two consumers of one queue enqueue a periodic minute once between them', async () => {
+  const { invoker, queue, consumer } = setup();
+  periodicCommand(invoker, crontab())(function tick() {});
+  const minute = new Date('2026-01-01T00:00:00Z');
+  const both = await Promise.all([consumer().enqueuePeriodic(minute), consumer().enqueuePeriodic(minute)]);
+  assert.equal(both.flat().length, 1);
+  assert.equal(await queue.length(), 1);
+});
+
+test('periodic results are not stored', async () => {
+  const resultStore = new MemoryDataStore('r');
+  const puts: string[] = [];
+  const put = resultStore.put.bind(resultStore);
+  resultStore.put = async (key: string, value: string) => {
+    puts.push(key);
+    await put(key, value);
+  };
+  const { invoker, consumer } = setup({ resultStore });
+  let calls = 0;
+  periodicCommand(invoker, crontab())(function answer() {
+    calls++;
+    return 42;
+  });
+  const c = consumer();
+  await c.start();
+  await c.enqueuePeriodic(new Date('2026-01-01T00:00:00Z'));
+  await eventually(() => calls === 1, 'the periodic call to run');
+  await eventually(() => c.inFlight === 0, 'the call to finish');
+  assert.deepEqual(puts, []);
+});
+
+test('a failing call is retried with one fewer try, then its error is stored for get()', async () => {
+  const { invoker, consumer, lines } = setup();
+  let calls = 0;
+  const flaky = queueCommand(invoker, { retries: 2 })(function flaky() {
+    calls++;
+    throw new TypeError(`attempt ${calls} failed`);
+  });
+  const res = await flaky();
+  await consumer().start();
+  await assert.rejects(res!.get({ blocking: true, timeout: 3 }), (error: unknown) => {
+    assert.ok(error instanceof TaskException);
+    assert.equal(error.message, 'attempt 3 failed');
+    assert.equal(error.remoteName, 'TypeError');
+    return true;
+  });
+  assert.equal(calls, 3);
+  const log = lines.join('');
+  assert.match(log, /unhandled exception in worker/);
+  assert.match(log, /TypeError: attempt 1 failed\n\s+at .*flaky/);
+  assert.match(log, new RegExp(`re-enqueueing task ${res!.taskId}, 1 tries left`));
+  assert.match(log, new RegExp(`re-enqueueing task ${res!.taskId}, 0 tries left`));
+});
+
+test('a retry waits retryDelay seconds', async () => {
+  const { invoker, consumer } = setup();
+  const times: number[] = [];
+  const flaky = queueCommand(invoker, { retries: 1, retryDelay: 0.3 })(function flaky() {
+    times.push(Date.now());
+    if (times.length === 1) throw new Error('once');
+    return 'ok';
+  });
+  const res = await flaky();
+  await consumer().start();
+  assert.equal(await res!.get({ blocking: true, timeout: 3 }), 'ok');
+  const gap = times[1]! - times[0]!;
+  assert.ok(gap >= 300 && gap < 450, `retried after ${gap} ms`);
+});
+
+test('an unknown command is logged and dead-lettered with the reason, and the consumer goes on', async () => {
+  const { invoker, queue, consumer, lines } = setup();
+  const ok = queueCommand(invoker)(function ok() {
+    return 'fine';
+  });
+  const ghost = '{"v":1,"id":"ghost-1","command":"commands.ghost","args":[],"eta":null,"retries":0,"retryDelay":0,"enqueuedAt":"2026-01-01T00:00:00.000Z"}';
+  await queue.write(ghost);
+  const res = await ok();
+  await consumer().start();
+  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 'fine');
+  assert.match(lines.join(''), /ERROR QueueException: commands\.ghost not found in CommandRegistry/);
+  const letters = await queue.deadLetters!();
+  assert.deepEqual(letters.map((l) => [l.data, l.reason]), [[ghost, 'QueueException: commands.ghost not found in CommandRegistry']]);
+});
+
+test('a malformed message is dead-lettered with the reason, never dropped', async () => {
+  const { queue, consumer } = setup();
+  await queue.write('{"v":1,"id":');
+  await consumer().start();
+  const letters = await eventually(async () => {
+    const found = await queue.deadLetters!();
+    return found.length === 1 ? found : undefined;
+  }, 'the dead letter');
+  assert.equal(letters![0]!.data, '{"v":1,"id":');
+  assert.match(letters![0]!.reason, /^QueueReadException: Malformed message: not JSON/);
+});
+
+test('stop() waits for calls in flight, then resolves', async () => {
+  const { invoker, consumer } = setup();
+  let finished = false;
+  const slow = queueCommand(invoker)(async function slow() {
+    await sleep(200);
+    finished = true;
+  });
+  await slow();
+  const c = consumer();
+  await c.start();
+  await eventually(() => c.inFlight === 1, 'the call to start');
+  await c.stop();
+  assert.equal(finished, true);
+});
+
+test('stop() gives up on calls still running after SHUTDOWN_TIMEOUT and leaves them unacknowledged', async () => {
+  const queue = new MemoryQueue('q');
+  let acked = 0;
+  const ack = queue.ack.bind(queue);
+  queue.ack = async (data: string) => {
+    acked++;
+    await ack(data);
+  };
+  const { invoker, consumer, lines } = setup({ queue, settings: { SHUTDOWN_TIMEOUT: 0.1 } });
+  const stuck = queueCommand(invoker)(async function stuck() {
+    await sleep(1000);
+  });
+  await stuck();
+  const c = consumer();
+  await c.start();
+  await eventually(() => c.inFlight === 1, 'the call to start');
+  const started = Date.now();
+  await c.stop();
+  assert.ok(Date.now() - started < 500);
+  assert.equal(acked, 0);
+  assert.match(lines.join(''), /1 calls still running after 0\.1 s: left unacknowledged for recovery/);
+});
