@@ -1,0 +1,58 @@
+/**
+ * The public API, imported by the package's own name: the exact runtime
+ * exports of each module of DESIGN §2. The file backend, the Redis backend
+ * and the consumer have test files of their own.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+
+const MODULES: Record<string, string[]> = {
+  'huey/queue': ['AsyncData', 'CommandSchedule', 'Invoker', 'PeriodicQueueCommand', 'QueueCommand'],
+  'huey/decorators': ['crontab', 'periodicCommand', 'queueCommand'],
+  'huey/registry': ['CommandRegistry', 'registry'],
+  'huey/exceptions': [
+    'ConfigurationError',
+    'DataStoreGetException',
+    'DataStorePutException',
+    'DataStoreTimeout',
+    'QueueException',
+    'QueueReadException',
+    'QueueWriteException',
+    'TaskException',
+  ],
+  'huey/utils': ['isMain'],
+  'huey/backends/base': ['BaseDataStore', 'BaseQueue', 'EmptyData'],
+  'huey/backends/memory': ['DummyDataStore', 'DummyQueue', 'MemoryDataStore', 'MemoryQueue'],
+  'huey/bin/config': ['BaseConfiguration'],
+};
+
+/** What `huey` may export besides the modules above: the modules written in parallel (file, Redis, consumer). */
+const ELSEWHERE = new Set(['FileQueue', 'FileDataStore', 'RedisQueue', 'RedisBlockingQueue', 'RedisDataStore', 'Consumer', 'loadConfig']);
+
+for (const [specifier, names] of Object.entries(MODULES)) {
+  test(`${specifier} exports exactly ${names.join(', ')}`, async () => {
+    const module = (await import(specifier)) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(module).sort(), [...names].sort());
+    for (const name of names) assert.notEqual(module[name], undefined, name);
+  });
+}
+
+test('huey re-exports every export of those modules, the very same objects, and nothing internal', async () => {
+  const root = (await import('huey')) as Record<string, unknown>;
+  const expected = new Set<string>();
+  for (const specifier of Object.keys(MODULES)) {
+    const module = (await import(specifier)) as Record<string, unknown>;
+    for (const [name, value] of Object.entries(module)) {
+      expected.add(name);
+      assert.equal(root[name], value, `huey.${name} is ${specifier}'s`);
+    }
+  }
+  const extra = Object.keys(root).filter((name) => !expected.has(name) && !ELSEWHERE.has(name));
+  assert.deepEqual(extra, [], 'exports of huey that no public module declares');
+});
+
+test('internal modules are not reachable through the exports map', async () => {
+  for (const specifier of ['huey/message', 'huey/paths', 'huey/validate', 'huey/crontab', 'huey/dist/src/message.js']) {
+    await assert.rejects(import(specifier), (error: unknown) => (error as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED', specifier);
+  }
+});
