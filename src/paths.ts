@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 
 /** The file a module URL or path names: `file:` URLs decoded, query strings of re-imports stripped, symlinks resolved. */
 export function moduleFile(urlOrPath: string): string {
-  const withoutQuery = urlOrPath.replace(/[?#].*$/, '');
-  const path = withoutQuery.startsWith('file:') ? fileURLToPath(withoutQuery) : withoutQuery;
+  // only a URL has a query string; in a plain path (a CommonJS caller) `#` and `?` are part of a folder's name
+  const path = urlOrPath.startsWith('file:') ? fileURLToPath(urlOrPath.replace(/[?#].*$/, '')) : urlOrPath;
   try {
     return realpathSync(path);
   } catch {

@@ -54,6 +54,13 @@ describe('CommandSchedule in memory', () => {
     assert.deepEqual(schedule.due(at(3600)), [call('late', 60)]);
     assert.equal(schedule.size, 0);
   });
+
+  test('due(now, limit) takes at most limit calls; the rest stay for the next call', () => {
+    const schedule = new CommandSchedule(invokerWithTaskStore());
+    for (const id of ['a', 'b', 'c']) schedule.add(call(id, 1), at(1));
+    assert.deepEqual(schedule.due(at(2), 2), [call('a', 1), call('b', 1)]);
+    assert.deepEqual(schedule.due(at(2), 2), [call('c', 1)]);
+  });
 });
 
 describe('CommandSchedule save() and load()', () => {
@@ -79,6 +86,18 @@ describe('CommandSchedule save() and load()', () => {
     const saved = await taskStore.peek('schedule');
     assert.notEqual(saved, EmptyData);
     assert.deepEqual(JSON.parse(saved as string), [call('a', 10)]);
+  });
+
+  test('save(running) keeps calls taken with due() but not finished, so a crash mid-call loses nothing', async () => {
+    const taskStore = new MemoryDataStore('tasks');
+    const schedule = new CommandSchedule(invokerWithTaskStore(taskStore));
+    schedule.add(call('running', 1), at(1));
+    schedule.add(call('waiting', 60), at(60));
+    const running = schedule.due(at(2));
+    await schedule.save(running);
+    const restored = new CommandSchedule(invokerWithTaskStore(taskStore));
+    await restored.load();
+    assert.deepEqual(restored.commands(), [call('running', 1), call('waiting', 60)]);
   });
 
   test('load() leaves the saved schedule in the store, so a crash after loading loses nothing', async () => {

@@ -210,6 +210,15 @@ export const charge = queueCommand(invoker)(function charge() {});
     assert.deepEqual(names, ['apps/billing/tasks.charge', 'apps/billing/tasks.charge', 'apps/billing/tasks.charge']);
   });
 
+  test('a CommonJS module that requires huey is named the same way, even in a folder with # in its name', async () => {
+    const cjs = "const { CommandRegistry, Invoker, MemoryQueue, queueCommand } = require('huey');\n" +
+      "const invoker = new Invoker(new MemoryQueue('cjs'), { registry: new CommandRegistry() });\n" +
+      'console.log(queueCommand(invoker)(function charge() {}).commandName);\n';
+    const pkg = await billingPackage({ 'apps/c#/tasks.cjs': cjs });
+    const run = await runNode(['apps/c#/tasks.cjs'], { cwd: pkg.path });
+    assert.equal(run.stdout.trim(), 'apps/c#/tasks.charge', run.stderr);
+  });
+
   test('a module run as the entry point is named like an imported one', async () => {
     const pkg = await billingPackage({ 'apps/billing/main.js': `import { charge } from './tasks.js';\nconsole.log(charge.commandName);\n` });
     const run = await runNode(['main.js'], { cwd: join(pkg.path, 'apps', 'billing') });
