@@ -1,0 +1,215 @@
+/**
+ * The Lua scripts of the Redis backend, one per atomic operation. Each runs
+ * inside Redis as one step, so no other client sees it half done.
+ *
+ * Lists are used the way huey 0.2 used them: `LPUSH` writes at the left,
+ * reads take from the right, so the right end is the head of the queue. A
+ * consumer's processing list gets its newest claim at the left; putting a
+ * list back with `LMOVE src queue LEFT RIGHT` until it is empty leaves its
+ * oldest message at the head again.
+ *
+ * Every key a script touches shares one hash tag (`{name}`), so the
+ * scripts also run on Redis Cluster. `recover` builds the keys of other
+ * consumers from a base passed in ARGV; they carry the same tag and so live
+ * in the same slot.
+ *
+ * @internal
+ * @module
+ */
+
+/** A Lua script and how many of its arguments are keys. */
+export interface ScriptDefinition {
+  /** The Lua source. */
+  lua: string;
+  /** How many leading arguments are keys (the rest are ARGV). */
+  numberOfKeys: number;
+}
+
+/**
+ * Registers the consumer when its heartbeat is missing, then claims up to
+ * `count` messages from the head of the queue into its processing list.
+ *
+ * KEYS: queue, processing, consumers, heartbeat. ARGV: count, consumer id, heartbeat ms.
+ * Returns the messages claimed, oldest first.
+ */
+export const claim: ScriptDefinition = {
+  numberOfKeys: 4,
+  lua: `
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[3])
+  redis.call('ZADD', KEYS[3], 0, ARGV[2])
+end
+local taken = {}
+for i = 1, tonumber(ARGV[1]) do
+  local data = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
+  if not data then break end
+  taken[i] = data
+end
+return taken
+`,
+};
+
+/**
+ * Takes up to `limit` scheduled messages whose eta is at or before `now`,
+ * earliest first, into the consumer's processing list: a consumer that
+ * dies before running (or re-queueing) them does not lose them.
+ *
+ * KEYS: schedule, processing, consumers, heartbeat. ARGV: now ms, limit, consumer id, heartbeat ms.
+ * Returns the messages taken.
+ */
+export const due: ScriptDefinition = {
+  numberOfKeys: 4,
+  lua: `
+local taken = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]))
+if #taken == 0 then return taken end
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('SET', KEYS[4], ARGV[3], 'PX', ARGV[4])
+  redis.call('ZADD', KEYS[3], 0, ARGV[3])
+end
+for _, data in ipairs(taken) do
+  redis.call('ZREM', KEYS[1], data)
+  redis.call('LPUSH', KEYS[2], data)
+end
+return taken
+`,
+};
+
+/**
+ * Refreshes the consumer's heartbeat and marks it alive in the registry
+ * (which also undoes a `recover` that thought it dead during a long pause).
+ *
+ * KEYS: consumers, heartbeat. ARGV: consumer id, heartbeat ms.
+ */
+export const heartbeat: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+return 1
+`,
+};
+
+/**
+ * Moves a message from the consumer's processing list to the dead letters,
+ * as a JSON entry with its reason and time.
+ *
+ * KEYS: processing, dead. ARGV: message, entry.
+ */
+export const deadLetter: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+redis.call('LREM', KEYS[1], -1, ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[2])
+return 1
+`,
+};
+
+/**
+ * Returns the processing lists of dead consumers to the head of the queue.
+ * A consumer is dead when its heartbeat key has expired, or when the caller
+ * names it (a process on the caller's host that no longer exists). A dead
+ * consumer stays registered for `grace` ms after it was first seen dead, so
+ * a claim it made in its last instant (a blocking move still in flight when
+ * its connection closed) is found by a later run too.
+ *
+ * KEYS: queue, consumers. ARGV: key base (`<prefix>{name}.`), grace ms, dead ids...
+ * Returns how many messages came back.
+ */
+export const recover: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local base = ARGV[1]
+local grace = tonumber(ARGV[2])
+local named = {}
+for i = 3, #ARGV do named[ARGV[i]] = true end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local moved = 0
+local consumers = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')
+for i = 1, #consumers, 2 do
+  local id = consumers[i]
+  local since = tonumber(consumers[i + 1])
+  local beat = base .. 'heartbeat.' .. id
+  if named[id] then redis.call('DEL', beat) end
+  if redis.call('EXISTS', beat) == 0 then
+    local processing = base .. 'processing.' .. id
+    while redis.call('LMOVE', processing, KEYS[1], 'LEFT', 'RIGHT') do moved = moved + 1 end
+    if since == 0 then
+      redis.call('ZADD', KEYS[2], now, id)
+    elseif now - since > grace then
+      redis.call('ZREM', KEYS[2], id)
+    end
+  end
+end
+return moved
+`,
+};
+
+/**
+ * Puts back at the head of the queue every message in the consumer's
+ * processing list that the consumer does not hold: after a reconnect, a
+ * claim whose reply was lost with the connection left its message there.
+ *
+ * KEYS: queue, processing. ARGV: the messages the consumer holds.
+ * Returns how many messages went back.
+ */
+export const reclaim: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `
+local held = {}
+for i = 1, #ARGV do held[ARGV[i]] = true end
+local moved = 0
+for _, data in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
+  if not held[data] then
+    redis.call('LREM', KEYS[2], 1, data)
+    redis.call('RPUSH', KEYS[1], data)
+    moved = moved + 1
+  end
+end
+return moved
+`,
+};
+
+/**
+ * A consumer stops: its processing list goes back to the head of the
+ * queue and its heartbeat is removed. It stays registered, marked dead
+ * from now, so `recover` still finds a claim that lands after this.
+ *
+ * KEYS: queue, processing, consumers, heartbeat. ARGV: consumer id.
+ * Returns how many messages went back.
+ */
+export const release: ScriptDefinition = {
+  numberOfKeys: 4,
+  lua: `
+local moved = 0
+while redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT') do moved = moved + 1 end
+redis.call('DEL', KEYS[4])
+if redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+  local time = redis.call('TIME')
+  redis.call('ZADD', KEYS[3], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])
+end
+return moved
+`,
+};
+
+/**
+ * Stores a result with its time to live and announces its key on the
+ * store's channel, which wakes the producers waiting for it.
+ *
+ * KEYS: result. ARGV: value, ttl ms (0: keep until read), channel, key as announced.
+ */
+export const putResult: ScriptDefinition = {
+  numberOfKeys: 1,
+  lua: `
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+return 1
+`,
+};
+
+/** Every script, by the name it is defined under on a client (`huey` + name). */
+export const scripts = { claim, due, heartbeat, deadLetter, recover, reclaim, release, putResult } as const;

@@ -1,0 +1,74 @@
+/**
+ * Helpers of the Redis tests: a key prefix per test file (so runs in
+ * parallel never see each other's keys), its clean-up, and spawning the
+ * Redis fixtures as separate processes.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { REDIS } from '../helpers.js';
+
+/** A key prefix no other test run uses: `hueytest.<pid>.<random>.`. */
+export function testPrefix(): string {
+  return `hueytest.${process.pid}.${randomBytes(3).toString('hex')}.`;
+}
+
+/** Deletes every key under `prefix` (never the rest of the shared Redis). */
+export async function deletePrefix(prefix: string, connection: { host: string; port: number } = REDIS): Promise<void> {
+  const admin = new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await admin.del(...keys);
+    } while (cursor !== '0');
+  } finally {
+    admin.disconnect();
+  }
+}
+
+/** Every key under `prefix`, sorted. */
+export async function keysUnder(prefix: string, connection: { host: string; port: number } = REDIS): Promise<string[]> {
+  const admin = new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+  try {
+    return (await admin.keys(`${prefix}*`)).sort();
+  } finally {
+    admin.disconnect();
+  }
+}
+
+const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+/** A fixture process and the complete lines of its stdout so far. */
+export interface Fixture {
+  child: ChildProcessWithoutNullStreams;
+  lines: string[];
+  /** Resolves with the exit code (or signal name) once the process has ended. */
+  exited: Promise<number | string>;
+}
+
+/** Starts `test/fixtures/<name>.js` (compiled) with `args`, collecting its stdout lines. */
+export function startFixture(name: string, args: string[]): Fixture {
+  const child = spawn(process.execPath, [join(fixtures, `${name}.js`), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    const parts = (partial + chunk).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<number | string>((resolve) =>
+    child.on('exit', (code, signal) => {
+      if (code !== 0 && code !== null) process.stderr.write(`fixture ${name} exited ${code}: ${stderr}\n`);
+      resolve(code ?? signal ?? 'unknown');
+    }),
+  );
+  return { child, lines, exited };
+}
