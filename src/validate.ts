@@ -12,7 +12,14 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (value === undefined) return 'undefined';
   if (value instanceof Date) return `${Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString()} (Date)`;
-  const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'object' ? Object.prototype.toString.call(value) : String(value);
+  const shown =
+    typeof value === 'string'
+      ? JSON.stringify(value)
+      : typeof value === 'object'
+        ? Object.prototype.toString.call(value)
+        : typeof value === 'function'
+          ? `[Function: ${value.name || 'anonymous'}]` // not its source, which String() would print whole
+          : String(value);
   return `${shown} (${typeof value})`;
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { REPO_ROOT, runNode } from './helpers.js';
 
 const MODULES: Record<string, string[]> = {
   'huey/queue': ['AsyncData', 'CommandSchedule', 'Invoker', 'PeriodicQueueCommand', 'QueueCommand'],
@@ -55,4 +56,19 @@ test('internal modules are not reachable through the exports map', async () => {
   for (const specifier of ['huey/message', 'huey/paths', 'huey/validate', 'huey/crontab', 'huey/dist/src/message.js']) {
     await assert.rejects(import(specifier), (error: unknown) => (error as { code?: string }).code === 'ERR_PACKAGE_PATH_NOT_EXPORTED', specifier);
   }
+});
+
+test('importing huey, huey/queue, huey/decorators and the memory backend does not load the Redis client', async () => {
+  const hook = `export async function resolve(specifier, context, next) {
+    if (specifier === 'ioredis' || specifier.startsWith('ioredis/')) throw new Error('the Redis client was loaded');
+    return next(specifier, context);
+  }`;
+  const script = `
+    import { register } from 'node:module';
+    register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(hook)}));
+    for (const specifier of ['huey', 'huey/queue', 'huey/decorators', 'huey/registry', 'huey/backends/memory', 'huey/bin/config']) await import(specifier);
+    console.log('loaded without ioredis');
+  `;
+  const run = await runNode(['--input-type=module', '-e', script], { cwd: REPO_ROOT });
+  assert.equal(run.stdout.trim(), 'loaded without ioredis', run.stderr);
 });

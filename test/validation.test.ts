@@ -42,13 +42,19 @@ describe('queueCommand() options', () => {
     ['retries', Infinity, 'Expected `retries` to be a non-negative integer, got Infinity (number)'],
     ['retries', null, 'Expected `retries` to be a non-negative integer, got null'],
     ['retries', '3', 'Expected `retries` to be a non-negative integer, got "3" (string)'],
+    ['retries', 3n, 'Expected `retries` to be a non-negative integer, got 3 (bigint)'],
+    ['retries', function three() {
+      return 3;
+    }, 'Expected `retries` to be a non-negative integer, got [Function: three] (function)'],
+    ['retries', [3], 'Expected `retries` to be a non-negative integer, got [object Array] (object)'],
     ['retryDelay', -1, 'Expected `retryDelay` to be a non-negative number of seconds, got -1 (number)'],
     ['retryDelay', '5', 'Expected `retryDelay` to be a non-negative number of seconds, got "5" (string)'],
     ['retryDelay', NaN, 'Expected `retryDelay` to be a non-negative number of seconds, got NaN (number)'],
     ['retryDelay', Infinity, 'Expected `retryDelay` to be a non-negative number of seconds, got Infinity (number)'],
   ];
   for (const [option, value, message] of cases) {
-    test(`${option}: ${String(value)} (${typeof value}) is refused when the decorator is made`, () => {
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? value.name : Array.isArray(value) ? `[${String(value)}]` : String(value);
+    test(`${option}: ${shown} (${typeof value}) is refused when the decorator is made`, () => {
       const { invoker } = memoryInvoker();
       throwsConfig(() => queueCommand(invoker, { [option]: value }), message);
     });
