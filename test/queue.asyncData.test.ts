@@ -115,6 +115,14 @@ describe('AsyncData.get({ blocking: true })', () => {
     assert.ok(Date.now() - ranAt < 1000, `woken ${Date.now() - ranAt} ms after the put`);
   });
 
+  test('two blocking gets on one handle both resolve when the result arrives', async () => {
+    const { res, run } = await pendingCall();
+    const both = Promise.all([res.get({ blocking: true, timeout: 5 }), res.get({ blocking: true, timeout: 5 })]);
+    await sleep(20);
+    await run();
+    assert.deepEqual(await both, [3, 3]);
+  });
+
   test('rejects with DataStoreTimeout when the timeout passes first', async () => {
     const { res } = await pendingCall();
     const started = Date.now();
