@@ -1,0 +1,570 @@
+/**
+ * The file backend: a queue in a directory, safe for many processes on one
+ * machine, with no server to start. Every message is one file, readable
+ * with `cat`; every move of a message is one atomic `rename`.
+ *
+ * Directory layout (`<path>` is the `path` option):
+ *
+ * ```text
+ * <path>/
+ *   queues/<queue name>/
+ *     ready/<ms>-<seq>-<proc>.json     waiting messages; the names sort first in, first out
+ *     claimed/<consumer>/<name>.json   taken by a consumer and not yet acknowledged
+ *     consumers/<consumer>.json        heartbeat: {"host","pid","startedAt"}; its mtime is the last beat
+ *     schedule/<eta ms>-<name>.json    waiting for their eta; the names sort by eta
+ *     dead/<at ms>-<name>.json         dead letters, the message as read...
+ *     dead/<at ms>-<name>.reason       ...and beside it, why it could not run
+ *     leases/<key>.<generation>.lease  a lease; holds its expiry (ms since the epoch)
+ *     tmp/                             files being written, renamed into place when complete
+ *   stores/<store name>/
+ *     values/<key>                     one value a key (a task id for results)
+ *     tmp/                             values being written or taken
+ * ```
+ *
+ * How the guarantees are kept:
+ * - A write goes to `tmp/` and is renamed into `ready/`: a reader never sees a part.
+ * - A read renames the oldest file of `ready/` into `claimed/<consumer>/`: of
+ *   several consumers, exactly one rename succeeds. `ack` deletes the file.
+ * - `recover` moves the claims of dead consumers back to `ready/`. A consumer
+ *   is dead when its heartbeat file is missing, when its process is gone (same
+ *   host), or when the heartbeat is older than `heartbeatTimeout`.
+ * - A reader lists `ready/` once and takes the names in order until the list
+ *   is used up, so a read costs a rename and a file read, not a directory scan.
+ * - `due` renames due files out of `schedule/` into the caller's claims: each is
+ *   handed out once, and a crash before it ran returns it through `recover`.
+ *
+ * @module
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { link, readdir, readFile, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
+import * as check from '../validate.js';
+import { BaseQueue, type DeadLetter } from './base.js';
+import {
+  DirectoryWaker,
+  isExists,
+  isNotFound,
+  makeDirs,
+  pad,
+  processAlive,
+  resolveOptions,
+  safeName,
+  sortableName,
+  TIME_WIDTH,
+  timeField,
+  unlessMissing,
+  wrapped,
+  writeAtomically,
+  type FileQueueOptions,
+  type ResolvedOptions,
+} from './file/common.js';
+
+export { FileDataStore } from './file/store.js';
+export { FILE_DEFAULTS, type FileDataStoreOptions, type FileOptions, type FileQueueOptions } from './file/common.js';
+
+const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'heartbeatTimeout'] as const;
+
+/** A message file: anything else in a directory (an editor's backup, a note) is left alone. */
+const isMessage = (name: string): boolean => name.endsWith('.json') && !name.startsWith('.');
+/** A schedule file starts with its eta. */
+const SCHEDULED = new RegExp(`^\\d{${TIME_WIDTH}}-.*\\.json$`);
+const etaOf = (name: string): number => Number(name.slice(0, TIME_WIDTH));
+/** A lease file: `<key>.<generation>.lease`; the key may hold dots, the generation has 12 digits. */
+const LEASE = /^(.+)\.(\d{12})\.lease$/;
+/** Leases expired this long ago are deleted; a process stalled longer than this could take a lease twice. */
+const LEASE_KEEP_MS = 3600_000;
+
+/** A message this queue object holds: where its file is, and whether `due` (not `read`) took it. */
+interface Claim {
+  file: string;
+  fromSchedule: boolean;
+}
+
+/**
+ * A queue in a directory, shared by any number of producer and consumer
+ * processes on one machine. Reads block, woken by a directory watch; a
+ * message read stays claimed until {@link FileQueue.ack}, and comes back
+ * through {@link FileQueue.recover} when its consumer died. See the module
+ * documentation for the directory layout.
+ *
+ * @example
+ * ```ts
+ * const queue = new FileQueue('test-queue', { path: './huey-data' });
+ * const invoker = new Invoker(queue, { resultStore: new FileDataStore('results', { path: './huey-data' }) });
+ * ```
+ */
+export class FileQueue extends BaseQueue {
+  /** Always `true`: a read waits for a write, woken by a directory watch. */
+  readonly blocking = true;
+  /** The queue's directory: `<path>/queues/<name>`. */
+  readonly directory: string;
+  /** This object's name among the consumers: its claims are in `claimed/<consumerId>`. */
+  readonly consumerId: string;
+  readonly #options: ResolvedOptions;
+  readonly #dirs: Record<'ready' | 'claimed' | 'consumers' | 'schedule' | 'dead' | 'leases' | 'tmp', string>;
+  readonly #waker: DirectoryWaker;
+  #made: Promise<void> | undefined;
+  #enrolment: Promise<string> | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  /** Names of `ready/` from one listing, taken in order: the reason a read does not scan the directory. */
+  #batch: string[] = [];
+  #next = 0;
+  #claims = new Map<string, Claim[]>();
+  #closed = false;
+
+  /**
+   * @param name - The queue's name: one file name (no `/`, `..`, NUL).
+   * @param options - Where the queue lives and how it behaves; `path` is required.
+   * @throws ConfigurationError when the name is not one file name or an option is wrong.
+   * @example
+   * ```ts
+   * const queue = new FileQueue('test-queue', { path: './huey-data', fsync: true });
+   * await queue.write('{"id":"1"}');
+   * const data = await queue.read(1000); // '{"id":"1"}', claimed by this object
+   * await queue.ack(data!);
+   * ```
+   */
+  constructor(name: string, options: FileQueueOptions) {
+    safeName('queue name', name);
+    const resolved = resolveOptions('FileQueue', options, QUEUE_OPTIONS);
+    super(name, options);
+    this.#options = resolved;
+    this.directory = join(resolved.path, 'queues', name);
+    const dir = (sub: string): string => join(this.directory, sub);
+    this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), tmp: dir('tmp') };
+    this.consumerId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
+  }
+
+  /**
+   * Appends a message: written to `tmp/`, then renamed into `ready/`.
+   * Writing a message this object took with {@link FileQueue.due} also
+   * releases that claim, once the message is safely in the queue.
+   *
+   * @param data - The encoded message.
+   * @returns A promise that settles once the message is in `ready/` (and on the disk, with `fsync`).
+   * @throws QueueWriteException when the file cannot be written.
+   */
+  async write(data: string): Promise<void> {
+    if (typeof data !== 'string') check.expected('data', 'a string', data);
+    await wrapped(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
+      await this.#ready();
+      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, `${sortableName()}.json`), data, this.#options);
+      const claim = this.#release(data, true);
+      if (claim !== undefined) await unlessMissing(unlink(claim.file), undefined);
+    });
+  }
+
+  /**
+   * Takes the oldest waiting message by renaming it into this object's
+   * claims. The content is returned as it is on disk, even when it is not a
+   * valid message: the consumer decodes it and dead-letters what it cannot read.
+   *
+   * @param timeoutMs - How long to wait for a message when none is waiting. @defaultValue `0`
+   * @returns The message, or `null` when none came in time or the queue was closed.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async read(timeoutMs = 0): Promise<string | null> {
+    if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) check.expected('timeoutMs', 'a number of milliseconds', timeoutMs);
+    return wrapped(QueueReadException, `Could not read from ${this.#dirs.ready}`, async () => {
+      await this.#ready();
+      const deadline = Date.now() + timeoutMs;
+      // watch before the first look, so a write between the look and the wait still wakes us
+      if (timeoutMs > 0) this.#waker.start();
+      for (;;) {
+        if (this.#closed) return null;
+        const seen = this.#waker.generation;
+        const data = await this.#takeNext();
+        if (data !== null) return data;
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        await this.#waker.wait(seen, left);
+      }
+    });
+  }
+
+  /**
+   * Removes every waiting message (claimed and scheduled ones stay).
+   *
+   * @returns A promise that settles once `ready/` is empty of what it held.
+   * @throws QueueException when the directory cannot be read.
+   */
+  async flush(): Promise<void> {
+    await wrapped(QueueException, `Could not flush ${this.#dirs.ready}`, async () => {
+      await this.#ready();
+      for (const name of (await readdir(this.#dirs.ready)).filter(isMessage)) await unlessMissing(unlink(join(this.#dirs.ready, name)), undefined);
+      this.#batch = [];
+      this.#next = 0;
+    });
+  }
+
+  /**
+   * Counts the waiting messages (one directory listing).
+   *
+   * @returns The number of files in `ready/`.
+   * @throws QueueException when the directory cannot be read.
+   */
+  async length(): Promise<number> {
+    return wrapped(QueueException, `Could not list ${this.#dirs.ready}`, async () => {
+      await this.#ready();
+      return (await readdir(this.#dirs.ready)).filter(isMessage).length;
+    });
+  }
+
+  /**
+   * Forgets a message this object read: its file is deleted. A message
+   * recovered meanwhile by another consumer (this one was taken for dead)
+   * is not an error: it will simply run again.
+   *
+   * @param data - The message exactly as {@link FileQueue.read} or {@link FileQueue.due} returned it.
+   * @returns A promise that settles once the file is deleted.
+   * @throws QueueException when the file cannot be deleted.
+   */
+  async ack(data: string): Promise<void> {
+    const claim = this.#release(data, false);
+    if (claim === undefined) return;
+    await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => unlessMissing(unlink(claim.file), undefined));
+  }
+
+  /**
+   * Moves the claims of dead consumers back into `ready/`, where their
+   * original names put them ahead of newer messages. A consumer is dead
+   * when its heartbeat file is gone, when its pid no longer runs on this
+   * host, or when its heartbeat is older than `heartbeatTimeout`. Also
+   * removes temp files left by writers killed mid-write.
+   *
+   * @returns How many messages came back.
+   * @throws QueueException when the directories cannot be read.
+   */
+  async recover(): Promise<number> {
+    return wrapped(QueueException, `Could not recover claims in ${this.#dirs.claimed}`, async () => {
+      await this.#ready();
+      let count = 0;
+      for (const id of await readdir(this.#dirs.claimed)) {
+        if (id === this.consumerId || !(await this.#isDead(id))) continue;
+        const dir = join(this.#dirs.claimed, id);
+        for (const name of await unlessMissing(readdir(dir), [])) {
+          // several recoverers may race: each file goes back once, through the rename that succeeds
+          if (await unlessMissing(rename(join(dir, name), join(this.#dirs.ready, name)).then(() => true), false)) count++;
+        }
+        await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
+          // a consumer taken for dead that is still running may have claimed again: its next recovery takes those
+          if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY') throw error;
+        });
+        await unlessMissing(unlink(this.#heartbeatFile(id)), undefined);
+      }
+      const claimants = new Set(await readdir(this.#dirs.claimed));
+      for (const file of await readdir(this.#dirs.consumers)) {
+        const id = file.replace(/\.json$/, '');
+        if (id !== this.consumerId && !claimants.has(id) && (await this.#isDead(id))) await unlessMissing(unlink(join(this.#dirs.consumers, file)), undefined);
+      }
+      const cutoff = Date.now() - this.#options.heartbeatMs;
+      for (const file of await readdir(this.#dirs.tmp)) {
+        const path = join(this.#dirs.tmp, file);
+        const info = await unlessMissing(stat(path), undefined);
+        if (info !== undefined && info.mtimeMs < cutoff) await unlessMissing(unlink(path), undefined);
+      }
+      // the recovered names are older than our listing's: list again so they are read first
+      if (count > 0) this.#batch = [];
+      return count;
+    });
+  }
+
+  /**
+   * Keeps a message in `schedule/` until its eta, in a file whose name
+   * starts with the eta, so a listing sorts the schedule.
+   *
+   * @param data - The encoded message.
+   * @param eta - When it becomes due.
+   * @returns A promise that settles once the file is in `schedule/`.
+   * @throws ConfigurationError when `eta` is not a valid Date.
+   * @throws QueueWriteException when the file cannot be written.
+   */
+  async schedule(data: string, eta: Date): Promise<void> {
+    if (typeof data !== 'string') check.expected('data', 'a string', data);
+    check.date('eta', eta);
+    await wrapped(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, async () => {
+      await this.#ready();
+      await writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, this.#options);
+    });
+  }
+
+  /**
+   * Takes up to `limit` scheduled messages whose eta is at or before `now`,
+   * earliest first, each by a rename into this object's claims: however
+   * many consumers ask, each message is handed out once. The caller then
+   * either writes it to the queue with {@link FileQueue.write} or runs it
+   * and calls {@link FileQueue.ack}; either releases the claim. Until then
+   * a crash of this process returns it through {@link FileQueue.recover}.
+   *
+   * @param now - The instant to compare etas with.
+   * @param limit - The most messages to take.
+   * @returns The messages taken.
+   * @throws ConfigurationError when `now` or `limit` is not valid.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async due(now: Date, limit: number): Promise<string[]> {
+    check.date('now', now);
+    check.nonNegativeInteger('limit', limit, 0);
+    return wrapped(QueueReadException, `Could not take due messages from ${this.#dirs.schedule}`, async () => {
+      await this.#ready();
+      const taken: string[] = [];
+      for (const name of (await readdir(this.#dirs.schedule)).filter((n) => SCHEDULED.test(n)).sort()) {
+        if (taken.length >= limit || etaOf(name) > now.getTime()) break;
+        const data = await this.#claim(this.#dirs.schedule, name, true);
+        if (data !== null) taken.push(data);
+      }
+      return taken;
+    });
+  }
+
+  /**
+   * Reads the earliest eta from the names in `schedule/`.
+   *
+   * @returns The earliest eta, or `null` when nothing is scheduled.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async nextEta(): Promise<Date | null> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.schedule}`, async () => {
+      await this.#ready();
+      let first: string | undefined;
+      for (const name of await readdir(this.#dirs.schedule)) if (SCHEDULED.test(name) && (first === undefined || name < first)) first = name;
+      return first === undefined ? null : new Date(etaOf(first));
+    });
+  }
+
+  /**
+   * Keeps a message that cannot run in `dead/`, with a `.reason` file
+   * beside it. A message this object claimed is moved there byte for byte
+   * (even bytes that are not UTF-8); any other is written from `data`.
+   *
+   * @param data - The message as read.
+   * @param reason - Why it cannot run.
+   * @returns A promise that settles once both files are in `dead/`.
+   * @throws QueueWriteException when the files cannot be written.
+   */
+  async deadLetter(data: string, reason: string): Promise<void> {
+    if (typeof reason !== 'string') check.expected('reason', 'a string', reason);
+    await wrapped(QueueWriteException, `Could not dead-letter into ${this.#dirs.dead}`, async () => {
+      await this.#ready();
+      const claim = this.#release(data, false);
+      const stem = claim === undefined ? sortableName() : basename(claim.file, '.json');
+      const base = join(this.#dirs.dead, `${timeField(Date.now())}-${stem}`);
+      // the reason first: a message in dead/ always has its reason beside it
+      await writeAtomically(this.#dirs.tmp, `${base}.reason`, reason, this.#options);
+      const moved = claim !== undefined && (await unlessMissing(rename(claim.file, `${base}.json`).then(() => true), false));
+      if (!moved) await writeAtomically(this.#dirs.tmp, `${base}.json`, data, this.#options);
+    });
+  }
+
+  /**
+   * Reads the dead letters, oldest first.
+   *
+   * @returns Each message with its reason and when it was dead-lettered.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async deadLetters(): Promise<DeadLetter[]> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.dead}`, async () => {
+      await this.#ready();
+      const letters: DeadLetter[] = [];
+      for (const name of (await readdir(this.#dirs.dead)).filter(isMessage).sort()) {
+        const base = join(this.#dirs.dead, name.slice(0, -'.json'.length));
+        const data = await unlessMissing(readFile(`${base}.json`, 'utf8'), undefined);
+        if (data === undefined) continue;
+        const reason = await unlessMissing(readFile(`${base}.reason`, 'utf8'), '(no reason recorded)');
+        letters.push({ data, reason, at: new Date(etaOf(name)) });
+      }
+      return letters;
+    });
+  }
+
+  /**
+   * Takes a lease by creating `leases/<key>.<generation>.lease` exclusively
+   * (a hard link, which fails when the name exists): the first generation,
+   * or the next one once the newest has expired. Of several callers, the
+   * one whose link succeeds holds the lease.
+   *
+   * @param key - What the lease is for: one file name, e.g. `periodic:2026-01-01T00:00`.
+   * @param ttlMs - How long it is held.
+   * @returns `true` for the one caller that got it, `false` for every other.
+   * @throws ConfigurationError when the key is not one file name or `ttlMs` is not positive.
+   * @throws QueueException when the directory cannot be written.
+   */
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    safeName('lease key', key);
+    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) check.expected('ttlMs', 'a positive number of milliseconds', ttlMs);
+    return wrapped(QueueException, `Could not take lease "${key}" in ${this.#dirs.leases}`, async () => {
+      await this.#ready();
+      const now = Date.now();
+      const files = await readdir(this.#dirs.leases);
+      let newest = 0;
+      for (const file of files) {
+        const match = LEASE.exec(file);
+        if (match?.[1] === key) newest = Math.max(newest, Number(match[2]));
+      }
+      if (newest > 0 && (await this.#leaseExpiry(key, newest)) > now) return false;
+      const tmp = join(this.#dirs.tmp, `${sortableName()}.lease`);
+      await writeAtomically(this.#dirs.tmp, tmp, String(now + ttlMs), this.#options);
+      try {
+        await link(tmp, this.#leaseFile(key, newest + 1));
+      } catch (error) {
+        if (isExists(error)) return false;
+        throw error;
+      } finally {
+        await unlessMissing(unlink(tmp), undefined);
+      }
+      await this.#pruneLeases(files, key, newest, now);
+      return true;
+    });
+  }
+
+  /**
+   * Stops the heartbeat and the directory watch, wakes blocked reads with
+   * `null`, and gives this object's claims back: messages read and not
+   * acknowledged go back to `ready/` at once.
+   *
+   * @returns A promise that settles once the claims are back and the heartbeat file is removed.
+   * @throws QueueException when the claims cannot be moved back.
+   */
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#heartbeat);
+    this.#heartbeat = undefined;
+    this.#waker.close();
+    if (this.#enrolment === undefined) return;
+    this.#enrolment = undefined;
+    this.#claims.clear();
+    await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, async () => {
+      const dir = join(this.#dirs.claimed, this.consumerId);
+      for (const name of await unlessMissing(readdir(dir), [])) await unlessMissing(rename(join(dir, name), join(this.#dirs.ready, name)), undefined);
+      await unlessMissing(rmdir(dir), undefined);
+      await unlessMissing(unlink(this.#heartbeatFile(this.consumerId)), undefined);
+    });
+  }
+
+  /** Takes the next name of the current listing, listing `ready/` again when it is used up. */
+  async #takeNext(): Promise<string | null> {
+    for (;;) {
+      if (this.#next >= this.#batch.length) {
+        this.#batch = (await readdir(this.#dirs.ready)).filter(isMessage).sort();
+        this.#next = 0;
+        if (this.#batch.length === 0) return null;
+      }
+      const data = await this.#claim(this.#dirs.ready, this.#batch[this.#next++]!, false);
+      if (data !== null) return data;
+    }
+  }
+
+  /** Renames `dir/name` into this object's claims and reads it; `null` when another consumer was first. */
+  async #claim(dir: string, name: string, fromSchedule: boolean): Promise<string | null> {
+    const mine = await this.#enrol();
+    const file = join(mine, name);
+    try {
+      await rename(join(dir, name), file);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      if (await unlessMissing(stat(mine).then(() => true), false)) return null;
+      // our claims directory is gone: a recover() elsewhere took this object for dead; enrol again
+      this.#enrolment = undefined;
+      return this.#claim(dir, name, fromSchedule);
+    }
+    // null when a recoverer moved it back between our rename and our read: it is in ready/ again
+    const data = await unlessMissing(readFile(file, 'utf8'), null);
+    if (data !== null) this.#claims.set(data, [...(this.#claims.get(data) ?? []), { file, fromSchedule }]);
+    return data;
+  }
+
+  /** Forgets one claim of `data` (only one taken by `due` when `scheduledOnly`). */
+  #release(data: string, scheduledOnly: boolean): Claim | undefined {
+    const claims = this.#claims.get(data);
+    const i = claims?.findIndex((claim) => claim.fromSchedule || !scheduledOnly) ?? -1;
+    if (claims === undefined || i < 0) return undefined;
+    const [claim] = claims.splice(i, 1);
+    if (claims.length === 0) this.#claims.delete(data);
+    return claim;
+  }
+
+  /** Writes the heartbeat file, then creates the claims directory, then beats: in that order, so a claims directory without a heartbeat means a dead consumer. */
+  #enrol(): Promise<string> {
+    this.#enrolment ??= (async () => {
+      await this.#beat();
+      const mine = join(this.#dirs.claimed, this.consumerId);
+      await makeDirs(this.#options.dirMode, mine);
+      if (this.#heartbeat === undefined && !this.#closed) {
+        this.#heartbeat = setInterval(() => void this.#touch(), Math.max(10, this.#options.heartbeatMs / 3));
+        // the heartbeat alone never keeps a process running
+        this.#heartbeat.unref();
+      }
+      return mine;
+    })().catch((error: unknown) => {
+      this.#enrolment = undefined;
+      throw error;
+    });
+    return this.#enrolment;
+  }
+
+  #beat(): Promise<void> {
+    const info = JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString() });
+    return writeAtomically(this.#dirs.tmp, this.#heartbeatFile(this.consumerId), info, { ...this.#options, fsync: false });
+  }
+
+  async #touch(): Promise<void> {
+    if (this.#closed) return;
+    const now = new Date();
+    try {
+      await utimes(this.#heartbeatFile(this.consumerId), now, now);
+    } catch (error) {
+      // a recoverer removed it (this process stalled past the timeout): beat again; other failures retry next time
+      if (isNotFound(error)) await this.#beat().catch(() => undefined);
+    }
+  }
+
+  async #isDead(id: string): Promise<boolean> {
+    const file = this.#heartbeatFile(id);
+    const [text, info] = await Promise.all([unlessMissing(readFile(file, 'utf8'), undefined), unlessMissing(stat(file), undefined)]);
+    if (text === undefined || info === undefined) return true;
+    let owner: { host?: unknown; pid?: unknown } = {};
+    try {
+      owner = JSON.parse(text) as typeof owner;
+    } catch {
+      // a heartbeat edited by hand: its age still tells
+      owner = {};
+    }
+    if (owner.host === hostname() && typeof owner.pid === 'number' && !processAlive(owner.pid)) return true;
+    return Date.now() - info.mtimeMs > this.#options.heartbeatMs;
+  }
+
+  #heartbeatFile(id: string): string {
+    return join(this.#dirs.consumers, `${id}.json`);
+  }
+
+  #leaseFile(key: string, generation: number): string {
+    return join(this.#dirs.leases, `${key}.${pad(generation, 12)}.lease`);
+  }
+
+  async #leaseExpiry(key: string, generation: number): Promise<number> {
+    // a lease removed meanwhile has expired (only expired leases are pruned)
+    return Number(await unlessMissing(readFile(this.#leaseFile(key, generation), 'utf8'), '0'));
+  }
+
+  /** Deletes generations of `key` before the one just replaced, and other keys' leases long expired. */
+  async #pruneLeases(files: string[], key: string, replaced: number, now: number): Promise<void> {
+    for (const file of files) {
+      const match = LEASE.exec(file);
+      if (match === null) continue;
+      const old = match[1] === key ? Number(match[2]) < replaced : (await this.#leaseExpiry(match[1]!, Number(match[2]))) < now - LEASE_KEEP_MS;
+      if (old) await unlessMissing(unlink(join(this.#dirs.leases, file)), undefined);
+    }
+  }
+
+  #ready(): Promise<void> {
+    const { dirMode, path } = this.#options;
+    this.#made ??= makeDirs(dirMode, path, ...Object.values(this.#dirs)).catch((error: unknown) => {
+      this.#made = undefined;
+      throw error;
+    });
+    return this.#made;
+  }
+}
