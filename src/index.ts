@@ -10,4 +10,5 @@ export * from './registry.js';
 export * from './utils.js';
 export * from './backends/base.js';
 export * from './backends/memory.js';
+export * from './backends/file.js';
 export * from './bin/config.js';

@@ -62,7 +62,7 @@ import {
 } from './file/common.js';
 
 export { FileDataStore } from './file/store.js';
-export { FILE_DEFAULTS, type FileDataStoreOptions, type FileOptions, type FileQueueOptions } from './file/common.js';
+export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
 
 const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'heartbeatTimeout'] as const;
 

@@ -22,7 +22,7 @@ export interface FileOptions {
    * resolves, so a message survives a power loss, not only a crash of the
    * process. Costs a disk flush (milliseconds on most disks) per write.
    *
-   * @defaultValue `false` ({@link FILE_DEFAULTS})
+   * @defaultValue `false`
    */
   fsync?: boolean;
   /**
@@ -30,25 +30,25 @@ export interface FileOptions {
    * file systems where watching does not see other machines' writes (NFS);
    * readers then poll every `pollInterval`.
    *
-   * @defaultValue `true` ({@link FILE_DEFAULTS})
+   * @defaultValue `true`
    */
   watch?: boolean;
   /**
    * Seconds between two looks at the directory when it is not watched.
    *
-   * @defaultValue `0.1` ({@link FILE_DEFAULTS})
+   * @defaultValue `0.1`
    */
   pollInterval?: number;
   /**
    * Mode of the directories created.
    *
-   * @defaultValue `0o700` ({@link FILE_DEFAULTS})
+   * @defaultValue `0o700`
    */
   dirMode?: number;
   /**
    * Mode of the files created.
    *
-   * @defaultValue `0o600` ({@link FILE_DEFAULTS})
+   * @defaultValue `0o600`
    */
   fileMode?: number;
 }
@@ -60,7 +60,7 @@ export interface FileQueueOptions extends FileOptions {
    * taken for dead, and its claimed messages are recovered. A consumer whose
    * process is gone on this host is recovered at once, whatever this says.
    *
-   * @defaultValue `30` ({@link FILE_DEFAULTS})
+   * @defaultValue `30`
    */
   heartbeatTimeout?: number;
 }
