@@ -26,6 +26,14 @@ export interface QueueCommandOptions {
    */
   retryDelay?: number;
   /**
+   * Seconds a call may run before the consumer gives up on it with
+   * `TimeoutError` (a failure, retried like any other). Thread and process
+   * workers are stopped; an async call cannot be stopped by JavaScript and
+   * is abandoned, still running.
+   * @defaultValue none: no limit
+   */
+  timeout?: number;
+  /**
    * The command's full name, instead of `<module>.<function>`. Needed for
    * anonymous functions and for helpers that wrap `queueCommand`.
    */
@@ -83,11 +91,12 @@ export interface QueuedFunction<A extends unknown[], R> {
  * ```
  */
 export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}) {
-  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'name']);
+  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'timeout', 'name']);
   const retries = check.nonNegativeInteger('retries', options.retries, 0);
   const retryDelay = check.seconds('retryDelay', options.retryDelay, 0);
+  if (options.timeout !== undefined && !(check.seconds('timeout', options.timeout, 0) > 0)) check.expected('timeout', 'a positive number of seconds', options.timeout);
   return <A extends unknown[], R>(fn: (...args: A) => R): QueuedFunction<A, Awaited<R>> => {
-    const definition = define(invoker, fn, options.name, { retries, retryDelay });
+    const definition = define(invoker, fn, options.name, { retries, retryDelay, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
     const enqueue = (args: A, eta: Date | null): Promise<AsyncData<Awaited<R>> | undefined> =>
       invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, { eta }));
     const queued = (...args: A) => enqueue(args, null);
@@ -138,7 +147,7 @@ function define(
   invoker: Invoker,
   fn: unknown,
   name: string | undefined,
-  extra: { retries: number; retryDelay: number; validator?: DateValidator },
+  extra: { retries: number; retryDelay: number; timeout?: number; validator?: DateValidator },
 ): CommandDefinition {
   if (!(invoker instanceof Invoker)) check.expected('invoker', 'an Invoker', invoker);
   if (typeof fn !== 'function') check.expected('fn', 'a function', fn);

@@ -66,3 +66,9 @@ export class TaskException extends QueueException {
 
 /** A configuration, a decorator's options or a backend's options are not usable. */
 export class ConfigurationError extends QueueException {}
+
+/** A call ran longer than its command's `timeout`. */
+export class TimeoutError extends QueueException {}
+
+/** A worker thread or process ended while it was running a call. */
+export class WorkerExitError extends QueueException {}

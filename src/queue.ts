@@ -257,10 +257,20 @@ export class Invoker {
    */
   async execute<R>(command: QueueCommand<unknown[], R>): Promise<R> {
     const value = await command.execute();
+    await this.storeResult(command, value);
+    return value;
+  }
+
+  /**
+   * Stores a call's result by the rules of {@link Invoker.execute}; the
+   * consumer calls it for results computed in a worker thread or process.
+   *
+   * @throws DataStorePutException when the store cannot be written.
+   */
+  async storeResult(command: QueueCommand, value: unknown): Promise<void> {
     if (this.resultStore !== undefined && !(command instanceof PeriodicQueueCommand) && (value != null || this.storeNone)) {
       await this.#putOutcome(command, { ok: true, value });
     }
-    return value;
   }
 
   /**

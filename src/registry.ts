@@ -26,6 +26,8 @@ export interface CommandDefinition {
   readonly retries: number;
   /** Seconds between a failure and its retry. */
   readonly retryDelay: number;
+  /** Seconds a call may run before it fails with `TimeoutError`; no limit when absent. */
+  readonly timeout?: number;
   /** For periodic commands: which minutes the command runs in. */
   readonly validator?: DateValidator;
 }

@@ -10,7 +10,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { ConfigurationError } from '../exceptions.js';
 import { Invoker } from '../queue.js';
 import { registry } from '../registry.js';
-import type { BaseConfiguration, LogLevel } from './config.js';
+import type { BaseConfiguration, LogLevel, WorkerType } from './config.js';
 import { Consumer } from './consumer.js';
 import { loadConfig } from './load.js';
 import { Reloader } from './reload.js';
@@ -44,6 +44,7 @@ interface CliOptions {
   quiet?: boolean;
   periodic?: boolean;
   reload?: boolean;
+  workerType?: WorkerType;
 }
 
 function positiveInt(value: string): number {
@@ -64,6 +65,7 @@ function program(io: CliIo): Command {
     .addOption(new Option('-q, --quiet', 'log only warnings and errors (default: LOGLEVEL, info)'))
     .addOption(new Option('--periodic', 'enqueue periodic commands (default: PERIODIC, false)'))
     .addOption(new Option('--no-periodic', 'do not enqueue periodic commands'))
+    .addOption(new Option('-k, --worker-type <type>', 'where calls run: async, thread or process (default: WORKER_TYPE, async)').choices(['async', 'thread', 'process']))
     .addOption(new Option('-r, --reload', 'reload command modules when their files change (default: RELOAD, false)'))
     .exitOverride()
     .showHelpAfterError()
@@ -79,6 +81,7 @@ function withOverrides(Configuration: typeof BaseConfiguration, options: CliOpti
     static override LOGLEVEL = level ?? Configuration.LOGLEVEL;
     static override PERIODIC = options.periodic ?? Configuration.PERIODIC;
     static override RELOAD = options.reload ?? Configuration.RELOAD;
+    static override WORKER_TYPE = options.workerType ?? Configuration.WORKER_TYPE;
   };
 }
 
@@ -115,8 +118,12 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       ...(Configuration.TASK_STORE ? { taskStore: Configuration.TASK_STORE } : {}),
       registry,
     });
-    consumer = new Consumer(invoker, Configuration, { importRoot: loaded.root });
-    if (Configuration.RELOAD) reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root });
+    const attribute = cli.args[0]!.slice(cli.args[0]!.lastIndexOf('.') + 1);
+    const started = new Consumer(invoker, Configuration, { importRoot: loaded.root, configModule: { file: loaded.file, attribute } });
+    consumer = started;
+    if (Configuration.RELOAD) {
+      reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root, onReload: () => started.restartWorkers() });
+    }
   } catch (error) {
     io.stderr(`${error instanceof ConfigurationError ? error.message : (error as Error).stack}\n`);
     return 1;
@@ -135,7 +142,14 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     stopped();
   });
   try {
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      if (!(error instanceof ConfigurationError)) throw error;
+      io.stderr(`${error.message}\n`);
+      await closeBackends(Configuration);
+      return 1;
+    }
     await reloader?.start();
     await stopping;
     await reloader?.close();

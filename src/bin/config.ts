@@ -6,6 +6,9 @@
  */
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 
+/** Where calls run: the consumer's event loop, worker threads, or child processes. */
+export type WorkerType = 'async' | 'thread' | 'process';
+
 /** The log levels, from most to least talkative. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
@@ -30,8 +33,24 @@ export class BaseConfiguration {
   static TASK_STORE: BaseDataStore | undefined = undefined;
   /** Whether this consumer enqueues periodic commands. @defaultValue `false` */
   static PERIODIC = false;
-  /** How many calls run at once. @defaultValue `1` */
+  /** How many calls run at once; with thread or process workers, how many workers. @defaultValue `1` */
   static THREADS = 1;
+  /**
+   * Where calls run: `async` in the consumer's event loop (calls overlap while
+   * they await, but CPU-bound code blocks everything), `thread` in worker
+   * threads, `process` in child processes. Thread and process workers each
+   * import the configuration module (and so the commands) themselves.
+   * @defaultValue `'async'`
+   */
+  static WORKER_TYPE: WorkerType = 'async';
+  /**
+   * Modules to import at start-up, so their commands are registered: paths
+   * or globs (`*`, `?`, `**`) relative to the configuration module, e.g.
+   * `['./commands.js', './apps/*\/commands.js']`. A pattern that matches
+   * nothing or a module that fails to import stops start-up.
+   * @defaultValue `[]`
+   */
+  static COMMANDS: readonly string[] = [];
   /** A file to append the log to, besides stderr; it rotates at 1 MiB, keeping 3. */
   static LOGFILE: string | undefined = undefined;
   /** The least important level logged. @defaultValue `'info'` */

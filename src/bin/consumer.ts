@@ -5,12 +5,15 @@
  *
  * @module
  */
+import { dirname } from 'node:path';
 import type { BaseQueue } from '../backends/base.js';
-import { QueueException } from '../exceptions.js';
+import { ConfigurationError, QueueException } from '../exceptions.js';
 import { CommandSchedule, Invoker, PeriodicQueueCommand, QueueCommand } from '../queue.js';
 import * as check from '../validate.js';
 import { BaseConfiguration, type LogLevel } from './config.js';
+import { importCommands } from './discover.js';
 import { Logger, type LogSink } from './logger.js';
+import { AsyncExecutor, PoolExecutor, type Executor } from './workers.js';
 
 export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
 
@@ -38,6 +41,11 @@ export interface ConsumerOptions {
   clock?: () => Date;
   /** How long one blocking read may wait, in ms; bounds how long `stop()` waits for the reader. @defaultValue `1000` */
   readTimeoutMs?: number;
+  /**
+   * The configuration module and its export name, e.g. `{ file: '/app/main.js', attribute: 'Configuration' }`:
+   * `COMMANDS` are relative to it, and thread and process workers import it. The CLI passes it.
+   */
+  configModule?: { file: string; attribute: string };
 }
 
 /** Where the consumer keeps calls with a future eta: the backend's own schedule, or huey 0.2's in-memory one. */
@@ -114,6 +122,8 @@ export class Consumer {
   readonly #importRoot: string | undefined;
   readonly #clock: () => Date;
   readonly #readTimeoutMs: number;
+  readonly #configModule: { file: string; attribute: string } | undefined;
+  #executor: Executor = new AsyncExecutor();
   #schedule: Schedule | undefined;
   #running = false;
   #free: number;
@@ -144,6 +154,8 @@ export class Consumer {
     this.#importRoot = options.importRoot;
     this.#clock = options.clock ?? (() => new Date());
     this.#readTimeoutMs = options.readTimeoutMs ?? READ_TIMEOUT_MS;
+    this.#configModule = options.configModule;
+    if (!['async', 'thread', 'process'].includes(config.WORKER_TYPE)) check.expected('WORKER_TYPE', '"async", "thread" or "process"', config.WORKER_TYPE);
     this.log = new Logger({ level: config.LOGLEVEL as LogLevel, file: config.LOGFILE, ...(options.logSink ? { sink: options.logSink } : {}) });
   }
 
@@ -162,6 +174,15 @@ export class Consumer {
   async start(): Promise<void> {
     if (this.#running) return;
     const queue = this.invoker.queue;
+    const module = this.#configModule;
+    if ((this.config.COMMANDS.length > 0 || this.config.WORKER_TYPE !== 'async') && module === undefined) {
+      throw new ConfigurationError('COMMANDS and thread or process workers need the `configModule` option (the CLI passes it)');
+    }
+    if (this.config.COMMANDS.length > 0) await importCommands(module!.file, this.config.COMMANDS, (file) => this.log.info(`imported ${file} (COMMANDS)`));
+    if (this.config.WORKER_TYPE !== 'async') {
+      this.#executor = new PoolExecutor(this.config.WORKER_TYPE, this.#threads, { configFile: module!.file, attribute: module!.attribute, root: this.#importRoot ?? dirname(module!.file) }, this.log);
+    }
+    await this.#executor.start();
     this.log.info('huey initialized with following commands');
     for (const name of this.invoker.registry.names()) this.log.info(`+ ${name}`);
     if (queue.schedule && queue.due && queue.nextEta) {
@@ -181,7 +202,7 @@ export class Consumer {
     this.#running = true;
     if (this.config.PERIODIC) this.#armPeriodic();
     this.#loop = this.#readLoop();
-    this.log.info(`consumer started: ${this.#threads} at a time, reading queue "${queue.name}"`);
+    this.log.info(`consumer started: ${this.#threads} at a time (${this.config.WORKER_TYPE} workers), reading queue "${queue.name}"`);
   }
 
   /**
@@ -207,8 +228,17 @@ export class Consumer {
       clearTimeout(timer);
       if (outcome === 'timeout') this.log.warn(`${this.#inFlight.size} calls still running after ${this.config.SHUTDOWN_TIMEOUT} s: left unacknowledged for recovery`);
     }
+    await this.#executor.close();
     await this.#schedule?.save();
     this.log.info('consumer stopped');
+  }
+
+  /**
+   * Starts fresh thread or process workers, which import the commands anew;
+   * the old ones finish their calls and exit. Hot reload calls it.
+   */
+  async restartWorkers(): Promise<void> {
+    await this.#executor.restart();
   }
 
   /**
@@ -333,7 +363,7 @@ export class Consumer {
     const started = performance.now();
     if (this.log.enabled('debug')) this.log.debug(`executing ${command.name} ${command.taskId}`);
     try {
-      await this.invoker.execute(command);
+      await this.invoker.storeResult(command, await this.#executor.run(command));
       if (this.log.enabled('debug')) this.log.debug(`${command.name} ${command.taskId} finished in ${(performance.now() - started).toFixed(1)} ms`);
     } catch (error) {
       this.log.error(`unhandled exception in worker: ${command.name} ${command.taskId}\n${describeError(error)}`);

@@ -27,6 +27,8 @@ export interface ReloaderOptions {
   configFile: string;
   /** The package root; only app files under it (not in node_modules) are watched. */
   root: string;
+  /** Called after command modules were re-imported: the consumer starts fresh workers. */
+  onReload?: () => Promise<void>;
 }
 
 /** Watches command modules and reloads them when they change. */
@@ -35,6 +37,7 @@ export class Reloader {
   readonly #log: Logger;
   readonly #configFile: string;
   readonly #root: string;
+  readonly #onReload: (() => Promise<void>) | undefined;
   #watcher: FSWatcher | undefined;
   #port: MessagePort | undefined;
   #versions = new Map<string, number>();
@@ -49,6 +52,7 @@ export class Reloader {
     this.#log = log;
     this.#configFile = moduleFile(options.configFile);
     this.#root = moduleFile(options.root);
+    this.#onReload = options.onReload;
   }
 
   /** Starts watching; resolves once the watcher is ready. */
@@ -101,6 +105,7 @@ export class Reloader {
     await this.#sendVersions(generation);
     for (const file of targets) await this.#reimport(file, generation);
     this.#watchGraph();
+    await this.#onReload?.();
   }
 
   /**
