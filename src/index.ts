@@ -12,3 +12,4 @@ export * from './backends/base.js';
 export * from './backends/memory.js';
 export * from './backends/file.js';
 export * from './bin/config.js';
+export * from './bin/consumer.js';

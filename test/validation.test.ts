@@ -80,7 +80,7 @@ describe('queueCommand() options', () => {
 
   test('an unknown option is refused, naming it and the known ones', () => {
     const { invoker } = memoryInvoker();
-    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `name`');
+    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `timeout`, `name`');
   });
 
   test('options that are not an object are refused', () => {

@@ -299,7 +299,9 @@ export class Consumer {
         }
         this.#free++;
         if (!queue.blocking) {
-          await this.#sleep(Math.min(delay, untilEta));
+          const wait = Math.min(delay, untilEta);
+          if (this.log.enabled('debug')) this.log.debug(`queue "${queue.name}" is empty: polling again in ${Math.round(wait)} ms`);
+          await this.#sleep(wait);
           delay = Math.min(delay * this.config.BACKOFF, this.config.MAX_DELAY * 1000);
         }
       } catch (error) {
