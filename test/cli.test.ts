@@ -96,7 +96,7 @@ describe('huey-consumer', () => {
   test('--help shows every option with its default and exits 0', async () => {
     const { code, stdout } = await run(['--help'], app.path);
     assert.equal(code, 0);
-    for (const option of ['-t, --threads <n>', '-l, --logfile <file>', '-v, --verbose', '-q, --quiet', '--periodic', '--no-periodic', '-r, --reload', '-p, --path <dir>']) {
+    for (const option of ['-k, --worker-type <type>', '-t, --threads <n>', '-l, --logfile <file>', '-v, --verbose', '-q, --quiet', '--periodic', '--no-periodic', '-r, --reload', '-p, --path <dir>']) {
       assert.ok(stdout.includes(option), `--help lacks ${option}`);
     }
     assert.match(stdout, /how many calls run at once \(default: THREADS, 1\)/);
@@ -199,6 +199,20 @@ describe('huey-consumer', () => {
     assert.equal(await readFile(`${logfile}.2`, 'utf8'), 'old 1\n');
     assert.equal(await readFile(`${logfile}.3`, 'utf8'), 'old 2\n');
     assert.ok(!existsSync(`${logfile}.4`), 'more than 3 old files kept');
+  });
+
+  test('--reload with thread workers starts fresh workers, which import the changed helper', async () => {
+    const cli = start(['main.Configuration', '--reload', '-k', 'thread', '-t', '2'], { HUEY_TEST_EVERY: '100' });
+    await cli.waitFor(/reload: watching \d+ files/);
+    assert.equal((cli.stderr.match(/worker thread \d+ imported main\.js/g) ?? []).length, 2);
+    await cli.waitFor(/Counted 0 beans/, 'stdout');
+    await writeFile(join(app.path, 'helper.js'), `export const shout = (text) => 'fresh ' + text;\n`);
+    await cli.waitFor(/reloaded commands\.js: ~commands\.countBeans/);
+    await cli.waitFor(/fresh Counted 0 beans/, 'stdout');
+    assert.equal((cli.stderr.match(/worker thread \d+ imported main\.js/g) ?? []).length, 4, 'two fresh workers');
+    await writeFile(join(app.path, 'helper.js'), APP['helper.js']);
+    cli.child.kill('SIGTERM');
+    assert.equal((await cli.exited).code, 0);
   });
 
   test('--reload re-imports a changed command module, and a changed helper it imports takes effect', async () => {
