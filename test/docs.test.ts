@@ -1,0 +1,381 @@
+/**
+ * Docs as tests: every fenced code block in README.md, docs/ (not the
+ * generated docs/api/), tutorials/ and getting-started/README.md either
+ * runs here, or carries a marker saying why it does not.
+ *
+ * The marker syntax is documented for writers in docs/contributing.md; in
+ * short, HTML comments (invisible once rendered) on the lines right above a
+ * fence:
+ *
+ * - `<!-- file: NAME -->`     the block is the file NAME: it is written into
+ *                             the page's working directory; beside a page
+ *                             that has its code in its folder (tutorials,
+ *                             getting-started) it must equal that file.
+ * - a ```sh block             runs in bash (`set -e`), stdout and stderr
+ *                             together, and must exit 0.
+ * - `<!-- exit: N -->`        ...must exit with N instead.
+ * - `<!-- background -->`     ...runs in the background, like a second
+ *                             terminal; the page goes on once it printed
+ *                             `consumer started` (or the text given:
+ *                             `<!-- background: reload: watching -->`). It
+ *                             gets SIGTERM at `<!-- stop -->` or at the end
+ *                             of the page. One command only.
+ * - `<!-- run -->`            a ```js block runs as `node snippet.js`.
+ * - a ```text block right after a block that runs is its expected output.
+ *   Both sides are normalised first: ISO times become `<time>`, UUIDs
+ *   `<uuid>`, file-queue file names `<file>.json`, the scratch app's path
+ *   `~/my-app` and the repository's `~/huey`. A line `...` stands for any
+ *   number of lines.
+ * - `<!-- not-run: REASON -->` the block does not run, for REASON.
+ * - `<!-- requires: redis -->` anywhere: the page is skipped, with the
+ *   reason, when Redis does not answer (an error under HUEY_REQUIRE_REDIS=1).
+ *
+ * Where pages run: README.md and docs/ pages in a fresh app (its own
+ * package.json, huey installed as node_modules/huey, `npx huey-consumer`);
+ * tutorials/ and getting-started/ pages in a mirror of this repository
+ * (package.json, bin, dist and node_modules linked), in a copy of their
+ * own folder, so `node ../../bin/huey-consumer.js` works as in a clone.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { describe, test } from 'node:test';
+import { REPO_ROOT, redisSkipReason, sleep } from './helpers.js';
+
+// ---------------------------------------------------------------- parsing
+
+/** One fenced code block of a page. */
+interface Block {
+  /** 1-based line of the opening fence. */
+  line: number;
+  lang: string;
+  text: string;
+  /** Markers on the lines right above the fence: `name` or `name: value`. */
+  markers: Map<string, string>;
+  kind: 'run' | 'background' | 'snippet' | 'file' | 'output' | 'not-run';
+  /** The block's expected output, for blocks that run. */
+  output?: Block;
+}
+
+/** One page and what it asks for. */
+interface Page {
+  file: string;
+  /** Blocks and standalone `stop` markers, in page order. */
+  steps: (Block | { stop: number })[];
+  blocks: Block[];
+  requires: Set<string>;
+}
+
+const MARKER = /^<!--\s*([a-z-]+)(?::\s*(.*?))?\s*-->\s*$/;
+const RUNNABLE_SHELL = new Set(['sh', 'bash', 'shell']);
+const KNOWN_MARKERS = new Set(['file', 'exit', 'background', 'run', 'not-run', 'stop', 'requires', 'output']);
+
+function parsePage(file: string): Page {
+  const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n');
+  const page: Page = { file, steps: [], blocks: [], requires: new Set() };
+  let pending = new Map<string, string>();
+  let last: Block | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    const marker = MARKER.exec(line.trim());
+    if (marker) {
+      const [, name, value = ''] = marker;
+      if (!KNOWN_MARKERS.has(name!)) throw new Error(`${file}:${i + 1}: unknown marker "${name}"`);
+      if (name === 'requires') page.requires.add(value);
+      else if (name === 'stop') page.steps.push({ stop: i + 1 });
+      else pending.set(name!, value);
+      continue;
+    }
+    const fence = /^(`{3,}|~{3,})\s*([\w-]*)/.exec(line);
+    if (!fence) {
+      if (line.trim() !== '' && pending.size > 0) throw new Error(`${file}:${i + 1}: a marker must sit right above a fence`);
+      continue;
+    }
+    const closing = new RegExp(`^${fence[1]![0]}{${fence[1]!.length},}\\s*$`);
+    const close = lines.findIndex((l, j) => j > i && closing.test(l));
+    if (close < 0) throw new Error(`${file}:${i + 1}: unclosed fence`);
+    const block: Block = { line: i + 1, lang: fence[2]!, text: lines.slice(i + 1, close).join('\n') + '\n', markers: pending, kind: 'not-run' };
+    pending = new Map();
+    i = close;
+    block.kind = classify(file, block, last);
+    if (block.kind === 'output') last!.output = block;
+    page.blocks.push(block);
+    page.steps.push(block);
+    last = block;
+  }
+  return page;
+}
+
+function classify(file: string, block: Block, previous: Block | undefined): Block['kind'] {
+  const where = `${file}:${block.line}`;
+  const has = (name: string): boolean => block.markers.has(name);
+  if (has('not-run')) {
+    if (block.markers.get('not-run')!.trim() === '') throw new Error(`${where}: not-run needs a reason`);
+    return 'not-run';
+  }
+  if (has('file')) return 'file';
+  const ranBefore = previous !== undefined && ['run', 'background', 'snippet'].includes(previous.kind) && previous.output === undefined;
+  if (block.lang === 'text' && (has('output') || ranBefore)) {
+    if (!ranBefore) throw new Error(`${where}: an output block must follow a block that runs`);
+    return 'output';
+  }
+  if (RUNNABLE_SHELL.has(block.lang)) return has('background') ? 'background' : 'run';
+  if (has('run') && ['js', 'javascript', 'mjs'].includes(block.lang)) return 'snippet';
+  throw new Error(`${where}: a \`\`\`${block.lang || '(no language)'} block that neither runs nor says why: add <!-- not-run: REASON --> or <!-- file: NAME -->`);
+}
+
+/** Every page the docs test reads, relative to the repository root. */
+function pages(): string[] {
+  const found = ['README.md'];
+  const walk = (dir: string): void => {
+    if (!existsSync(join(REPO_ROOT, dir))) return;
+    for (const name of readdirSync(join(REPO_ROOT, dir)).sort()) {
+      const path = join(dir, name);
+      if (path === join('docs', 'api') || name === 'node_modules' || name.startsWith('.')) continue;
+      if (statSync(join(REPO_ROOT, path)).isDirectory()) walk(path);
+      else if (name.endsWith('.md')) found.push(path);
+    }
+  };
+  walk('docs');
+  walk('tutorials');
+  walk('getting-started');
+  return found;
+}
+
+// ---------------------------------------------------------------- output
+
+/** Replaces what varies from run to run; applied to both the page and the real output. */
+function normalise(text: string, paths: [string, string][]): string {
+  for (const [path, shown] of paths) text = text.split(path).join(shown);
+  return text
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
+    .replace(/\b\d{13}-\d{6}-[a-z0-9]+\.json/g, '<file>.json')
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .join('\n')
+    .replace(/\n+$/, '');
+}
+
+/** A regular expression for an expected output, where a line `...` is any number of lines. */
+function pattern(expected: string, prefix: boolean): RegExp {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const body = expected
+    .split('\n')
+    .map((line) => (line.trim() === '...' ? '(?:[^\\n]*\\n)*?' : `${escape(line)}\\n`))
+    .join('');
+  return new RegExp(`^${body}${prefix ? '' : '$'}`);
+}
+
+function matches(actual: string, expected: string, prefix = false): boolean {
+  return pattern(expected, prefix).test(actual === '' ? '' : `${actual}\n`);
+}
+
+/** The part of a background block's output shown before the line about the signal that stops it. */
+function beforeSignal(expected: string): string {
+  const lines = expected.split('\n');
+  const at = lines.findIndex((line) => /SIGTERM|SIGINT/.test(line));
+  return (at < 0 ? lines : lines.slice(0, at)).join('\n').replace(/(\n\.\.\.)+$/, '');
+}
+
+// ---------------------------------------------------------------- running
+
+interface Workspace {
+  /** Where the page's commands run. */
+  cwd: string;
+  /** Real paths and how pages show them. */
+  paths: [string, string][];
+  remove(): Promise<void>;
+}
+
+/** A fresh app with huey installed: how a user's own project looks after `npm install`. */
+async function freshApp(): Promise<Workspace> {
+  const root = await realpath(await mkdtemp(join(tmpdir(), 'huey-docs-app-')));
+  const app = join(root, 'my-app');
+  await mkdir(join(app, 'node_modules', '.bin'), { recursive: true });
+  await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
+  await symlink(REPO_ROOT, join(app, 'node_modules', 'huey'), 'dir');
+  await symlink(join('..', 'huey', 'bin', 'huey-consumer.js'), join(app, 'node_modules', '.bin', 'huey-consumer'));
+  return { cwd: app, paths: [[app, '~/my-app'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A mirror of this repository with the page's folder copied in: how a clone looks, without touching it. */
+async function repoMirror(pageDir: string): Promise<Workspace> {
+  const root = await realpath(await mkdtemp(join(tmpdir(), 'huey-docs-repo-')));
+  const mirror = join(root, 'huey');
+  await mkdir(mirror);
+  for (const name of ['package.json', 'bin', 'dist', 'node_modules', 'src', 'test']) {
+    await symlink(join(REPO_ROOT, name), join(mirror, name));
+  }
+  const cwd = join(mirror, pageDir);
+  await mkdir(cwd, { recursive: true });
+  if (pageDir !== '.') {
+    await cp(join(REPO_ROOT, pageDir), cwd, { recursive: true, filter: (src) => !/(^|\/)(\.huey|README\.md)$/.test(relative(join(REPO_ROOT, pageDir), src)) });
+  }
+  return { cwd, paths: [[mirror, '~/huey'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** A process started by a block, its output collected as it arrives (stdout and stderr together). */
+class Run {
+  output = '';
+  code: number | null | undefined = undefined;
+  readonly done: Promise<void>;
+  readonly #pid: number;
+
+  constructor(script: string, cwd: string, background: boolean) {
+    // `exec 2>&1` merges the streams in the order they are written; one background command is exec'd, so it gets the signal itself
+    const child = spawn('bash', ['-c', `set -eo pipefail\nexec 2>&1\n${background ? 'exec ' : ''}${script}`], {
+      cwd,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+      detached: true,
+    });
+    this.#pid = child.pid!;
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => (this.output += text));
+    this.done = new Promise((resolve) => child.on('close', (code, signal) => resolve(void (this.code = code ?? (signal ? -1 : null)))));
+  }
+
+  /** Signals the process group (the command and anything it started). */
+  signal(signal: NodeJS.Signals): void {
+    try {
+      process.kill(-this.#pid, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
+  }
+
+  /** Waits up to `ms` for the process to end; kills it if it does not. */
+  async finish(ms: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([this.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(resolve, ms, false)))]);
+    clearTimeout(timer);
+    if (!ended) {
+      this.signal('SIGKILL');
+      await this.done;
+    }
+    return ended;
+  }
+}
+
+const BLOCK_TIMEOUT_MS = 30_000;
+
+async function runPage(page: Page, t: { diagnostic(message: string): void }): Promise<void> {
+  const dir = dirname(page.file);
+  const inRepo = dir.startsWith('tutorials') || dir.startsWith('getting-started');
+  const work = inRepo ? await repoMirror(dir) : await freshApp();
+  const background: { block: Block; run: Run }[] = [];
+  const at = (block: Block): string => `${page.file}:${block.line}`;
+  const compare = (block: Block, actual: string): void => {
+    if (block.output === undefined) return;
+    const got = normalise(actual, work.paths);
+    const want = normalise(block.output.text, work.paths);
+    if (!matches(got, want)) {
+      assert.fail(`${at(block)}: the output differs from the page (${page.file}:${block.output.line})\n--- page shows:\n${want}\n--- printed:\n${got}\n---`);
+    }
+  };
+  const stopAll = async (): Promise<void> => {
+    for (const { block, run } of background.splice(0)) {
+      if (block.output !== undefined) {
+        const shown = normalise(beforeSignal(block.output.text), work.paths);
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline && !matches(normalise(run.output, work.paths), shown, true) && run.code === undefined) await sleep(50);
+      }
+      run.signal('SIGTERM');
+      if (!(await run.finish(15_000))) assert.fail(`${at(block)}: still running 15 s after SIGTERM\n${run.output}`);
+      compare(block, run.output);
+    }
+  };
+  try {
+    for (const step of page.steps) {
+      if ('stop' in step) {
+        await stopAll();
+        continue;
+      }
+      const block = step;
+      if (block.kind === 'file') {
+        const name = block.markers.get('file')!;
+        const target = join(work.cwd, name);
+        if (inRepo && existsSync(join(REPO_ROOT, dir, name))) {
+          const beside = await readFile(join(REPO_ROOT, dir, name), 'utf8');
+          assert.equal(block.text, beside, `${at(block)}: the block differs from ${join(dir, name)} beside the page`);
+        }
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, block.text);
+      } else if (block.kind === 'run' || block.kind === 'snippet') {
+        let script = block.text;
+        if (block.kind === 'snippet') {
+          await writeFile(join(work.cwd, 'snippet.js'), block.text);
+          script = 'node snippet.js';
+        }
+        const run = new Run(script, work.cwd, false);
+        if (!(await run.finish(BLOCK_TIMEOUT_MS))) assert.fail(`${at(block)}: still running after ${BLOCK_TIMEOUT_MS / 1000} s\n${run.output}`);
+        const exit = Number(block.markers.get('exit') ?? 0);
+        assert.equal(run.code, exit, `${at(block)}: exit code ${run.code}, the page expects ${exit}\n${run.output}`);
+        compare(block, run.output);
+      } else if (block.kind === 'background') {
+        if (block.text.trim().includes('\n')) throw new Error(`${at(block)}: a background block holds one command`);
+        const run = new Run(block.text.trim(), work.cwd, true);
+        background.push({ block, run });
+        const ready = block.markers.get('background') || 'consumer started';
+        const deadline = Date.now() + 15_000;
+        while (!run.output.includes(ready)) {
+          if (run.code !== undefined || Date.now() > deadline) assert.fail(`${at(block)}: never printed "${ready}"\n${run.output}`);
+          await sleep(20);
+        }
+      }
+    }
+    await stopAll();
+  } finally {
+    for (const { run } of background) {
+      run.signal('SIGKILL');
+      await run.done;
+    }
+    await work.remove();
+  }
+  t.diagnostic(`${page.file}: ran ${page.blocks.filter((b) => ['run', 'background', 'snippet'].includes(b.kind)).length} blocks`);
+}
+
+// ---------------------------------------------------------------- tests
+
+const PAGES = pages().map(parsePage);
+
+describe('docs: every example runs', { concurrency: 3 }, () => {
+  for (const page of PAGES) {
+    test(`${page.file} runs as the page shows`, async (t) => {
+      if (page.requires.has('redis')) {
+        const reason = await redisSkipReason();
+        if (reason !== undefined) return t.skip(reason);
+      }
+      await runPage(page, t);
+    });
+  }
+});
+
+test('docs: every code block runs or says why not', (t) => {
+  const blocks = PAGES.flatMap((page) => page.blocks);
+  const count = (kind: string): number => blocks.filter((block) => block.kind === kind).length;
+  const reasons = new Map<string, number>();
+  for (const block of blocks.filter((b) => b.kind === 'not-run')) {
+    const reason = block.markers.get('not-run')!;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  }
+  t.diagnostic(
+    `${blocks.length} blocks in ${PAGES.length} pages: ${count('run') + count('background') + count('snippet')} run ` +
+      `(${count('background')} in the background), ${count('file')} files written, ${count('output')} outputs compared, ${count('not-run')} not run`,
+  );
+  for (const [reason, n] of [...reasons].sort((a, b) => b[1] - a[1])) t.diagnostic(`  not run x${n}: ${reason}`);
+  assert.ok(count('run') + count('background') + count('snippet') > 0);
+});
+
+test('docs: an output that differs from the page fails, a `...` line stands for any lines', () => {
+  assert.ok(matches('a\nb\nc', 'a\n...\nc'));
+  assert.ok(matches('a\nc', 'a\n...\nc'));
+  assert.ok(!matches('a\nb\nc', 'a\nc'));
+  assert.ok(!matches('Counted 100 beans', 'Counted 101 beans'));
+  assert.ok(matches('x\ny', 'x', true));
+  assert.equal(normalise('2026-01-02T03:04:05.678Z 3bfbb23c-959a-4a6c-9ed8-928a43eb1725 /tmp/a/b', [['/tmp/a', '~/my-app']]), '<time> <uuid> ~/my-app/b');
+});
