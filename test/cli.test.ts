@@ -209,7 +209,7 @@ describe('huey-consumer', () => {
     await writeFile(join(app.path, 'helper.js'), `export const shout = (text) => 'fresh ' + text;\n`);
     await cli.waitFor(/reloaded commands\.js: ~commands\.countBeans/);
     await cli.waitFor(/fresh Counted 0 beans/, 'stdout');
-    assert.equal((cli.stderr.match(/worker thread \d+ imported main\.js/g) ?? []).length, 4, 'two fresh workers');
+    await eventually(() => (cli.stderr.match(/worker thread \d+ imported main\.js/g) ?? []).length === 4, 'two fresh workers');
     await writeFile(join(app.path, 'helper.js'), APP['helper.js']);
     cli.child.kill('SIGTERM');
     assert.equal((await cli.exited).code, 0);
