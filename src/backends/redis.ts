@@ -137,6 +137,8 @@ export class RedisQueue extends BaseQueue {
   #blockingId: number | undefined;
   /** Messages handed out by `read`/`due` and not yet acknowledged. */
   readonly #held = new Set<string>();
+  /** Messages whose `ack` failed: acknowledged again before the next claim. */
+  readonly #unacked = new Set<string>();
   /** Messages claimed ahead (prefetch) and not handed out yet, oldest first. */
   #buffer: string[] = [];
   #timer: NodeJS.Timeout | undefined;
@@ -207,19 +209,25 @@ export class RedisQueue extends BaseQueue {
     if (this.#closed) return null;
     const ahead = this.#buffer.shift();
     if (ahead !== undefined) return this.#hand(ahead);
-    const claimed = await this.#claiming(() =>
-      this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#prefetch, this.consumerId, this.#heartbeatMs),
-    );
-    this.#startHeartbeat();
-    // claimed after close() began: release(), sent after the claim on the same connection, puts them back
-    if (this.#closed) return null;
-    const [first, ...rest] = claimed;
-    if (first !== undefined) {
-      this.#buffer.push(...rest);
-      return this.#hand(first);
+    try {
+      const claimed = await this.#claiming(() =>
+        this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#prefetch, this.consumerId, this.#heartbeatMs),
+      );
+      this.#startHeartbeat();
+      // claimed after close() began: release(), sent after the claim on the same connection, puts them back
+      if (this.#closed) return null;
+      const [first, ...rest] = claimed;
+      if (first !== undefined) {
+        this.#buffer.push(...rest);
+        return this.#hand(first);
+      }
+      if (!this.blocking || timeoutMs <= 0) return null;
+      return await this.#waitForOne(timeoutMs);
+    } catch (error) {
+      // close() ends the connections under a read in flight; that read simply finds nothing
+      if (this.#closed) return null;
+      throw error;
     }
-    if (!this.blocking || timeoutMs <= 0) return null;
-    return this.#waitForOne(timeoutMs);
   }
 
   /** Removes every waiting message (not the claimed, scheduled or dead ones). */
@@ -236,11 +244,21 @@ export class RedisQueue extends BaseQueue {
    * Forgets a message read with {@link read} or taken with {@link due}: its call is done.
    *
    * @param data - The message exactly as it was returned.
-   * @throws Error from ioredis when Redis cannot be reached; the message then stays claimed.
+   * @throws Error from ioredis when Redis cannot be reached. The message then
+   *   stays claimed, and this object acknowledges it again before its next
+   *   claim, so a restart of Redis does not make a finished call run twice.
    */
   async ack(data: string): Promise<void> {
-    await this.#client.lrem(this.#keys.processing, -1, data);
+    try {
+      await this.#client.lrem(this.#keys.processing, -1, data);
+    } catch (error) {
+      // the call is done: finish the acknowledgement once Redis answers again, before the next claim
+      this.#unacked.add(data);
+      this.#suspect = true;
+      throw error;
+    }
     this.#held.delete(data);
+    this.#unacked.delete(data);
   }
 
   /**
@@ -338,6 +356,7 @@ export class RedisQueue extends BaseQueue {
     clearInterval(this.#timer);
     await this.#unblock();
     try {
+      for (const data of this.#unacked) await this.#client.lrem(this.#keys.processing, -1, data);
       if (this.#timer !== undefined || this.#buffer.length > 0 || this.#held.size > 0) {
         await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId);
       }
@@ -380,14 +399,9 @@ export class RedisQueue extends BaseQueue {
   async #waitForOne(timeoutMs: number): Promise<string | null> {
     const blocking = await this.#blockingConnection();
     if (this.#closed) return null;
-    try {
-      const data = await this.#claiming(() => blocking.blmove(this.key, this.#keys.processing, 'RIGHT', 'LEFT', timeoutMs / 1000));
-      // after close() a message moved in the last instant is not handed out: release() has put it back
-      return data === null || this.#closed ? null : this.#hand(data);
-    } catch (error) {
-      if (this.#closed) return null;
-      throw error;
-    }
+    const data = await this.#claiming(() => blocking.blmove(this.key, this.#keys.processing, 'RIGHT', 'LEFT', timeoutMs / 1000));
+    // after close() a message moved in the last instant is not handed out: release() has put it back
+    return data === null || this.#closed ? null : this.#hand(data);
   }
 
   /**
@@ -400,20 +414,17 @@ export class RedisQueue extends BaseQueue {
     this.#blockingClient = blocking;
     this.#watchForDrops(blocking);
     if (!isCluster(blocking)) {
-      const learnId = (): void => {
+      let known: Promise<void> = Promise.resolve();
+      blocking.on('ready', () => {
         this.#blockingId = undefined;
-        // queued behind a re-sent BLMOVE after a reconnect, so it may answer late; close() then falls back to disconnecting
-        blocking.client('ID').then(
-          (id) => (this.#blockingId = id),
+        // after a reconnect this queues behind the re-sent BLMOVE and may answer late; close() then falls back to disconnecting
+        known = blocking.client('ID').then(
+          (id) => void (this.#blockingId = id),
           (error: Error) => this.#onError?.(error),
         );
-      };
-      blocking.on('ready', learnId);
-      await blocking.connect().catch((error: Error) => {
-        this.#blockingClient = undefined;
-        blocking.disconnect();
-        throw error;
       });
+      await blocking.connect();
+      await known;
     }
     return blocking;
   }
@@ -433,15 +444,17 @@ export class RedisQueue extends BaseQueue {
   }
 
   /**
-   * After a dropped connection, puts back what a claim whose reply was lost
-   * left in the processing list: every message there that this object does
-   * not hold.
+   * After a dropped connection (or a failed `ack`), finishes the failed
+   * acknowledgements, then puts back what a claim whose reply was lost left
+   * in the processing list: every message there that this object does not
+   * hold.
    */
   #settle(): Promise<void> {
     this.#settling ??= (async () => {
       while (this.#claims > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
       this.#suspect = false;
       try {
+        for (const data of this.#unacked) await this.ack(data);
         await this.#client.hueyReclaim(this.key, this.#keys.processing, ...this.#held, ...this.#buffer);
       } catch (error) {
         this.#suspect = true;
@@ -594,6 +607,10 @@ export class RedisDataStore extends BaseDataStore {
       await this.#subscribe();
       if ((await this.#client.exists(this.#keyOf(key))) === 1) return true;
       return await woken;
+    } catch (error) {
+      // close() ends the connections under a wait in flight; that wait simply ends
+      if (this.#closed) return false;
+      throw error;
     } finally {
       clearTimeout(timer);
       waiters.delete(wake);

@@ -8,6 +8,8 @@
  * instead under HUEY_REQUIRE_REDIS=1.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { EmptyData } from 'huey/backends/base';
@@ -94,7 +96,7 @@ describe('redis backend', { skip }, () => {
 
   test('recover() returns the messages of a consumer whose heartbeat expired to the head of the queue, oldest first', async () => {
     const name = fresh('recover');
-    const dying = blocking(name, { heartbeat: 0.3 });
+    const dying = blocking(name);
     for (const id of ['a', 'b', 'c']) await dying.write(`{"id":"${id}"}`);
     assert.equal(await dying.read(0), '{"id":"a"}');
     assert.equal(await dying.read(0), '{"id":"b"}');
@@ -106,6 +108,19 @@ describe('redis backend', { skip }, () => {
     assert.equal(await other.read(0), '{"id":"b"}');
     assert.equal(await other.read(0), '{"id":"c"}');
     assert.equal(await other.recover(), 0);
+  });
+
+  test('recover() returns at once the messages of a consumer on this host whose process is gone, before its heartbeat expires', async () => {
+    const name = fresh('gone');
+    const q = blocking(name);
+    const child = spawn(process.execPath, ['-e', '']);
+    await new Promise((resolve) => child.on('exit', resolve));
+    const ghost = `${hostname()}:${child.pid}:dead`;
+    await admin.zadd(`${q.key}.consumers`, 0, ghost);
+    await admin.set(`${q.key}.heartbeat.${ghost}`, ghost, 'PX', 60_000);
+    await admin.lpush(`${q.key}.processing.${ghost}`, '{"id":"held"}');
+    assert.equal(await q.recover(), 1);
+    assert.equal(await q.read(0), '{"id":"held"}');
   });
 
   test('recover() leaves a live consumer alone', async () => {
