@@ -17,6 +17,8 @@ import {
   QueueWriteException,
   TaskException,
 } from './exceptions.js';
+import { TypedEmitter, type HueyEvents } from './events.js';
+import { startTrace } from './trace.js';
 import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, newId, type Message, type Outcome } from './message.js';
 import { registry as sharedRegistry, type CommandDefinition, type CommandRegistry } from './registry.js';
 import * as check from './validate.js';
@@ -138,6 +140,12 @@ export interface InvokerOptions {
    * @defaultValue the shared {@link registry!registry | registry}
    */
   registry?: CommandRegistry;
+  /**
+   * Append this invoker's events (and those of a consumer running it) to
+   * the trace its queue keeps, for `huey trace`. The queue must have `traceAppend`.
+   * @defaultValue `false`
+   */
+  trace?: boolean;
 }
 
 /** Options of {@link Invoker.dequeue}. */
@@ -171,19 +179,22 @@ export class Invoker {
   readonly alwaysEager: boolean;
   /** The registry of this invoker's commands. */
   readonly registry: CommandRegistry;
+  /** What happens to tasks, as it happens: this invoker's events and those of a consumer running it. */
+  readonly events: TypedEmitter<HueyEvents> = new TypedEmitter<HueyEvents>();
 
   /**
    * @param queue - The queue to write calls to and read them from.
    * @param options - Result store, task store and behaviour switches.
    */
   constructor(queue: BaseQueue, options: InvokerOptions = {}) {
-    check.knownKeys('Invoker', options, ['resultStore', 'taskStore', 'storeNone', 'alwaysEager', 'registry']);
+    check.knownKeys('Invoker', options, ['resultStore', 'taskStore', 'storeNone', 'alwaysEager', 'registry', 'trace']);
     this.queue = queue;
     this.resultStore = options.resultStore;
     this.taskStore = options.taskStore;
     this.storeNone = options.storeNone ?? false;
     this.alwaysEager = options.alwaysEager ?? false;
     this.registry = options.registry ?? sharedRegistry;
+    if (options.trace) startTrace(this);
   }
 
   /**
@@ -203,8 +214,9 @@ export class Invoker {
     } catch (error) {
       throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
     }
+    if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
     if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return undefined;
-    return new AsyncData<R>(this.resultStore, command.taskId);
+    return new AsyncData<R>(this.resultStore, command.taskId, this.events);
   }
 
   /**
@@ -306,6 +318,7 @@ export class Invoker {
       data = encodeOutcome({ ok: false, error: { name: 'QueueWriteException', message: (error as Error).message } });
     }
     await this.#put(command.taskId, data);
+    if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: command.taskId, command: command.name, ok: outcome.ok });
   }
 }
 
@@ -340,15 +353,18 @@ export class AsyncData<R = unknown> {
   /** The call's id, the same as in the queue. */
   readonly taskId: string;
   readonly #store: BaseDataStore | undefined;
+  readonly #events: TypedEmitter<HueyEvents> | undefined;
   #outcome: Outcome | undefined;
 
   /**
    * @param store - The result store to read from.
    * @param taskId - The call's id.
+   * @param events - Where to emit `resultRead` when the result is read: the invoker's events.
    */
-  constructor(store: BaseDataStore | undefined, taskId: string) {
+  constructor(store: BaseDataStore | undefined, taskId: string, events?: TypedEmitter<HueyEvents>) {
     this.#store = store;
     this.taskId = taskId;
+    this.#events = events;
   }
 
   /** A handle that already holds its result (eager mode). */
@@ -403,6 +419,7 @@ export class AsyncData<R = unknown> {
     } catch (error) {
       throw new DataStoreGetException(`The result of task ${this.taskId} is unreadable: ${(error as Error).message}`, { cause: error, raw });
     }
+    if (this.#events !== undefined && this.#events.listenerCount('resultRead') > 0) this.#events.emit('resultRead', { taskId: this.taskId, ok: this.#outcome.ok });
   }
 
   async #guard<T>(read: () => Promise<T>): Promise<T> {

@@ -32,6 +32,11 @@ const MODULES: Record<string, string[]> = {
 
 /** What `huey` may export besides the modules above: the modules written in parallel (file, Redis). */
 const ELSEWHERE = new Set(['FileQueue', 'FileDataStore', 'RedisQueue', 'RedisBlockingQueue', 'RedisDataStore']);
+/** The events API, exported by `huey` only (it has no module path of its own in the exports map). */
+const EVENTS = ['EVENT_NAMES', 'TypedEmitter'];
+
+/** What `huey` may export besides the modules above: the modules written in parallel (file, Redis, consumer). */
+const ELSEWHERE = new Set(['FileQueue', 'FileDataStore', 'RedisQueue', 'RedisBlockingQueue', 'RedisDataStore', 'Consumer', 'loadConfig', ...EVENTS]);
 
 for (const [specifier, names] of Object.entries(MODULES)) {
   test(`${specifier} exports exactly ${names.join(', ')}`, async () => {
@@ -53,6 +58,11 @@ test('huey re-exports every export of those modules, the very same objects, and 
   }
   const extra = Object.keys(root).filter((name) => !expected.has(name) && !ELSEWHERE.has(name));
   assert.deepEqual(extra, [], 'exports of huey that no public module declares');
+});
+
+test(`huey exports the events API: ${EVENTS.join(', ')}`, async () => {
+  const root = (await import('huey')) as Record<string, unknown>;
+  for (const name of EVENTS) assert.notEqual(root[name], undefined, name);
 });
 
 test('internal modules are not reachable through the exports map', async () => {

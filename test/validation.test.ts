@@ -146,7 +146,7 @@ describe('new Invoker() options', () => {
   test('an unknown option is refused, naming it and the known ones', () => {
     throwsConfig(
       () => new Invoker(new MemoryQueue('q'), bad<InvokerOptions>({ alwaysEagre: true })),
-      'Unknown Invoker option `alwaysEagre`; expected one of `resultStore`, `taskStore`, `storeNone`, `alwaysEager`, `registry`',
+      'Unknown Invoker option `alwaysEagre`; expected one of `resultStore`, `taskStore`, `storeNone`, `alwaysEager`, `registry`, `trace`',
     );
   });
 

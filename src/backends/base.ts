@@ -15,7 +15,12 @@
  * | `deadLetter`/`deadLetters` | unknown and malformed messages are kept, with the reason  |
  * | `lease`                    | a periodic minute is enqueued once across many consumers  |
  * | `close`                    | connections and watchers are released at shutdown         |
+ * | `traceAppend`/`traceRead`  | `huey trace`: the life of a task, across processes        |
+ * | `waiting`, `scheduled`, `claims`, `consumers` | `huey info`/`peek`: what is where, without taking it |
+ * | `requeueDeadLetter`/`purgeDeadLetters` | `huey dead-letters requeue` and `purge`       |
  *
+ * The inspection members (`waiting` to `purgeDeadLetters`, and a store's
+ * `count`) only look: none of them takes a message from a consumer.
  * Run `test/backends/contract.ts` against a new backend to prove it.
  *
  * @module
@@ -32,6 +37,38 @@ export interface DeadLetter {
   reason: string;
   /** When it was dead-lettered. */
   at: Date;
+}
+
+/** A message waiting for its eta in the backend's schedule. */
+export interface ScheduledMessage {
+  /** The message as stored. */
+  data: string;
+  /** When it becomes due. */
+  eta: Date;
+}
+
+/** A message taken by a consumer and not acknowledged yet: its call is running, or its consumer died. */
+export interface ClaimedMessage {
+  /** The consumer's id, as in {@link ConsumerInfo.id}. */
+  consumer: string;
+  /** The message as stored. */
+  data: string;
+  /** When it was taken, when the backend knows; its age is now minus this. */
+  since: Date | null;
+}
+
+/** A consumer known to the backend through its heartbeat. */
+export interface ConsumerInfo {
+  /** The consumer's id, e.g. `<host>:<pid>:<random>`. */
+  id: string;
+  /** Its host, when known. */
+  host?: string | undefined;
+  /** Its process id, when known. */
+  pid?: number | undefined;
+  /** Its last heartbeat, when known. */
+  lastBeat: Date | null;
+  /** `false` once the backend takes it for dead: its claims are then recovered. */
+  alive: boolean;
 }
 
 /** A queue of messages. Every I/O member returns a promise. */
@@ -137,6 +174,59 @@ export abstract class BaseQueue {
 
   /** Releases connections, watchers and timers; a blocked `read` returns `null`. */
   close?(): Promise<void>;
+
+  /**
+   * Appends one line to the queue's trace. The trace is bounded: the
+   * oldest lines go first. A line is one JSON object with `time`, `pid`,
+   * `host`, `event` and `payload`; a payload about one task holds its
+   * `"taskId"`.
+   *
+   * @param line - One line of JSON, without a newline.
+   */
+  traceAppend?(line: string): Promise<void>;
+
+  /**
+   * Reads the trace, oldest first.
+   *
+   * @param taskId - When given, only the lines whose payload's `taskId` is this one.
+   * @returns The lines, as appended.
+   */
+  traceRead?(taskId?: string): Promise<string[]>;
+
+  /**
+   * The next messages of the queue, head first, without taking them.
+   *
+   * @param limit - The most to return; `Infinity` for all.
+   */
+  waiting?(limit: number): Promise<string[]>;
+
+  /**
+   * The scheduled messages, earliest first, without taking them.
+   *
+   * @param limit - The most to return; `Infinity` for all.
+   */
+  scheduled?(limit: number): Promise<ScheduledMessage[]>;
+
+  /** The messages taken by consumers and not acknowledged, with who took them and since when. */
+  claims?(): Promise<ClaimedMessage[]>;
+
+  /** The consumers the backend knows of (heartbeats), alive or taken for dead. */
+  consumers?(): Promise<ConsumerInfo[]>;
+
+  /**
+   * Moves one dead letter back to the tail of the queue.
+   *
+   * @param letter - The dead letter as {@link deadLetters} returned it (its `data` and `at` identify it).
+   * @returns `true` when it was moved, `false` when it was no longer there.
+   */
+  requeueDeadLetter?(letter: DeadLetter): Promise<boolean>;
+
+  /**
+   * Deletes every dead letter.
+   *
+   * @returns How many there were.
+   */
+  purgeDeadLetters?(): Promise<number>;
 }
 
 /** A key-value store for results (and for the consumer's saved schedule). */
@@ -182,4 +272,7 @@ export abstract class BaseDataStore {
 
   /** Releases connections and watchers. */
   close?(): Promise<void>;
+
+  /** How many keys the store holds (results waiting to be read), for `huey info`. */
+  count?(): Promise<number>;
 }

@@ -7,7 +7,14 @@
  *
  * @module
  */
-import { BaseDataStore, BaseQueue, EmptyData, type DeadLetter } from './base.js';
+import { hostname } from 'node:os';
+import { mentionsTask } from '../trace.js';
+import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+
+/** How many lines the trace of a memory queue keeps; older ones are dropped. */
+const MEMORY_TRACE_LINES = 10_000;
+/** The id of a memory queue's one consumer: this process. */
+const MEMORY_CONSUMER = `memory:${hostname()}:${process.pid}`;
 
 /** A first-in, first-out list with O(1) push and shift. */
 class Fifo<T> {
@@ -56,7 +63,9 @@ export class MemoryQueue extends BaseQueue {
   /** Always `true`: a read waits for a write. */
   readonly blocking = true;
   #messages = new Fifo<string>();
-  #claimed = new Set<string>();
+  /** Messages taken and not acknowledged, with when they were taken. */
+  #claimed = new Map<string, number>();
+  #trace: string[] = [];
   #scheduled: { eta: number; data: string }[] = [];
   #dead: DeadLetter[] = [];
   #readers = new Set<(data: string | null) => void>();
@@ -66,7 +75,7 @@ export class MemoryQueue extends BaseQueue {
     const [reader] = this.#readers;
     if (reader !== undefined) {
       this.#readers.delete(reader);
-      this.#claimed.add(data);
+      this.#claimed.set(data, Date.now());
       reader(data);
     } else {
       this.#messages.push(data);
@@ -76,7 +85,7 @@ export class MemoryQueue extends BaseQueue {
   async read(timeoutMs = 0): Promise<string | null> {
     const data = this.#messages.shift();
     if (data !== undefined) {
-      this.#claimed.add(data);
+      this.#claimed.set(data, Date.now());
       return data;
     }
     if (timeoutMs <= 0) return null;
@@ -117,7 +126,7 @@ export class MemoryQueue extends BaseQueue {
     let count = 0;
     while (count < this.#scheduled.length && count < limit && this.#scheduled[count]!.eta <= now.getTime()) count++;
     const taken = this.#scheduled.splice(0, count).map((entry) => entry.data);
-    for (const data of taken) this.#claimed.add(data);
+    for (const data of taken) this.#claimed.set(data, Date.now());
     return taken;
   }
 
@@ -147,6 +156,53 @@ export class MemoryQueue extends BaseQueue {
   async close(): Promise<void> {
     for (const reader of this.#readers) reader(null);
     this.#readers.clear();
+  }
+
+  /** Appends a line to the trace, a list of the last {@link MEMORY_TRACE_LINES} lines. */
+  async traceAppend(line: string): Promise<void> {
+    this.#trace.push(line);
+    if (this.#trace.length > MEMORY_TRACE_LINES) this.#trace.splice(0, this.#trace.length - MEMORY_TRACE_LINES);
+  }
+
+  async traceRead(taskId?: string): Promise<string[]> {
+    return taskId === undefined ? [...this.#trace] : this.#trace.filter((line) => mentionsTask(line, taskId));
+  }
+
+  async waiting(limit: number): Promise<string[]> {
+    const found: string[] = [];
+    for (const data of this.#messages) {
+      if (found.length >= limit) break;
+      found.push(data);
+    }
+    return found;
+  }
+
+  async scheduled(limit: number): Promise<ScheduledMessage[]> {
+    return this.#scheduled.slice(0, limit).map(({ data, eta }) => ({ data, eta: new Date(eta) }));
+  }
+
+  /** The messages taken in this process; its one consumer is `memory:<host>:<pid>`. */
+  async claims(): Promise<ClaimedMessage[]> {
+    return [...this.#claimed].map(([data, since]) => ({ consumer: MEMORY_CONSUMER, data, since: new Date(since) }));
+  }
+
+  /** The one consumer a memory queue can have: this process, alive while anyone can ask. */
+  async consumers(): Promise<ConsumerInfo[]> {
+    return [{ id: MEMORY_CONSUMER, host: hostname(), pid: process.pid, lastBeat: new Date(), alive: true }];
+  }
+
+  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
+    const i = this.#dead.findIndex((dead) => dead.data === letter.data && dead.at.getTime() === letter.at.getTime());
+    if (i < 0) return false;
+    this.#dead.splice(i, 1);
+    await this.write(letter.data);
+    return true;
+  }
+
+  async purgeDeadLetters(): Promise<number> {
+    const count = this.#dead.length;
+    this.#dead = [];
+    return count;
   }
 }
 
@@ -196,6 +252,10 @@ export class MemoryDataStore extends BaseDataStore {
 
   async flush(): Promise<void> {
     this.#values.clear();
+  }
+
+  async count(): Promise<number> {
+    return this.#values.size;
   }
 
   /** Wakes every waiter; those whose key is still empty see `false`. */

@@ -45,6 +45,7 @@ interface CliOptions {
   periodic?: boolean;
   reload?: boolean;
   workerType?: WorkerType;
+  trace?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -67,6 +68,7 @@ function program(io: CliIo): Command {
     .addOption(new Option('--no-periodic', 'do not enqueue periodic commands'))
     .addOption(new Option('-k, --worker-type <type>', 'where calls run: async, thread or process (default: WORKER_TYPE, async)').choices(['async', 'thread', 'process']))
     .addOption(new Option('-r, --reload', 'reload command modules when their files change (default: RELOAD, false)'))
+    .addOption(new Option('--trace', "append every event to the queue's trace, for huey trace (default: TRACE, false)"))
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -82,6 +84,7 @@ function withOverrides(Configuration: typeof BaseConfiguration, options: CliOpti
     static override PERIODIC = options.periodic ?? Configuration.PERIODIC;
     static override RELOAD = options.reload ?? Configuration.RELOAD;
     static override WORKER_TYPE = options.workerType ?? Configuration.WORKER_TYPE;
+    static override TRACE = options.trace ?? Configuration.TRACE;
   };
 }
 
@@ -122,7 +125,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
     const started = new Consumer(invoker, Configuration, { importRoot: loaded.root, configModule: { file: loaded.file, attribute } });
     consumer = started;
     if (Configuration.RELOAD) {
-      reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root, onReload: () => started.restartWorkers() });
+      reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root, onReload: () => started.restartWorkers(), events: invoker.events });
     }
   } catch (error) {
     io.stderr(`${error instanceof ConfigurationError ? error.message : (error as Error).stack}\n`);

@@ -67,4 +67,6 @@ export class BaseConfiguration {
   static SHUTDOWN_TIMEOUT = 30;
   /** Whether to reload command modules when their files change. @defaultValue `false` */
   static RELOAD = false;
+  /** Whether to append every event of the consumer to the queue's trace, for `huey trace`. @defaultValue `false` */
+  static TRACE = false;
 }

@@ -8,6 +8,7 @@
 import { dirname } from 'node:path';
 import type { BaseQueue } from '../backends/base.js';
 import { ConfigurationError, QueueException } from '../exceptions.js';
+import { startTrace, tracerOf } from '../trace.js';
 import { CommandSchedule, Invoker, PeriodicQueueCommand, QueueCommand } from '../queue.js';
 import * as check from '../validate.js';
 import { BaseConfiguration, type LogLevel } from './config.js';
@@ -46,6 +47,23 @@ export interface ConsumerOptions {
    * `COMMANDS` are relative to it, and thread and process workers import it. The CLI passes it.
    */
   configModule?: { file: string; attribute: string };
+}
+
+/** What one {@link Consumer.step} did. */
+export interface StepResult {
+  /**
+   * `scheduled`: ran (or re-scheduled, or dead-lettered) a due call of the schedule;
+   * `periodic`: enqueued the periodic commands of the clock's minute;
+   * `message`: took one message from the queue and handled it;
+   * `idle`: found nothing to do.
+   */
+  kind: 'scheduled' | 'periodic' | 'message' | 'idle';
+  /** The message's id, for `scheduled` and `message` (when readable). */
+  taskId?: string | undefined;
+  /** The command the message names, for `scheduled` and `message` (when readable). */
+  command?: string | undefined;
+  /** For `periodic`: the commands enqueued. */
+  enqueued?: string[];
 }
 
 /** Where the consumer keeps calls with a future eta: the backend's own schedule, or huey 0.2's in-memory one. */
@@ -185,6 +203,22 @@ export class Consumer {
     await this.#executor.start();
     this.log.info('huey initialized with following commands');
     for (const name of this.invoker.registry.names()) this.log.info(`+ ${name}`);
+    await this.#prepare();
+    if (queue.recover) {
+      await this.#recover();
+      this.#every(RECOVER_INTERVAL_MS, () => this.#recover());
+    }
+    this.#running = true;
+    if (this.config.PERIODIC) this.#armPeriodic();
+    this.#loop = this.#readLoop();
+    this.log.info(`consumer started: ${this.#threads} at a time (${this.config.WORKER_TYPE} workers), reading queue "${queue.name}"`);
+  }
+
+  /** Chooses the schedule (the backend's or the in-memory one, loaded) and reads its next eta; once. */
+  async #prepare(): Promise<void> {
+    if (this.#schedule !== undefined) return;
+    const queue = this.invoker.queue;
+    if (this.config.TRACE) startTrace(this.invoker);
     if (queue.schedule && queue.due && queue.nextEta) {
       this.#schedule = backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
     } else {
@@ -195,14 +229,45 @@ export class Consumer {
       this.#schedule = memorySchedule(schedule);
     }
     await this.#refreshNextEta();
-    if (queue.recover) {
-      await this.#recover();
-      this.#every(RECOVER_INTERVAL_MS, () => this.#recover());
+  }
+
+  /**
+   * Does exactly one thing, reading time from the injected `clock`, and
+   * returns once it is done: runs one due scheduled call, or (with
+   * `PERIODIC`) enqueues the periodic commands of a minute not enqueued
+   * yet, or takes one message from the queue and handles it (runs it,
+   * schedules it when its eta is ahead, or dead-letters it). For a consumer
+   * that was not started: tests and tutorials drive eta, periodic and retry
+   * behaviour with it, without waiting.
+   *
+   * @returns What was done; `idle` when there was nothing to do.
+   * @example
+   * ```ts
+   * let now = new Date('2030-01-01T12:00:00Z');
+   * const consumer = new Consumer(invoker, Configuration, { clock: () => now });
+   * await countBeans.schedule({ args: [1], eta: new Date('2030-01-01T12:00:30Z') });
+   * await consumer.step();   // { kind: 'message', ... }: read, and scheduled for 12:00:30
+   * now = new Date('2030-01-01T12:00:30Z');
+   * await consumer.step();   // { kind: 'scheduled', ... }: ran
+   * ```
+   */
+  async step(): Promise<StepResult> {
+    if (this.#running) throw new ConfigurationError('step() drives a consumer that was not started; stop() it first');
+    await this.#prepare();
+    const now = this.#clock();
+    const [due] = await this.#schedule!.due(now, 1);
+    if (due !== undefined) {
+      await this.#handle(due, true);
+      await this.#refreshNextEta();
+      return { kind: 'scheduled', ...idOf(due) };
     }
-    this.#running = true;
-    if (this.config.PERIODIC) this.#armPeriodic();
-    this.#loop = this.#readLoop();
-    this.log.info(`consumer started: ${this.#threads} at a time (${this.config.WORKER_TYPE} workers), reading queue "${queue.name}"`);
+    if (this.config.PERIODIC && Math.floor(now.getTime() / MINUTE_MS) > this.#lastPeriodicMinute) {
+      return { kind: 'periodic', enqueued: await this.enqueuePeriodic(now) };
+    }
+    const data = await this.invoker.queue.read(0);
+    if (data === null) return { kind: 'idle' };
+    await this.#handle(data, false);
+    return { kind: 'message', ...idOf(data) };
   }
 
   /**
@@ -230,6 +295,7 @@ export class Consumer {
     }
     await this.#executor.close();
     await this.#schedule?.save();
+    await tracerOf(this.invoker)?.flush();
     this.log.info('consumer stopped');
   }
 
@@ -259,11 +325,14 @@ export class Consumer {
     const queue = this.invoker.queue;
     if (queue.lease && !(await queue.lease(`periodic:${start.toISOString()}`, PERIODIC_LEASE_MS))) return [];
     const enqueued: string[] = [];
+    const events = this.invoker.events;
     for (const definition of this.invoker.registry.commands()) {
       if (!definition.validator?.(start, { utc: this.config.UTC })) continue;
       try {
-        await this.invoker.enqueue(new PeriodicQueueCommand(definition, []));
+        const command = new PeriodicQueueCommand(definition, []);
+        await this.invoker.enqueue(command);
         enqueued.push(definition.name);
+        if (events.listenerCount('periodicEnqueued') > 0) events.emit('periodicEnqueued', { taskId: command.taskId, command: command.name, minute: start });
       } catch (error) {
         this.log.error(`could not enqueue periodic ${definition.name}: ${(error as Error).message}`);
       }
@@ -354,6 +423,8 @@ export class Consumer {
       await this.#deadLetter(data, error, fromSchedule);
       return;
     }
+    const events = this.invoker.events;
+    if (events.listenerCount('received') > 0) events.emit('received', { taskId: command.taskId, command: command.name, fromSchedule });
     if (command.eta !== null && command.eta.getTime() > this.#clock().getTime()) {
       await this.#scheduleLater(command, data, fromSchedule);
       return;
@@ -363,16 +434,24 @@ export class Consumer {
 
   async #run(command: QueueCommand, data: string, fromSchedule: boolean): Promise<void> {
     const started = performance.now();
+    const events = this.invoker.events;
     if (this.log.enabled('debug')) this.log.debug(`executing ${command.name} ${command.taskId}`);
+    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name });
     try {
       await this.invoker.storeResult(command, await this.#executor.run(command));
       if (this.log.enabled('debug')) this.log.debug(`${command.name} ${command.taskId} finished in ${(performance.now() - started).toFixed(1)} ms`);
+      if (events.listenerCount('finished') > 0) events.emit('finished', { taskId: command.taskId, command: command.name, duration: performance.now() - started });
     } catch (error) {
       this.log.error(`unhandled exception in worker: ${command.name} ${command.taskId}\n${describeError(error)}`);
+      if (events.listenerCount('failed') > 0) {
+        events.emit('failed', { taskId: command.taskId, command: command.name, error: errorLine(error), retries: command.retries, duration: performance.now() - started });
+      }
       try {
         if (command.retries > 0) {
           this.log.info(`re-enqueueing task ${command.taskId}, ${command.retries - 1} tries left`);
-          await this.invoker.enqueue(retryOf(command, this.#clock()));
+          const retry = retryOf(command, this.#clock());
+          await this.invoker.enqueue(retry);
+          if (events.listenerCount('retrying') > 0) events.emit('retrying', { taskId: command.taskId, command: command.name, retries: retry.retries, eta: retry.eta });
         } else {
           await this.invoker.storeError(command, error);
         }
@@ -392,6 +471,8 @@ export class Consumer {
       return;
     }
     if (this.log.enabled('debug')) this.log.debug(`scheduled ${command.name} ${command.taskId} for ${command.eta!.toISOString()}`);
+    const events = this.invoker.events;
+    if (events.listenerCount('scheduled') > 0) events.emit('scheduled', { taskId: command.taskId, command: command.name, eta: command.eta! });
     if (this.#nextEta === null || command.eta!.getTime() < this.#nextEta) this.#nextEta = command.eta!.getTime();
     await this.#done(data, fromSchedule);
   }
@@ -409,6 +490,8 @@ export class Consumer {
         this.log.error(`could not dead-letter the message, leaving it unacknowledged: ${(failure as Error).message}`);
         return;
       }
+      const events = this.invoker.events;
+      if (events.listenerCount('deadLettered') > 0) events.emit('deadLettered', { ...idOf(data), reason });
     }
     await this.#done(data, fromSchedule);
   }
@@ -427,6 +510,7 @@ export class Consumer {
     try {
       const count = await this.invoker.queue.recover!();
       if (count > 0) this.log.info(`recovered ${count} messages of dead consumers`);
+      if (count > 0 && this.invoker.events.listenerCount('recovered') > 0) this.invoker.events.emit('recovered', { count });
     } catch (error) {
       this.log.error(`could not recover messages: ${(error as Error).message}`);
     }
@@ -481,6 +565,22 @@ function retryOf(command: QueueCommand, now: Date): QueueCommand {
     retryDelay: command.retryDelay,
     enqueuedAt: command.enqueuedAt,
   });
+}
+
+/** The id and command a raw message names, as far as it can be read: dead letters are often unreadable. */
+function idOf(data: string): { taskId: string | undefined; command: string | undefined } {
+  try {
+    const message = JSON.parse(data) as { id?: unknown; command?: unknown };
+    return { taskId: typeof message.id === 'string' ? message.id : undefined, command: typeof message.command === 'string' ? message.command : undefined };
+  } catch {
+    // not JSON: a malformed message names nothing
+    return { taskId: undefined, command: undefined };
+  }
+}
+
+/** An error as one line, `Name: message`. */
+function errorLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function describeError(error: unknown): string {

@@ -15,6 +15,7 @@ import { dirname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { moduleFile } from '../paths.js';
+import type { HueyEvents, TypedEmitter } from '../events.js';
 import type { CommandRegistry } from '../registry.js';
 import type { Logger } from './logger.js';
 
@@ -29,6 +30,8 @@ export interface ReloaderOptions {
   root: string;
   /** Called after command modules were re-imported: the consumer starts fresh workers. */
   onReload?: () => Promise<void>;
+  /** Where to emit `reloaded`: the invoker's events. */
+  events?: TypedEmitter<HueyEvents>;
 }
 
 /** Watches command modules and reloads them when they change. */
@@ -38,6 +41,7 @@ export class Reloader {
   readonly #configFile: string;
   readonly #root: string;
   readonly #onReload: (() => Promise<void>) | undefined;
+  readonly #events: TypedEmitter<HueyEvents> | undefined;
   #watcher: FSWatcher | undefined;
   #port: MessagePort | undefined;
   #versions = new Map<string, number>();
@@ -53,6 +57,7 @@ export class Reloader {
     this.#configFile = moduleFile(options.configFile);
     this.#root = moduleFile(options.root);
     this.#onReload = options.onReload;
+    this.#events = options.events;
   }
 
   /** Starts watching; resolves once the watcher is ready. */
@@ -145,6 +150,7 @@ export class Reloader {
       }
     }
     this.#log.info(`reloaded ${this.#rel(file)}: ${changes.join(' ') || 'no commands'}`);
+    if (this.#events !== undefined && this.#events.listenerCount('reloaded') > 0) this.#events.emit('reloaded', { file, changes });
   }
 
   #sendVersions(id: number): Promise<void> {
