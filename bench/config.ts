@@ -1,0 +1,28 @@
+/**
+ * The consumer configuration the benchmarks run, as users run theirs:
+ * `node bin/huey-consumer.js dist.bench.config.Configuration -t 50`.
+ * Which backend, queue and how many calls to expect come from the
+ * environment (set by bench/run). Once the expected number of calls is
+ * done it prints one JSON line on stdout: `{"count","firstStart","lastFinish"}`.
+ */
+import { BaseConfiguration } from 'huey/bin/config';
+import { registry } from 'huey/registry';
+import { DrainCounter, noopInvoker, openBackend, type BackendName } from './backends.js';
+
+const env = process.env;
+const opened = await openBackend({
+  backend: (env.HUEY_BENCH_BACKEND ?? 'redis') as BackendName,
+  queue: env.HUEY_BENCH_QUEUE ?? 'bench',
+  ...(env.HUEY_BENCH_PATH ? { path: env.HUEY_BENCH_PATH } : {}),
+  ...(env.HUEY_BENCH_PREFIX ? { prefix: env.HUEY_BENCH_PREFIX } : {}),
+});
+const expect = Number(env.HUEY_BENCH_EXPECT ?? Infinity);
+const counter = new DrainCounter(opened.queue, expect, (report) => process.stdout.write(`${JSON.stringify(report)}\n`));
+noopInvoker(opened, (_sentAt, startedAt) => counter.started(startedAt), registry);
+
+/** The benchmark consumer's configuration; `-t` sets THREADS. */
+export class Configuration extends BaseConfiguration {
+  static override QUEUE = opened.queue;
+  static override RESULT_STORE = opened.store;
+  static override LOGLEVEL = 'warn' as const;
+}

@@ -1,0 +1,82 @@
+/**
+ * The peers, BullMQ and bee-queue, on the same Redis with the same N and
+ * concurrency as huey: their producer API here, their workers in
+ * bench/peer-worker (a process of its own, like huey's consumer).
+ */
+import BeeQueue from 'bee-queue';
+import { Queue } from 'bullmq';
+import { join } from 'node:path';
+import type { DrainReport } from './backends.js';
+import { REDIS } from './backends.js';
+import { Child, ROOT } from './child.js';
+import { rate, wallMs } from './stats.js';
+
+/** The peers compared with. */
+export type PeerName = 'bullmq' | 'bee-queue';
+export const PEERS: readonly PeerName[] = ['bullmq', 'bee-queue'];
+
+/** A peer's producer: add one job, add many, remove everything. */
+interface Producer {
+  add(sentAt: number): Promise<unknown>;
+  addMany(count: number): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+async function producer(peer: PeerName, queue: string, prefix: string): Promise<Producer> {
+  if (peer === 'bullmq') {
+    const bull = new Queue(queue, { connection: REDIS, prefix });
+    await bull.waitUntilReady();
+    return {
+      add: (sentAt) => bull.add('noop', { sentAt }),
+      addMany: async (count) => {
+        for (let i = 0; i < count; i += 1000) await bull.addBulk(Array.from({ length: Math.min(1000, count - i) }, () => ({ name: 'noop', data: { sentAt: wallMs() } })));
+      },
+      destroy: async () => {
+        await bull.obliterate({ force: true });
+        await bull.close();
+      },
+    };
+  }
+  const bee = new BeeQueue(queue, { redis: REDIS, prefix, isWorker: false, getEvents: false });
+  await bee.ready();
+  return {
+    add: (sentAt) => bee.createJob({ sentAt }).save(),
+    addMany: async (count) => {
+      for (let i = 0; i < count; i += 1000) await bee.saveAll(Array.from({ length: Math.min(1000, count - i) }, () => bee.createJob({ sentAt: wallMs() })));
+    },
+    destroy: async () => {
+      await bee.destroy();
+      await bee.close();
+    },
+  };
+}
+
+/** Sequential awaited adds (BullMQ `Queue.add`, bee-queue `createJob().save()`); jobs/s. */
+export async function peerEnqueueRate(peer: PeerName, queue: string, prefix: string, n: number): Promise<number> {
+  const p = await producer(peer, queue, prefix);
+  try {
+    await p.add(wallMs());
+    const start = performance.now();
+    for (let i = 0; i < n; i++) await p.add(wallMs());
+    return rate(n, performance.now() - start);
+  } finally {
+    await p.destroy();
+  }
+}
+
+/** `n` jobs queued, then one worker process at `concurrency`; jobs/s from the first start to the last completion. */
+export async function peerDrainRate(peer: PeerName, queue: string, prefix: string, n: number, concurrency: number): Promise<number> {
+  const p = await producer(peer, queue, prefix);
+  try {
+    await p.addMany(n);
+    const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), String(n)]);
+    try {
+      const report = await child.report<DrainReport>(60_000 + n * 10);
+      return rate(report.count, report.lastFinish - report.firstStart);
+    } finally {
+      await child.stop();
+    }
+  } finally {
+    await p.destroy();
+  }
+}
