@@ -101,7 +101,7 @@ describe('Invoker.enqueue()', () => {
   test('a periodic command is enqueued without a handle', async () => {
     const { invoker, queue } = memoryInvoker();
     const report = periodicCommand(invoker, crontab())(function report() {});
-    const definition = invoker.registry.get(`${invoker.registry.names()[0]}`)!;
+    const definition = invoker.registry.commands()[0]!;
     assert.equal(definition.fn, report);
     assert.equal(await invoker.enqueue(new PeriodicQueueCommand(definition, [])), undefined);
     assert.equal(await queue.length(), 1);
