@@ -262,6 +262,8 @@ class Run {
 }
 
 const BLOCK_TIMEOUT_MS = 30_000;
+/** After a background command printed what the page shows, a moment for the call to be acknowledged before SIGTERM. */
+const SETTLE_MS = 300;
 
 async function runPage(page: Page, t: { diagnostic(message: string): void }): Promise<void> {
   const dir = dirname(page.file);
@@ -283,6 +285,7 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
         const shown = normalise(beforeSignal(block.output.text), work.paths);
         const deadline = Date.now() + 10_000;
         while (Date.now() < deadline && !matches(normalise(run.output, work.paths), shown, true) && run.code === undefined) await sleep(50);
+        await sleep(SETTLE_MS);
       }
       run.signal('SIGTERM');
       if (!(await run.finish(15_000))) assert.fail(`${at(block)}: still running 15 s after SIGTERM\n${run.output}`);

@@ -46,7 +46,12 @@ export interface ConsumerOptions {
    * The configuration module and its export name, e.g. `{ file: '/app/main.js', attribute: 'Configuration' }`:
    * `COMMANDS` are relative to it, and thread and process workers import it. The CLI passes it.
    */
-  configModule?: { file: string; attribute: string };
+  configModule?: {
+    /** The configuration module's file. */
+    file: string;
+    /** The name it exports the configuration class under. */
+    attribute: string;
+  };
 }
 
 /** What one {@link Consumer.step} did. */
