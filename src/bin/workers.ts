@@ -7,6 +7,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigurationError, TimeoutError, WorkerExitError } from '../exceptions.js';
 import { decodeOutcome, encodeMessage } from '../message.js';
@@ -137,13 +138,13 @@ export class PoolExecutor implements Executor {
   }
 
   async start(): Promise<void> {
-    await Promise.all(Array.from({ length: this.#size }, () => this.#spawn()));
+    await this.#spawnAll();
   }
 
   async restart(): Promise<void> {
     const old = [...this.#workers];
     for (const worker of old) worker.retiring = true;
-    await Promise.all(Array.from({ length: this.#size }, () => this.#spawn()));
+    await this.#spawnAll();
     for (const worker of old) if (worker.call === undefined) worker.handle.kill();
   }
 
@@ -180,7 +181,14 @@ export class PoolExecutor implements Executor {
     }
   }
 
-  #spawn(): Promise<void> {
+  /** Starts a full set of workers; their start-up lines are logged in order, once all are ready. */
+  async #spawnAll(): Promise<void> {
+    const lines = await Promise.all(Array.from({ length: this.#size }, () => this.#spawn(false)));
+    for (const line of lines) this.#log.info(line);
+  }
+
+  /** Starts one worker; resolves with its start-up line (logged here when `log`) once it is ready. */
+  #spawn(log = true): Promise<string> {
     const handle = this.#type === 'thread' ? spawnThread(this.#init) : spawnProcess(this.#init);
     const worker: PoolWorker = { handle, call: undefined, ready: false, retiring: false };
     this.#workers.add(worker);
@@ -188,8 +196,9 @@ export class PoolExecutor implements Executor {
       handle.onMessage((message) => {
         if (message.type === 'ready') {
           worker.ready = true;
-          this.#log.info(`worker ${handle.label} imported ${this.#init.configFile.split(/[\\/]/).pop()} and ${message.imported} COMMANDS modules: ${message.commands.length} commands`);
-          started();
+          const line = `worker ${handle.label} imported ${basename(this.#init.configFile)} and ${message.imported} COMMANDS modules: ${message.commands.length} commands`;
+          if (log) this.#log.info(line);
+          started(line);
           this.#dispatch();
         } else if (message.type === 'failed') {
           failed(new ConfigurationError(`worker ${handle.label} could not import the commands:\n${message.error}`));
