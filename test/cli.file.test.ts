@@ -124,9 +124,9 @@ describe('the consumer on the file backend', () => {
   test('a scheduled call survives a SIGKILL of the consumer that scheduled it', async () => {
     const before = ran().length;
     const first = start();
-    await eventually(() => /consumer started/.test(first.stderr), 'the consumer to start');
+    await eventually(() => /consumer started/.test(first.stderr), 'the consumer to start', 20_000);
     await produce(1, 0, 2);
-    await eventually(() => readdirSync(join(app.path, '.huey', 'queues', 'jobs', 'schedule')).length === 1, 'the call to wait in the schedule');
+    await eventually(() => readdirSync(join(app.path, '.huey', 'queues', 'jobs', 'schedule')).length === 1, 'the call to wait in the schedule', 20_000);
     first.child.kill('SIGKILL');
     await first.exited;
     const second = start();
@@ -137,7 +137,7 @@ describe('the consumer on the file backend', () => {
 
   test('an unknown command makes the consumer import its module once, from the package root', async () => {
     const consumer = start();
-    await eventually(() => /consumer started/.test(consumer.stderr), 'the consumer to start');
+    await eventually(() => /consumer started/.test(consumer.stderr), 'the consumer to start', 20_000);
     assert.doesNotMatch(consumer.stderr, /\+ tasks\.late/, 'main.js does not import tasks.js');
     const { stdout } = await runNode(['produce-late.js'], { cwd: app.path });
     const { stdout: result } = await runNode(['get.js', JSON.stringify([stdout.trim()])], { cwd: app.path });
