@@ -64,7 +64,7 @@ class Cli {
     this.child.stderr!.on('data', (chunk: Buffer) => (this.stderr += chunk));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve({ code, stdout: this.stdout, stderr: this.stderr })));
   }
-  waitFor(pattern: RegExp, where: 'stdout' | 'stderr' = 'stderr', timeoutMs = 10_000): Promise<unknown> {
+  waitFor(pattern: RegExp, where: 'stdout' | 'stderr' = 'stderr', timeoutMs = 30_000): Promise<unknown> {
     return eventually(() => pattern.test(this[where]), `${pattern} in ${where}; got:\n${this[where]}`, timeoutMs);
   }
 }
