@@ -132,6 +132,8 @@ export interface InvokerOptions {
   storeNone?: boolean;
   /**
    * Run every call at once in this process instead of queueing it: for tests and debugging.
+   * Arguments and results still make the wire format's round trip, so a
+   * value that could not go through a queue fails here too.
    * @defaultValue `false`
    */
   alwaysEager?: boolean;
@@ -207,8 +209,14 @@ export class Invoker {
    * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
    */
   async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R> | undefined> {
-    if (this.alwaysEager) return AsyncData.settled<R>(command.taskId, await command.execute());
     const data = encodeMessage(command.toMessage());
+    if (this.alwaysEager) {
+      // the same round trip as through a queue, so what would fail in a consumer fails here too
+      const call = new QueueCommand<unknown[], R>(command.definition, decodeMessage(data).args, { taskId: command.taskId });
+      const value = await call.execute();
+      const outcome = decodeOutcome(encodeOutcome({ ok: true, value }, `the result of ${command.name}`));
+      return AsyncData.settled<R>(command.taskId, (outcome.ok ? outcome.value : undefined) as R);
+    }
     try {
       await this.queue.write(data);
     } catch (error) {

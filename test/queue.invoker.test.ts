@@ -138,6 +138,22 @@ describe('alwaysEager', () => {
     });
     await assert.rejects(count(), (error: unknown) => error === failure);
   });
+
+  test('alwaysEager sends arguments and results through the wire format, as a queue would', async () => {
+    const { invoker } = memoryInvoker({ alwaysEager: true });
+    const seen: unknown[] = [];
+    const keep = queueCommand(invoker)(function keep(value: unknown) {
+      seen.push(value);
+      return { back: value };
+    });
+    const sent = { when: new Date(0), tags: new Set(['a']) };
+    const result = (await (await keep(sent))!.get()) as { back: typeof sent };
+    assert.deepEqual(seen[0], sent);
+    assert.notEqual(seen[0], sent, 'the command got the caller\'s own object');
+    assert.deepEqual(result.back, sent);
+    await assert.rejects(keep(() => 1), QueueWriteException);
+    assert.equal(seen.length, 1, 'a call that could not be sent ran anyway');
+  });
 });
 
 describe('Invoker.dequeue()', () => {
