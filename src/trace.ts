@@ -17,7 +17,7 @@
  * @module
  */
 import { hostname } from 'node:os';
-import type { BaseQueue } from './backends/base.js';
+import { EmptyData, type BaseDataStore, type BaseQueue } from './backends/base.js';
 import { EVENT_NAMES, type HueyEventName, type HueyEvents, type TypedEmitter } from './events.js';
 
 /** One line of the trace, decoded. */
@@ -128,4 +128,70 @@ export function startTrace(invoker: { queue: BaseQueue; events: TypedEmitter<Hue
 /** The tracer of an invoker, when it traces. */
 export function tracerOf(invoker: object): Tracer | undefined {
   return tracers.get(invoker);
+}
+
+/** Where a task is now, as {@link locateTask} found it. */
+export type TaskWhereabouts =
+  | { state: 'waiting'; position: number }
+  | { state: 'scheduled'; eta: Date }
+  | { state: 'taken'; consumer: string; since: Date | null; alive: boolean; lastBeat: Date | null }
+  | { state: 'dead'; reason: string; at: Date }
+  | { state: 'result'; ok: boolean }
+  | { state: 'finished'; at: Date | null; readAt: Date | null }
+  | { state: 'failed'; at: Date | null; error: string }
+  | { state: 'gone'; lastEvent: string; at: Date }
+  | { state: 'unknown' };
+
+/** The id of a raw message, when it is readable enough to have one. */
+export function messageId(data: string): string | undefined {
+  try {
+    const id = (JSON.parse(data) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    // a malformed message has no id
+    return undefined;
+  }
+}
+
+/**
+ * Finds where a task is now: waiting (at which position), scheduled, taken
+ * by a consumer (alive or not), dead-lettered, its result waiting, or, from
+ * its trace, finished or failed. Each look uses an optional member of the
+ * backend contract and is skipped when the backend lacks it.
+ *
+ * @param queue - The task's queue.
+ * @param store - The result store, if any.
+ * @param taskId - The task.
+ * @param lines - The task's trace, decoded, oldest first.
+ */
+export async function locateTask(queue: BaseQueue, store: BaseDataStore | undefined, taskId: string, lines: TraceLine[]): Promise<TaskWhereabouts> {
+  const mine = (data: string): boolean => messageId(data) === taskId;
+  const claim = (await queue.claims?.())?.find((c) => mine(c.data));
+  if (claim !== undefined) {
+    const consumer = (await queue.consumers?.())?.find((c) => c.id === claim.consumer);
+    return { state: 'taken', consumer: claim.consumer, since: claim.since, alive: consumer?.alive ?? false, lastBeat: consumer?.lastBeat ?? null };
+  }
+  const waiting = await queue.waiting?.(Infinity);
+  const position = waiting?.findIndex(mine) ?? -1;
+  if (position >= 0) return { state: 'waiting', position: position + 1 };
+  const scheduled = (await queue.scheduled?.(Infinity))?.find((s) => mine(s.data));
+  if (scheduled !== undefined) return { state: 'scheduled', eta: scheduled.eta };
+  const dead = (await queue.deadLetters?.())?.filter((d) => mine(d.data)).pop();
+  if (dead !== undefined) return { state: 'dead', reason: dead.reason, at: dead.at };
+  const result = store === undefined ? EmptyData : await (store.peek ?? (async () => EmptyData)).call(store, taskId);
+  if (result !== EmptyData) return { state: 'result', ok: !result.includes('"ok":false') };
+  const last = (name: HueyEventName): TraceLine | undefined => lines.filter((line) => line.event === name).pop();
+  const at = (line: TraceLine | undefined): Date | null => (line === undefined ? null : new Date(line.time));
+  const read = last('resultRead');
+  const finished = last('finished');
+  const failed = last('failed');
+  if (read !== undefined) {
+    if (read.payload.ok === false) return { state: 'failed', at: at(failed), error: String(failed?.payload.error ?? 'the error was read') };
+    return { state: 'finished', at: at(finished), readAt: at(read) };
+  }
+  if (finished !== undefined) return { state: 'finished', at: at(finished), readAt: null };
+  if (failed !== undefined && failed.payload.retries === 0) return { state: 'failed', at: at(failed), error: String(failed.payload.error) };
+  const final = lines[lines.length - 1];
+  if (final !== undefined) return { state: 'gone', lastEvent: final.event, at: new Date(final.time) };
+  return { state: 'unknown' };
 }
