@@ -91,6 +91,9 @@ export interface RedisDataStoreOptions extends RedisConnectionOptions {
   resultTtl?: number;
 }
 
+/** The longest the clean-up after a dropped connection waits for claims in flight, in ms. */
+const SETTLE_WAIT_MS = 10_000;
+
 /** The host part of consumer ids, and what tells a dead local process from a live one. */
 const HOST = hostname();
 
@@ -130,6 +133,7 @@ export class RedisQueue extends BaseQueue {
   readonly #owned: boolean;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #heartbeatMs: number;
+  readonly #commandTimeoutMs: number;
   readonly #prefetch: number;
   readonly #keys: { processing: string; heartbeat: string; consumers: string; schedule: string; dead: string; base: string };
   #blockingClient: RedisClient | undefined;
@@ -170,6 +174,7 @@ export class RedisQueue extends BaseQueue {
     this.#prefetch = check.positiveInteger('prefetch', options.prefetch, DEFAULTS.prefetch);
     this.consumerId = `${HOST}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.key = `${parsed.prefix}{${tag}}`;
+    this.#commandTimeoutMs = parsed.commandTimeoutMs;
     const base = `${this.key}.`;
     this.#keys = {
       base,
@@ -399,9 +404,23 @@ export class RedisQueue extends BaseQueue {
   async #waitForOne(timeoutMs: number): Promise<string | null> {
     const blocking = await this.#blockingConnection();
     if (this.#closed) return null;
-    const data = await this.#claiming(() => blocking.blmove(this.key, this.#keys.processing, 'RIGHT', 'LEFT', timeoutMs / 1000));
-    // after close() a message moved in the last instant is not handed out: release() has put it back
-    return data === null || this.#closed ? null : this.#hand(data);
+    // A wait that outlives its timeout by a command timeout has lost its
+    // connection (a dead peer, a reply that never comes): the connection is
+    // thrown away, which rejects the wait, and a new one is made next time.
+    // Whatever the server moved for it is put back by the reclaim that follows.
+    const watchdog = setTimeout(() => {
+      if (this.#blockingClient !== blocking) return;
+      this.#blockingClient = undefined;
+      this.#suspect = true;
+      blocking.disconnect();
+    }, timeoutMs + this.#commandTimeoutMs);
+    try {
+      const data = await this.#claiming(() => blocking.blmove(this.key, this.#keys.processing, 'RIGHT', 'LEFT', timeoutMs / 1000));
+      // after close() a message moved in the last instant is not handed out: release() has put it back
+      return data === null || this.#closed ? null : this.#hand(data);
+    } finally {
+      clearTimeout(watchdog);
+    }
   }
 
   /**
@@ -451,7 +470,15 @@ export class RedisQueue extends BaseQueue {
    */
   #settle(): Promise<void> {
     this.#settling ??= (async () => {
-      while (this.#claims > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+      // wait for the claims in flight, whose messages this object will hold; not forever: a reclaim
+      // that runs beside a claim can at worst hand its message out twice, never lose it
+      const deadline = Date.now() + SETTLE_WAIT_MS;
+      while (this.#claims > 0 && Date.now() < deadline) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, deadline - Date.now());
+          this.#idle.push(() => (clearTimeout(timer), resolve()));
+        });
+      }
       this.#suspect = false;
       try {
         for (const data of this.#unacked) await this.ack(data);

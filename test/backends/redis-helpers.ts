@@ -3,7 +3,7 @@
  * parallel never see each other's keys), its clean-up, and spawning the
  * Redis fixtures as separate processes.
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,4 +71,18 @@ export function startFixture(name: string, args: string[]): Fixture {
     }),
   );
   return { child, lines, exited };
+}
+
+/**
+ * Runs a Node script to its end, like `runNode` of the shared helpers but
+ * with a minute to finish: on a busy machine a script that starts, talks
+ * to Redis and closes its connections can take longer than 20 s.
+ */
+export function runScript(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { cwd, timeout: 60_000 }, (error, stdout, stderr) => {
+      if (error !== null && typeof error.code !== 'number') return reject(error);
+      resolve({ code: error === null ? 0 : (error.code as number), stdout, stderr });
+    });
+  });
 }

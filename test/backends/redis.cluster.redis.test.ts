@@ -84,8 +84,17 @@ backendContract({
       return made;
     };
     return {
-      queue: (name) => new RedisBlockingQueue(name, { client: client() }),
-      store: (name) => new RedisDataStore(name, { client: client() }),
+      // connected before use, as in the single-server suite: the lease test allows 300 ms
+      queue: async (name) => {
+        const queue = new RedisBlockingQueue(name, { client: client() });
+        await queue.length();
+        return queue;
+      },
+      store: async (name) => {
+        const store = new RedisDataStore(name, { client: client() });
+        await store.peek('connected');
+        return store;
+      },
       cleanup: async () => {
         for (const made of clients) made.disconnect();
         await cluster?.stop();

@@ -133,7 +133,18 @@ describe('redis faults on a private redis-server', { skip }, () => {
       assert.ok(Math.max(...rejections) < 6000, `a write took ${Math.max(...rejections)} ms to reject`);
       assert.ok(putTook < 6000, `a put took ${putTook} ms to reject`);
       assert.ok(written.size > total - rejections.length - 1 && written.size >= 900, `only ${written.size} writes went through`);
-      await eventually(() => [...written].every((data) => seen.has(data)), 'the reader to see every acknowledged write', 20_000);
+      try {
+        await eventually(() => [...written].every((data) => seen.has(data)), 'the reader to see every acknowledged write', 60_000);
+      } catch (error) {
+        // say where the missing messages are: still waiting (a slow reader) or claimed and stuck (a bug)
+        const admin = new Redis({ ...connection, lazyConnect: true });
+        const missing = [...written].filter((data) => !seen.has(data));
+        const waiting = new Set(await admin.lrange('huey.redis.{faults}', 0, -1));
+        const claimed = new Set((await Promise.all((await admin.keys('huey.redis.{faults}.processing.*')).map((key) => admin.lrange(key, 0, -1)))).flat());
+        admin.disconnect();
+        const where = `${missing.length} missing: ${missing.filter((data) => waiting.has(data)).length} waiting, ${missing.filter((data) => claimed.has(data)).length} claimed`;
+        throw new Error(`${(error as Error).message} (${where})`, { cause: error });
+      }
       assert.ok(readErrors > 0, 'the reader never saw the outage');
       reading = false;
       await readLoop;

@@ -30,9 +30,19 @@ for (const Queue of [RedisBlockingQueue, RedisQueue]) {
     skip,
     async open() {
       const prefix = testPrefix();
+      // each client is connected before the suite uses it, as another process already running would be:
+      // on a busy machine a first connection can take longer than the contract's 300 ms lease
       return {
-        queue: (name) => new Queue(name, { ...REDIS, prefix }),
-        store: (name) => new RedisDataStore(name, { ...REDIS, prefix }),
+        queue: async (name) => {
+          const queue = new Queue(name, { ...REDIS, prefix });
+          await queue.length();
+          return queue;
+        },
+        store: async (name) => {
+          const store = new RedisDataStore(name, { ...REDIS, prefix });
+          await store.peek('connected');
+          return store;
+        },
         cleanup: () => deletePrefix(prefix),
       };
     },
