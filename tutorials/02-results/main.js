@@ -1,0 +1,12 @@
+import { isMain } from 'huey/utils';
+import { countBeans } from './commands.js';
+
+export { Configuration } from './config.js';
+
+if (isMain(import.meta)) {
+  const result = await countBeans(Number(process.argv[2] ?? 100));
+  console.log(`task ${result.taskId}`);
+  console.log('right away:', await result.get());
+  const value = await result.get({ blocking: true, timeout: 10 });
+  console.log('after waiting:', value, value.counted instanceof Date);
+}

@@ -1,0 +1,7 @@
+import { queueCommand } from 'huey/decorators';
+import { invoker } from './config.js';
+
+export const countBeans = queueCommand(invoker)(function countBeans(num) {
+  console.log(`Counted ${num} beans`);
+  return num;
+});
