@@ -35,20 +35,15 @@
  *
  * @module
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
-import { link, readdir, readFile, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../validate.js';
 import { BaseQueue, type DeadLetter } from './base.js';
 import {
   DirectoryWaker,
-  isExists,
   isNotFound,
   makeDirs,
-  pad,
-  processAlive,
   resolveOptions,
   safeName,
   sortableName,
@@ -60,6 +55,8 @@ import {
   type FileQueueOptions,
   type ResolvedOptions,
 } from './file/common.js';
+import { Membership, recoverDead } from './file/consumers.js';
+import { takeLease } from './file/lease.js';
 
 export { FileDataStore } from './file/store.js';
 export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
@@ -71,11 +68,6 @@ const isMessage = (name: string): boolean => name.endsWith('.json') && !name.sta
 /** A schedule file starts with its eta. */
 const SCHEDULED = new RegExp(`^\\d{${TIME_WIDTH}}-.*\\.json$`);
 const etaOf = (name: string): number => Number(name.slice(0, TIME_WIDTH));
-/** A lease file: `<key>.<generation>.lease`; the key may hold dots, the generation has 12 digits. */
-const LEASE = /^(.+)\.(\d{12})\.lease$/;
-/** Leases expired this long ago are deleted; a process stalled longer than this could take a lease twice. */
-const LEASE_KEEP_MS = 3600_000;
-
 /** A message this queue object holds: where its file is, and whether `due` (not `read`) took it. */
 interface Claim {
   file: string;
@@ -105,12 +97,13 @@ export class FileQueue extends BaseQueue {
   readonly #options: ResolvedOptions;
   readonly #dirs: Record<'ready' | 'claimed' | 'consumers' | 'schedule' | 'dead' | 'leases' | 'tmp', string>;
   readonly #waker: DirectoryWaker;
+  readonly #membership: Membership;
   #made: Promise<void> | undefined;
-  #enrolment: Promise<string> | undefined;
-  #heartbeat: NodeJS.Timeout | undefined;
   /** Names of `ready/` from one listing, taken in order: the reason a read does not scan the directory. */
   #batch: string[] = [];
   #next = 0;
+  /** A claim failed since the last listing: another consumer was first. */
+  #missed = false;
   #claims = new Map<string, Claim[]>();
   #closed = false;
 
@@ -134,7 +127,8 @@ export class FileQueue extends BaseQueue {
     this.directory = join(resolved.path, 'queues', name);
     const dir = (sub: string): string => join(this.directory, sub);
     this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), tmp: dir('tmp') };
-    this.consumerId = `${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.#membership = new Membership(this.#dirs, resolved);
+    this.consumerId = this.#membership.id;
     this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
   }
 
@@ -171,15 +165,22 @@ export class FileQueue extends BaseQueue {
     return wrapped(QueueReadException, `Could not read from ${this.#dirs.ready}`, async () => {
       await this.#ready();
       const deadline = Date.now() + timeoutMs;
-      // watch before the first look, so a write between the look and the wait still wakes us
-      if (timeoutMs > 0) this.#waker.start();
       for (;;) {
         if (this.#closed) return null;
         const seen = this.#waker.generation;
         const data = await this.#takeNext();
-        if (data !== null) return data;
+        if (data !== null) {
+          // busy: other processes' renames need not wake this one until the queue runs dry again
+          this.#waker.pause();
+          return data;
+        }
         const left = deadline - Date.now();
         if (left <= 0) return null;
+        if (!this.#waker.active) {
+          // watch, then look once more: a write between that look and the wait still wakes us
+          this.#waker.start();
+          continue;
+        }
         await this.#waker.wait(seen, left);
       }
     });
@@ -241,31 +242,7 @@ export class FileQueue extends BaseQueue {
   async recover(): Promise<number> {
     return wrapped(QueueException, `Could not recover claims in ${this.#dirs.claimed}`, async () => {
       await this.#ready();
-      let count = 0;
-      for (const id of await readdir(this.#dirs.claimed)) {
-        if (id === this.consumerId || !(await this.#isDead(id))) continue;
-        const dir = join(this.#dirs.claimed, id);
-        for (const name of await unlessMissing(readdir(dir), [])) {
-          // several recoverers may race: each file goes back once, through the rename that succeeds
-          if (await unlessMissing(rename(join(dir, name), join(this.#dirs.ready, name)).then(() => true), false)) count++;
-        }
-        await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
-          // a consumer taken for dead that is still running may have claimed again: its next recovery takes those
-          if (error.code !== 'ENOENT' && error.code !== 'ENOTEMPTY') throw error;
-        });
-        await unlessMissing(unlink(this.#heartbeatFile(id)), undefined);
-      }
-      const claimants = new Set(await readdir(this.#dirs.claimed));
-      for (const file of await readdir(this.#dirs.consumers)) {
-        const id = file.replace(/\.json$/, '');
-        if (id !== this.consumerId && !claimants.has(id) && (await this.#isDead(id))) await unlessMissing(unlink(join(this.#dirs.consumers, file)), undefined);
-      }
-      const cutoff = Date.now() - this.#options.heartbeatMs;
-      for (const file of await readdir(this.#dirs.tmp)) {
-        const path = join(this.#dirs.tmp, file);
-        const info = await unlessMissing(stat(path), undefined);
-        if (info !== undefined && info.mtimeMs < cutoff) await unlessMissing(unlink(path), undefined);
-      }
+      const count = await recoverDead(this.#dirs, this.consumerId, this.#options.heartbeatMs);
       // the recovered names are older than our listing's: list again so they are read first
       if (count > 0) this.#batch = [];
       return count;
@@ -397,26 +374,7 @@ export class FileQueue extends BaseQueue {
     if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) check.expected('ttlMs', 'a positive number of milliseconds', ttlMs);
     return wrapped(QueueException, `Could not take lease "${key}" in ${this.#dirs.leases}`, async () => {
       await this.#ready();
-      const now = Date.now();
-      const files = await readdir(this.#dirs.leases);
-      let newest = 0;
-      for (const file of files) {
-        const match = LEASE.exec(file);
-        if (match?.[1] === key) newest = Math.max(newest, Number(match[2]));
-      }
-      if (newest > 0 && (await this.#leaseExpiry(key, newest)) > now) return false;
-      const tmp = join(this.#dirs.tmp, `${sortableName()}.lease`);
-      await writeAtomically(this.#dirs.tmp, tmp, String(now + ttlMs), this.#options);
-      try {
-        await link(tmp, this.#leaseFile(key, newest + 1));
-      } catch (error) {
-        if (isExists(error)) return false;
-        throw error;
-      } finally {
-        await unlessMissing(unlink(tmp), undefined);
-      }
-      await this.#pruneLeases(files, key, newest, now);
-      return true;
+      return takeLease(this.#dirs.leases, this.#dirs.tmp, key, ttlMs, this.#options);
     });
   }
 
@@ -430,24 +388,18 @@ export class FileQueue extends BaseQueue {
    */
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#heartbeat);
-    this.#heartbeat = undefined;
     this.#waker.close();
-    if (this.#enrolment === undefined) return;
-    this.#enrolment = undefined;
     this.#claims.clear();
-    await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, async () => {
-      const dir = join(this.#dirs.claimed, this.consumerId);
-      for (const name of await unlessMissing(readdir(dir), [])) await unlessMissing(rename(join(dir, name), join(this.#dirs.ready, name)), undefined);
-      await unlessMissing(rmdir(dir), undefined);
-      await unlessMissing(unlink(this.#heartbeatFile(this.consumerId)), undefined);
-    });
+    await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, () => this.#membership.leave());
   }
 
   /** Takes the next name of the current listing, listing `ready/` again when it is used up. */
   async #takeNext(): Promise<string | null> {
     for (;;) {
       if (this.#next >= this.#batch.length) {
+        // a whole listing taken by others may instead mean our claims directory is gone: check once a listing
+        if (this.#missed) await this.#membership.verify();
+        this.#missed = false;
         this.#batch = (await readdir(this.#dirs.ready)).filter(isMessage).sort();
         this.#next = 0;
         if (this.#batch.length === 0) return null;
@@ -459,16 +411,14 @@ export class FileQueue extends BaseQueue {
 
   /** Renames `dir/name` into this object's claims and reads it; `null` when another consumer was first. */
   async #claim(dir: string, name: string, fromSchedule: boolean): Promise<string | null> {
-    const mine = await this.#enrol();
-    const file = join(mine, name);
+    const file = join(await this.#membership.enrol(), name);
     try {
       await rename(join(dir, name), file);
     } catch (error) {
       if (!isNotFound(error)) throw error;
-      if (await unlessMissing(stat(mine).then(() => true), false)) return null;
-      // our claims directory is gone: a recover() elsewhere took this object for dead; enrol again
-      this.#enrolment = undefined;
-      return this.#claim(dir, name, fromSchedule);
+      // another consumer was first (or, rarely, our claims directory is gone: see #takeNext)
+      this.#missed = true;
+      return null;
     }
     // null when a recoverer moved it back between our rename and our read: it is in ready/ again
     const data = await unlessMissing(readFile(file, 'utf8'), null);
@@ -484,79 +434,6 @@ export class FileQueue extends BaseQueue {
     const [claim] = claims.splice(i, 1);
     if (claims.length === 0) this.#claims.delete(data);
     return claim;
-  }
-
-  /** Writes the heartbeat file, then creates the claims directory, then beats: in that order, so a claims directory without a heartbeat means a dead consumer. */
-  #enrol(): Promise<string> {
-    this.#enrolment ??= (async () => {
-      await this.#beat();
-      const mine = join(this.#dirs.claimed, this.consumerId);
-      await makeDirs(this.#options.dirMode, mine);
-      if (this.#heartbeat === undefined && !this.#closed) {
-        this.#heartbeat = setInterval(() => void this.#touch(), Math.max(10, this.#options.heartbeatMs / 3));
-        // the heartbeat alone never keeps a process running
-        this.#heartbeat.unref();
-      }
-      return mine;
-    })().catch((error: unknown) => {
-      this.#enrolment = undefined;
-      throw error;
-    });
-    return this.#enrolment;
-  }
-
-  #beat(): Promise<void> {
-    const info = JSON.stringify({ host: hostname(), pid: process.pid, startedAt: new Date().toISOString() });
-    return writeAtomically(this.#dirs.tmp, this.#heartbeatFile(this.consumerId), info, { ...this.#options, fsync: false });
-  }
-
-  async #touch(): Promise<void> {
-    if (this.#closed) return;
-    const now = new Date();
-    try {
-      await utimes(this.#heartbeatFile(this.consumerId), now, now);
-    } catch (error) {
-      // a recoverer removed it (this process stalled past the timeout): beat again; other failures retry next time
-      if (isNotFound(error)) await this.#beat().catch(() => undefined);
-    }
-  }
-
-  async #isDead(id: string): Promise<boolean> {
-    const file = this.#heartbeatFile(id);
-    const [text, info] = await Promise.all([unlessMissing(readFile(file, 'utf8'), undefined), unlessMissing(stat(file), undefined)]);
-    if (text === undefined || info === undefined) return true;
-    let owner: { host?: unknown; pid?: unknown } = {};
-    try {
-      owner = JSON.parse(text) as typeof owner;
-    } catch {
-      // a heartbeat edited by hand: its age still tells
-      owner = {};
-    }
-    if (owner.host === hostname() && typeof owner.pid === 'number' && !processAlive(owner.pid)) return true;
-    return Date.now() - info.mtimeMs > this.#options.heartbeatMs;
-  }
-
-  #heartbeatFile(id: string): string {
-    return join(this.#dirs.consumers, `${id}.json`);
-  }
-
-  #leaseFile(key: string, generation: number): string {
-    return join(this.#dirs.leases, `${key}.${pad(generation, 12)}.lease`);
-  }
-
-  async #leaseExpiry(key: string, generation: number): Promise<number> {
-    // a lease removed meanwhile has expired (only expired leases are pruned)
-    return Number(await unlessMissing(readFile(this.#leaseFile(key, generation), 'utf8'), '0'));
-  }
-
-  /** Deletes generations of `key` before the one just replaced, and other keys' leases long expired. */
-  async #pruneLeases(files: string[], key: string, replaced: number, now: number): Promise<void> {
-    for (const file of files) {
-      const match = LEASE.exec(file);
-      if (match === null) continue;
-      const old = match[1] === key ? Number(match[2]) < replaced : (await this.#leaseExpiry(match[1]!, Number(match[2]))) < now - LEASE_KEEP_MS;
-      if (old) await unlessMissing(unlink(join(this.#dirs.leases, file)), undefined);
-    }
   }
 
   #ready(): Promise<void> {

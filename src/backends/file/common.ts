@@ -282,9 +282,11 @@ export function processAlive(pid: number): boolean {
 
 /**
  * Wakes waiters when a directory changes: `fs.watch` while it works,
- * polling every `pollMs` when watching is off or not available. Readers
- * take {@link generation} before they look at the directory and wait for
- * it to change, so a change between the look and the wait is never missed.
+ * polling every `pollMs` when watching is off or not available. A reader
+ * starts the watch, takes {@link generation}, looks at the directory, and
+ * waits for the generation to change: a change between the look and the
+ * wait is never missed. A busy reader stops the watch, so a queue that is
+ * never empty costs no change events.
  */
 export class DirectoryWaker {
   readonly #dir: string;
@@ -316,9 +318,14 @@ export class DirectoryWaker {
     return this.#polling;
   }
 
+  /** `true` while changes are seen: watching, or polling (every wait then ends after `pollMs`). */
+  get active(): boolean {
+    return this.#polling || this.#watcher !== undefined;
+  }
+
   /** Starts watching, once; falls back to polling when the platform refuses. */
   start(): void {
-    if (this.#closed || this.#polling || this.#watcher !== undefined) return;
+    if (this.#closed || this.active) return;
     try {
       // persistent: false, so a watch alone never keeps the process running
       this.#watcher = watch(this.#dir, { persistent: false }, () => this.#changed());
@@ -348,7 +355,14 @@ export class DirectoryWaker {
     });
   }
 
-  /** Stops watching and wakes every waiter. */
+  /** Stops watching until the next {@link start}, unless someone waits. */
+  pause(): void {
+    if (this.#waiters.size > 0 || this.#watcher === undefined) return;
+    this.#watcher.close();
+    this.#watcher = undefined;
+  }
+
+  /** Stops watching for good and wakes every waiter. */
   close(): void {
     this.#closed = true;
     this.#watcher?.close();
