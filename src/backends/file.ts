@@ -14,7 +14,7 @@
  *     schedule/<eta ms>-<name>.json    waiting for their eta; the names sort by eta
  *     dead/<at ms>-<name>.json         dead letters, the message as read...
  *     dead/<at ms>-<name>.reason       ...and beside it, why it could not run
- *     leases/<key>.<generation>.lease  a lease; holds its expiry (ms since the epoch)
+ *     leases/<key>.<generation>.lease  a lease; holds its time to live in ms, counted from the file's ctime
  *     tmp/                             files being written, renamed into place when complete
  *   stores/<store name>/
  *     values/<key>                     one value a key (a task id for results)
@@ -364,7 +364,7 @@ export class FileQueue extends BaseQueue {
    * one whose link succeeds holds the lease.
    *
    * @param key - What the lease is for: one file name, e.g. `periodic:2026-01-01T00:00`.
-   * @param ttlMs - How long it is held.
+   * @param ttlMs - How long it is held, from the moment its file appeared (the file's ctime).
    * @returns `true` for the one caller that got it, `false` for every other.
    * @throws ConfigurationError when the key is not one file name or `ttlMs` is not positive.
    * @throws QueueException when the directory cannot be written.

@@ -355,7 +355,7 @@ describe('file backend', () => {
   });
 
   describe('leases', () => {
-    test('lease() creates leases/<key>.<generation>.lease holding its expiry, and other keys are independent', async () => {
+    test('lease() creates leases/<key>.<generation>.lease holding its time to live, and other keys are independent', async () => {
       const q = queue();
       const before = Date.now();
       assert.equal(await q.lease('periodic:2026-01-01T00:00', 60_000), true);
@@ -363,8 +363,9 @@ describe('file backend', () => {
       assert.equal(await q.lease('periodic:2026-01-01T00:00', 60_000), false);
       const files = await list(join(q.directory, 'leases'));
       assert.deepEqual(files, ['periodic:2026-01-01T00:00.000000000001.lease', 'periodic:2026-01-01T00:01.000000000001.lease']);
-      const expiry = Number(await readFile(join(q.directory, 'leases', files[0]!), 'utf8'));
-      assert.ok(expiry >= before + 60_000 && expiry <= Date.now() + 60_000);
+      assert.equal(await readFile(join(q.directory, 'leases', files[0]!), 'utf8'), '60000');
+      const since = (await stat(join(q.directory, 'leases', files[0]!))).ctimeMs;
+      assert.ok(since >= before - 50 && since <= Date.now() + 50, 'the lease runs from when its file appeared');
     });
 
     test('lease() after expiry takes the next generation, and older generations are pruned', async () => {

@@ -1,12 +1,15 @@
 /**
  * Leases in a directory: `leases/<key>.<generation>.lease`, each holding
- * its expiry. Taking a lease is creating the next generation's file with a
- * hard link, which fails when the name exists: of several callers, one wins.
+ * its time to live in ms. Taking a lease is creating the next generation's
+ * file with a hard link, which fails when the name exists: of several
+ * callers, one wins. A lease runs from the moment its name appeared, which
+ * the kernel records as the file's ctime (a link changes it), so a slow
+ * write before the link never shortens it.
  *
  * @internal
  * @module
  */
-import { link, readdir, readFile, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isExists, pad, sortableName, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
 
@@ -17,9 +20,12 @@ const KEEP_EXPIRED_MS = 3600_000;
 
 const leaseFile = (dir: string, key: string, generation: number): string => join(dir, `${key}.${pad(generation, 12)}.lease`);
 
-// a lease removed meanwhile has expired: only expired leases are pruned
-const expiry = async (dir: string, key: string, generation: number): Promise<number> =>
-  Number(await unlessMissing(readFile(leaseFile(dir, key, generation), 'utf8'), '0'));
+/** When a lease ends (ms since the epoch); 0 for a lease removed meanwhile, as only expired leases are pruned. */
+async function expiry(dir: string, key: string, generation: number): Promise<number> {
+  const file = leaseFile(dir, key, generation);
+  const [ttl, info] = await Promise.all([unlessMissing(readFile(file, 'utf8'), undefined), unlessMissing(stat(file), undefined)]);
+  return ttl === undefined || info === undefined ? 0 : info.ctimeMs + Number(ttl);
+}
 
 /**
  * Takes the lease `key` for `ttlMs`: the first generation, or the next one
@@ -33,17 +39,16 @@ const expiry = async (dir: string, key: string, generation: number): Promise<num
  * @returns `true` for the one caller that got it.
  */
 export async function takeLease(dir: string, tmpDir: string, key: string, ttlMs: number, options: ResolvedOptions): Promise<boolean> {
-  const now = Date.now();
   const files = await readdir(dir);
   let newest = 0;
   for (const file of files) {
     const match = LEASE.exec(file);
     if (match?.[1] === key) newest = Math.max(newest, Number(match[2]));
   }
-  if (newest > 0 && (await expiry(dir, key, newest)) > now) return false;
+  if (newest > 0 && (await expiry(dir, key, newest)) > Date.now()) return false;
   // the content is complete before the name appears: link a finished temp file
   const tmp = join(tmpDir, `${sortableName()}.lease`);
-  await writeAtomically(tmpDir, tmp, String(now + ttlMs), options);
+  await writeAtomically(tmpDir, tmp, String(ttlMs), options);
   try {
     await link(tmp, leaseFile(dir, key, newest + 1));
   } catch (error) {
@@ -56,7 +61,7 @@ export async function takeLease(dir: string, tmpDir: string, key: string, ttlMs:
   for (const file of files) {
     const match = LEASE.exec(file);
     if (match === null) continue;
-    const old = match[1] === key ? Number(match[2]) < newest : (await expiry(dir, match[1]!, Number(match[2]))) < now - KEEP_EXPIRED_MS;
+    const old = match[1] === key ? Number(match[2]) < newest : (await expiry(dir, match[1]!, Number(match[2]))) < Date.now() - KEEP_EXPIRED_MS;
     if (old) await unlessMissing(unlink(join(dir, file)), undefined);
   }
   return true;
