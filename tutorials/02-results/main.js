@@ -6,7 +6,6 @@ export { Configuration } from './config.js';
 if (isMain(import.meta)) {
   const result = await countBeans(Number(process.argv[2] ?? 100));
   console.log(`task ${result.taskId}`);
-  console.log('right away:', await result.get());
   const value = await result.get({ blocking: true, timeout: 10 });
   console.log('after waiting:', value, value.counted instanceof Date);
 }

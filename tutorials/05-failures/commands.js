@@ -1,0 +1,15 @@
+import { queueCommand } from 'huey/decorators';
+import { invoker } from './config.js';
+
+let attempts = 0;
+
+export const countBeans = queueCommand(invoker, { retries: 2, retryDelay: 1 })(function countBeans(num) {
+  attempts += 1;
+  if (attempts < 3) throw new Error(`bean counter jammed (attempt ${attempts})`);
+  console.log(`Counted ${num} beans on attempt ${attempts}`);
+  return num;
+});
+
+export const spillBeans = queueCommand(invoker)(function spillBeans() {
+  throw new TypeError('the beans are everywhere');
+});

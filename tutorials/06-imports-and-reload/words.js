@@ -1,0 +1,1 @@
+export const describe = (num) => `Counted ${num} ${num === 1 ? 'bean' : 'beans'}`;
