@@ -218,6 +218,13 @@ async function repoMirror(pageDir: string): Promise<Workspace> {
   return { cwd, paths: [[mirror, '~/huey'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
 }
 
+/** The environment of a page's commands: ours, without the test runner's marker (a page may run `node --test` itself). */
+function childEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' };
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
 /** A process started by a block, its output collected as it arrives (stdout and stderr together). */
 class Run {
   output = '';
@@ -229,7 +236,7 @@ class Run {
     // `exec 2>&1` merges the streams in the order they are written; one background command is exec'd, so it gets the signal itself
     const child = spawn('bash', ['-c', `set -eo pipefail\nexec 2>&1\n${background ? 'exec ' : ''}${script}`], {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: childEnv(),
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
