@@ -158,7 +158,7 @@ export class MemoryQueue extends BaseQueue {
     this.#readers.clear();
   }
 
-  /** Appends a line to the trace, a list of the last {@link MEMORY_TRACE_LINES} lines. */
+  /** Appends a line to the trace, a list of the last 10,000 lines (`MEMORY_TRACE_LINES`). */
   async traceAppend(line: string): Promise<void> {
     this.#trace.push(line);
     if (this.#trace.length > MEMORY_TRACE_LINES) this.#trace.splice(0, this.#trace.length - MEMORY_TRACE_LINES);
