@@ -35,11 +35,12 @@
  *
  * @module
  */
-import { readdir, readFile, rename, unlink } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../validate.js';
-import { BaseQueue, type DeadLetter } from './base.js';
+import { mentionsTask } from '../trace.js';
+import { BaseQueue, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
 import {
   DirectoryWaker,
   isNotFound,
@@ -55,7 +56,7 @@ import {
   type FileQueueOptions,
   type ResolvedOptions,
 } from './file/common.js';
-import { Membership, recoverDead } from './file/consumers.js';
+import { isDead, Membership, recoverDead } from './file/consumers.js';
 import { takeLease } from './file/lease.js';
 
 export { FileDataStore } from './file/store.js';
@@ -68,6 +69,11 @@ const isMessage = (name: string): boolean => name.endsWith('.json') && !name.sta
 /** A schedule file starts with its eta. */
 const SCHEDULED = new RegExp(`^\\d{${TIME_WIDTH}}-.*\\.json$`);
 const etaOf = (name: string): number => Number(name.slice(0, TIME_WIDTH));
+/** The trace file is rotated to `trace.log.1` past this size, so the trace keeps between one and two of it. */
+const TRACE_ROTATE_BYTES = 4 * 1024 * 1024;
+/** How many appends between two looks at the trace file's size. */
+const TRACE_SIZE_CHECK_EVERY = 200;
+
 /** A message this queue object holds: where its file is, and whether `due` (not `read`) took it. */
 interface Claim {
   file: string;
@@ -443,5 +449,181 @@ export class FileQueue extends BaseQueue {
       throw error;
     });
     return this.#made;
+  }
+
+  // Inspection and trace (huey info, peek, trace, dead-letters), appended after the backend's own members.
+
+  /** Appends since the last look at the trace file's size. */
+  #traceAppends = 0;
+
+  /**
+   * Appends a line to `trace.log` in the queue's directory (one `O_APPEND`
+   * write, so lines of several processes do not interleave). Past 4 MiB the
+   * file is rotated to `trace.log.1`, replacing the older one.
+   *
+   * @param line - One line of JSON.
+   * @throws QueueWriteException when the file cannot be written.
+   */
+  async traceAppend(line: string): Promise<void> {
+    const file = join(this.directory, 'trace.log');
+    await wrapped(QueueWriteException, `Could not append to ${file}`, async () => {
+      await this.#ready();
+      await appendFile(file, `${line}\n`, { mode: this.#options.fileMode });
+      if (++this.#traceAppends < TRACE_SIZE_CHECK_EVERY) return;
+      this.#traceAppends = 0;
+      const info = await unlessMissing(stat(file), undefined);
+      if (info !== undefined && info.size > TRACE_ROTATE_BYTES) await unlessMissing(rename(file, `${file}.1`), undefined);
+    });
+  }
+
+  /**
+   * Reads `trace.log.1` then `trace.log`, oldest first.
+   *
+   * @param taskId - When given, only the lines about that task.
+   * @throws QueueReadException when a file exists but cannot be read.
+   */
+  async traceRead(taskId?: string): Promise<string[]> {
+    const file = join(this.directory, 'trace.log');
+    return wrapped(QueueReadException, `Could not read ${file}`, async () => {
+      const text = (await unlessMissing(readFile(`${file}.1`, 'utf8'), '')) + (await unlessMissing(readFile(file, 'utf8'), ''));
+      // a line still being written has no newline yet: only complete lines count
+      const lines = text.split('\n').slice(0, -1).filter((line) => line !== '');
+      return taskId === undefined ? lines : lines.filter((line) => mentionsTask(line, taskId));
+    });
+  }
+
+  /**
+   * The next messages of `ready/`, oldest first, read without being claimed.
+   *
+   * @param limit - The most to return.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async waiting(limit: number): Promise<string[]> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.ready}`, async () => {
+      await this.#ready();
+      const found: string[] = [];
+      for (const name of (await readdir(this.#dirs.ready)).filter(isMessage).sort()) {
+        if (found.length >= limit) break;
+        const data = await unlessMissing(readFile(join(this.#dirs.ready, name), 'utf8'), undefined);
+        if (data !== undefined) found.push(data);
+      }
+      return found;
+    });
+  }
+
+  /**
+   * The messages of `schedule/`, earliest first, with the eta their names start with.
+   *
+   * @param limit - The most to return.
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async scheduled(limit: number): Promise<ScheduledMessage[]> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.schedule}`, async () => {
+      await this.#ready();
+      const found: ScheduledMessage[] = [];
+      for (const name of (await readdir(this.#dirs.schedule)).filter((n) => SCHEDULED.test(n)).sort()) {
+        if (found.length >= limit) break;
+        const data = await unlessMissing(readFile(join(this.#dirs.schedule, name), 'utf8'), undefined);
+        if (data !== undefined) found.push({ data, eta: new Date(etaOf(name)) });
+      }
+      return found;
+    });
+  }
+
+  /**
+   * The files of `claimed/<consumer>/`; a claim's time is the file's ctime,
+   * which the claiming rename sets.
+   *
+   * @throws QueueReadException when the directory cannot be read.
+   */
+  async claims(): Promise<ClaimedMessage[]> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.claimed}`, async () => {
+      await this.#ready();
+      const found: ClaimedMessage[] = [];
+      for (const consumer of await readdir(this.#dirs.claimed)) {
+        const dir = join(this.#dirs.claimed, consumer);
+        for (const name of (await unlessMissing(readdir(dir), [])).filter(isMessage)) {
+          const [data, info] = await Promise.all([unlessMissing(readFile(join(dir, name), 'utf8'), undefined), unlessMissing(stat(join(dir, name)), undefined)]);
+          if (data !== undefined) found.push({ consumer, data, since: info === undefined ? null : new Date(info.ctimeMs) });
+        }
+      }
+      return found;
+    });
+  }
+
+  /**
+   * The consumers of `consumers/` (heartbeat files: last beat is the
+   * mtime) and of `claimed/` (a claims directory without a heartbeat is a
+   * dead consumer's), each alive or dead by the rules of {@link FileQueue.recover}.
+   *
+   * @throws QueueReadException when the directories cannot be read.
+   */
+  async consumers(): Promise<ConsumerInfo[]> {
+    return wrapped(QueueReadException, `Could not list ${this.#dirs.consumers}`, async () => {
+      await this.#ready();
+      const ids = new Set([...(await readdir(this.#dirs.consumers)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)), ...(await readdir(this.#dirs.claimed))]);
+      const found: ConsumerInfo[] = [];
+      for (const id of [...ids].sort()) {
+        const file = join(this.#dirs.consumers, `${id}.json`);
+        const [text, info] = await Promise.all([unlessMissing(readFile(file, 'utf8'), undefined), unlessMissing(stat(file), undefined)]);
+        let owner: { host?: unknown; pid?: unknown } = {};
+        try {
+          owner = text === undefined ? {} : (JSON.parse(text) as typeof owner);
+        } catch {
+          // a heartbeat edited by hand: its age still tells
+          owner = {};
+        }
+        found.push({
+          id,
+          host: typeof owner.host === 'string' ? owner.host : undefined,
+          pid: typeof owner.pid === 'number' ? owner.pid : undefined,
+          lastBeat: info === undefined ? null : new Date(info.mtimeMs),
+          alive: id === this.consumerId ? !this.#closed : !(await isDead(this.#dirs, id, this.#options.heartbeatMs)),
+        });
+      }
+      return found;
+    });
+  }
+
+  /**
+   * Moves a dead letter back to the tail of `ready/` (under a new name, so
+   * it sorts last) and deletes its `.reason`.
+   *
+   * @param letter - As {@link FileQueue.deadLetters} returned it.
+   * @returns `false` when it is no longer in `dead/`.
+   * @throws QueueWriteException when the files cannot be moved.
+   */
+  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
+    return wrapped(QueueWriteException, `Could not requeue from ${this.#dirs.dead}`, async () => {
+      await this.#ready();
+      const prefix = timeField(letter.at.getTime());
+      for (const name of (await readdir(this.#dirs.dead)).filter((n) => isMessage(n) && n.startsWith(prefix)).sort()) {
+        const file = join(this.#dirs.dead, name);
+        if ((await unlessMissing(readFile(file, 'utf8'), undefined)) !== letter.data) continue;
+        // the rename that succeeds is the one requeue of this letter
+        if (!(await unlessMissing(rename(file, join(this.#dirs.ready, `${sortableName()}.json`)).then(() => true), false))) continue;
+        await unlessMissing(unlink(`${file.slice(0, -'.json'.length)}.reason`), undefined);
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /**
+   * Deletes every file of `dead/`.
+   *
+   * @returns How many dead letters there were.
+   * @throws QueueException when the directory cannot be read.
+   */
+  async purgeDeadLetters(): Promise<number> {
+    return wrapped(QueueException, `Could not purge ${this.#dirs.dead}`, async () => {
+      await this.#ready();
+      let count = 0;
+      for (const name of await readdir(this.#dirs.dead)) {
+        const deleted = await unlessMissing(unlink(join(this.#dirs.dead, name)).then(() => true), false);
+        if (deleted && isMessage(name)) count++;
+      }
+      return count;
+    });
   }
 }

@@ -46,7 +46,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { BaseDataStore, BaseQueue, EmptyData, type DeadLetter } from './base.js';
+import { mentionsTask } from '../trace.js';
+import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
 import * as check from '../validate.js';
 import {
   DEFAULTS,
@@ -93,6 +94,8 @@ export interface RedisDataStoreOptions extends RedisConnectionOptions {
 
 /** The longest the clean-up after a dropped connection waits for claims in flight, in ms. */
 const SETTLE_WAIT_MS = 10_000;
+/** How many lines the trace stream of a queue keeps, about (`MAXLEN ~`). */
+const REDIS_TRACE_LINES = 100_000;
 
 /** The host part of consumer ids, and what tells a dead local process from a live one. */
 const HOST = hostname();
@@ -516,6 +519,117 @@ export class RedisQueue extends BaseQueue {
       this.#onError?.(error as Error);
     }
   }
+
+  // Inspection and trace (huey info, peek, trace, dead-letters), appended after the backend's own members.
+
+  /**
+   * Appends a line to the queue's trace, the capped stream
+   * `<prefix>{<name>}.trace` (`XADD MAXLEN ~ 100000`).
+   *
+   * @param line - One line of JSON.
+   */
+  async traceAppend(line: string): Promise<void> {
+    await this.#client.xadd(`${this.#keys.base}trace`, 'MAXLEN', '~', REDIS_TRACE_LINES, '*', 'line', line);
+  }
+
+  /**
+   * Reads the trace stream, oldest first.
+   *
+   * @param taskId - When given, only the lines about that task.
+   */
+  async traceRead(taskId?: string): Promise<string[]> {
+    const entries = await this.#client.xrange(`${this.#keys.base}trace`, '-', '+');
+    const lines = entries.map(([, fields]) => fields[fields.indexOf('line') + 1] ?? '');
+    return taskId === undefined ? lines : lines.filter((line) => mentionsTask(line, taskId));
+  }
+
+  /**
+   * The next messages, head (the right end of the list) first, without taking them.
+   *
+   * @param limit - The most to return.
+   */
+  async waiting(limit: number): Promise<string[]> {
+    const start = Number.isFinite(limit) ? -Math.max(1, limit) : 0;
+    const found = limit <= 0 ? [] : await this.#client.lrange(this.key, start, -1);
+    return found.reverse();
+  }
+
+  /**
+   * The scheduled messages, earliest first, without taking them.
+   *
+   * @param limit - The most to return.
+   */
+  async scheduled(limit: number): Promise<ScheduledMessage[]> {
+    if (limit <= 0) return [];
+    const flat = await this.#client.zrange(this.#keys.schedule, 0, Number.isFinite(limit) ? limit - 1 : -1, 'WITHSCORES');
+    const found: ScheduledMessage[] = [];
+    for (let i = 0; i < flat.length; i += 2) found.push({ data: flat[i]!, eta: new Date(Number(flat[i + 1])) });
+    return found;
+  }
+
+  /**
+   * The processing lists of the consumers that have taken messages. Redis
+   * keeps no claim time: `since` is `null`.
+   */
+  async claims(): Promise<ClaimedMessage[]> {
+    const found: ClaimedMessage[] = [];
+    for (const consumer of await this.#client.zrange(this.#keys.consumers, 0, -1)) {
+      for (const data of await this.#client.lrange(`${this.#keys.base}processing.${consumer}`, 0, -1)) found.push({ consumer, data, since: null });
+    }
+    return found;
+  }
+
+  /**
+   * The consumers that have taken messages, alive while their heartbeat key
+   * lives (and, on this host, their process runs). The last beat is
+   * estimated from the key's remaining time to live, assuming this queue's
+   * `heartbeat` setting.
+   */
+  async consumers(): Promise<ConsumerInfo[]> {
+    const now = Date.now();
+    const found: ConsumerInfo[] = [];
+    for (const id of await this.#client.zrange(this.#keys.consumers, 0, -1)) {
+      const ttl = await this.#client.pttl(`${this.#keys.base}heartbeat.${id}`);
+      const parts = id.split(':');
+      const pid = Number(parts[parts.length - 2]);
+      found.push({
+        id,
+        host: parts.slice(0, -2).join(':') || undefined,
+        pid: Number.isInteger(pid) ? pid : undefined,
+        lastBeat: ttl > 0 ? new Date(now - Math.max(0, this.#heartbeatMs - ttl)) : null,
+        alive: ttl > 0 && !isGoneLocally(id),
+      });
+    }
+    return found;
+  }
+
+  /**
+   * Moves a dead letter back to the tail of the queue: `LREM` of its entry,
+   * then `LPUSH` of its message by the one caller whose `LREM` removed it.
+   *
+   * @param letter - As {@link RedisQueue.deadLetters} returned it.
+   * @returns `false` when it is no longer in the dead letters.
+   */
+  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
+    for (const entry of await this.#client.lrange(this.#keys.dead, 0, -1)) {
+      const parsed = JSON.parse(entry) as { data: string; at: string };
+      if (parsed.data !== letter.data || new Date(parsed.at).getTime() !== letter.at.getTime()) continue;
+      if ((await this.#client.lrem(this.#keys.dead, 1, entry)) === 0) return false;
+      await this.#client.lpush(this.key, letter.data);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * Deletes the dead letters (`LLEN` and `DEL` in one `MULTI`).
+   *
+   * @returns How many there were.
+   */
+  async purgeDeadLetters(): Promise<number> {
+    const replies = await this.#client.multi().llen(this.#keys.dead).del(this.#keys.dead).exec();
+    return Number(replies?.[0]?.[1] ?? 0);
+  }
 }
 
 /**
@@ -702,5 +816,21 @@ export class RedisDataStore extends BaseDataStore {
         this.#onError?.(error as Error);
       }
     }
+  }
+
+  /** Counts this store's results (scanning for its keys), for `huey info`. */
+  async count(): Promise<number> {
+    const pattern = `${this.key.replace(/[*?[\]\\]/g, '\\$&')}.*`;
+    const nodes = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client];
+    let count = 0;
+    for (const node of nodes) {
+      let cursor = '0';
+      do {
+        const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        count += keys.length;
+      } while (cursor !== '0');
+    }
+    return count;
   }
 }

@@ -191,6 +191,85 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(await clients[1]!.lease!(key, 300), true);
     });
 
+    test('traceRead() returns the lines traceAppend() appended, oldest first, and only a task\'s lines when asked', async (t) => {
+      const q = await queue(fresh('trace'));
+      if (!q.traceAppend || !q.traceRead) return t.skip('no trace');
+      const line = (taskId: string, event: string): string => JSON.stringify({ time: '2030-01-01T12:00:00.000Z', pid: 1, host: 'h', event, payload: { taskId, command: 'c.f' } });
+      await q.traceAppend(line('a', 'enqueued'));
+      await q.traceAppend(line('b', 'enqueued'));
+      await q.traceAppend(line('a', 'received'));
+      assert.deepEqual(await q.traceRead(), [line('a', 'enqueued'), line('b', 'enqueued'), line('a', 'received')]);
+      assert.deepEqual((await q.traceRead('a')).map((l) => JSON.parse(l).event), ['enqueued', 'received']);
+      assert.deepEqual(await q.traceRead('nobody'), []);
+      const other = await queue(q.name);
+      assert.equal((await other.traceRead!()).length, 3, 'another client reads the same trace');
+    });
+
+    test('waiting() shows the next messages head first without taking them', async (t) => {
+      const q = await queue(fresh('waiting'));
+      if (!q.waiting) return t.skip('no waiting()');
+      for (const n of [1, 2, 3]) await q.write(`{"id":"m${n}"}`);
+      assert.deepEqual(await q.waiting(2), ['{"id":"m1"}', '{"id":"m2"}']);
+      assert.deepEqual(await q.waiting(Infinity), ['{"id":"m1"}', '{"id":"m2"}', '{"id":"m3"}']);
+      assert.equal(await q.length(), 3);
+      assert.equal(await q.read(0), '{"id":"m1"}');
+    });
+
+    test('scheduled() lists the schedule earliest first, with etas, without taking', async (t) => {
+      const q = await queue(fresh('scheduled'));
+      if (!q.schedule || !q.scheduled || !q.nextEta) return t.skip('no scheduled()');
+      const now = Date.now();
+      await q.schedule('{"id":"late"}', new Date(now + 60_000));
+      await q.schedule('{"id":"soon"}', new Date(now + 1000));
+      assert.deepEqual(await q.scheduled(Infinity), [
+        { data: '{"id":"soon"}', eta: new Date(now + 1000) },
+        { data: '{"id":"late"}', eta: new Date(now + 60_000) },
+      ]);
+      assert.equal((await q.scheduled(1)).length, 1);
+      assert.equal((await q.nextEta())?.getTime(), now + 1000);
+    });
+
+    test('claims() lists a message read and not acknowledged, under a consumer that consumers() knows alive', async (t) => {
+      const q = await queue(fresh('claims'));
+      if (!q.claims || !q.consumers || !q.ack) return t.skip('no claims()');
+      await q.write('{"id":"c1"}');
+      const data = await q.read(0);
+      const claims = await q.claims();
+      assert.deepEqual(claims.map((c) => c.data), ['{"id":"c1"}']);
+      if (claims[0]!.since !== null) assert.ok(Math.abs(Date.now() - claims[0]!.since.getTime()) < 10_000);
+      const consumer = (await q.consumers()).find((c) => c.id === claims[0]!.consumer);
+      assert.equal(consumer?.alive, true);
+      await q.ack(data!);
+      assert.deepEqual(await q.claims(), []);
+    });
+
+    test('requeueDeadLetter() moves a dead letter back to the queue once; purgeDeadLetters() empties them and counts', async (t) => {
+      const q = await queue(fresh('requeue'));
+      if (!q.deadLetter || !q.deadLetters || !q.requeueDeadLetter || !q.purgeDeadLetters) return t.skip('no requeue');
+      for (const id of ['d1', 'd2']) {
+        await q.write(`{"id":"${id}"}`);
+        await q.deadLetter((await q.read(0))!, 'QueueException: c.ghost not found in CommandRegistry');
+      }
+      const [first] = await q.deadLetters();
+      assert.equal(await q.requeueDeadLetter(first!), true);
+      assert.equal(await q.requeueDeadLetter(first!), false);
+      assert.equal(await q.read(0), '{"id":"d1"}');
+      assert.deepEqual((await q.deadLetters()).map((l) => l.data), ['{"id":"d2"}']);
+      assert.equal(await q.purgeDeadLetters(), 1);
+      assert.deepEqual(await q.deadLetters(), []);
+    });
+
+    test('a data store count() counts the values waiting', async (t) => {
+      const s = await store(fresh('count'));
+      if (!s.count) return t.skip('no count()');
+      assert.equal(await s.count(), 0);
+      await s.put('a', '1');
+      await s.put('b', '2');
+      assert.equal(await s.count(), 2);
+      await s.get('a');
+      assert.equal(await s.count(), 1);
+    });
+
     test('a data store get() returns the value once, then EmptyData', async () => {
       const s = await store(fresh('results'));
       assert.equal(await s.get('missing'), EmptyData);

@@ -179,4 +179,16 @@ export class FileDataStore extends BaseDataStore {
     });
     return this.#made;
   }
+
+  /**
+   * Counts the values (results waiting to be read), for `huey info`.
+   *
+   * @throws QueueException when the directory cannot be read.
+   */
+  async count(): Promise<number> {
+    return wrapped(QueueException, `Could not list ${this.#values}`, async () => {
+      await this.#ready();
+      return (await readdir(this.#values)).length;
+    });
+  }
 }
