@@ -165,7 +165,7 @@ describe('file backend across processes', () => {
     assert.equal(await reader.exited, 0);
     const line = reader.lines.find((l) => l.startsWith('latency '));
     const ms = Number(line?.slice('latency '.length));
-    // far below the 30 s the read would wait unwoken, with room for a loaded machine
-    assert.ok(ms >= 0 && ms < 1000, `woken after ${line}`);
+    // far below the 30 s the read would wait unwoken, with room for a loaded machine (bench/file-growth measures the real latency)
+    assert.ok(ms >= 0 && ms < 3000, `woken after ${line}`);
   });
 });
