@@ -403,7 +403,7 @@ describe('file backend', () => {
       const started = Date.now();
       await writer.put('k', 'v');
       assert.equal(await waiting, true);
-      assert.ok(Date.now() - started < 2000, "woken late");
+      assert.ok(Date.now() - started < 2000, 'woken late');
     });
   });
 
