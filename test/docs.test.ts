@@ -10,7 +10,7 @@
  * - `<!-- file: NAME -->`     the block is the file NAME: it is written into
  *                             the page's working directory; beside a page
  *                             that has its code in its folder (tutorials,
- *                             getting-started) it must equal that file.
+ *                             getting-started) it must be that file, present and equal.
  * - a ```sh block             runs in bash (`set -e`), stdout and stderr
  *                             together, and must exit 0.
  * - `<!-- exit: N -->`        ...must exit with N instead.
@@ -309,7 +309,8 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
       if (block.kind === 'file') {
         const name = block.markers.get('file')!;
         const target = join(work.cwd, name);
-        if (inRepo && existsSync(join(REPO_ROOT, dir, name))) {
+        if (inRepo) {
+          assert.ok(existsSync(join(REPO_ROOT, dir, name)), `${at(block)}: ${join(dir, name)} should sit beside the page`);
           const beside = await readFile(join(REPO_ROOT, dir, name), 'utf8');
           assert.equal(block.text, beside, `${at(block)}: the block differs from ${join(dir, name)} beside the page`);
         }
