@@ -22,7 +22,8 @@ const APP = {
 import { RedisBlockingQueue, RedisDataStore } from 'huey/backends/redis';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Invoker } from 'huey/queue';
-const connection = { host: '${REDIS.host}', port: ${REDIS.port}, prefix: '${prefix}' };
+// a long command timeout: on a busy test machine a reply can take seconds
+const connection = { host: '${REDIS.host}', port: ${REDIS.port}, prefix: '${prefix}', commandTimeout: 30 };
 export const queue = new RedisBlockingQueue('jobs', connection);
 export const results = new RedisDataStore('jobs', connection);
 export const invoker = new Invoker(queue, { resultStore: results });

@@ -46,7 +46,7 @@ describe('redis consumers in separate processes', { skip }, () => {
       await ready(consumers);
       const sent = Array.from({ length: 300 }, (_, n) => JSON.stringify({ id: `m${n}` }));
       for (const data of sent) await producer.write(data);
-      await eventually(() => consumers.flatMap(doneBy).length >= sent.length, 'all messages to be done', 15_000);
+      await eventually(() => consumers.flatMap(doneBy).length >= sent.length, 'all messages to be done', 60_000);
       assert.deepEqual(await stop(consumers), [0, 0, 0]);
       const done = consumers.flatMap(doneBy);
       assert.equal(done.length, sent.length, 'a message ran twice');
@@ -74,7 +74,7 @@ describe('redis consumers in separate processes', { skip }, () => {
       // on the same host a consumer whose process is gone is recovered at once, without waiting for its heartbeat to expire
       const recovered = await producer.recover();
       assert.ok(recovered >= 3, `recovered ${recovered}`);
-      await eventually(() => new Set([...doneBy(victim), ...doneBy(survivor)]).size === sent.length, 'every message to be done', 20_000);
+      await eventually(() => new Set([...doneBy(victim), ...doneBy(survivor)]).size === sent.length, 'every message to be done', 60_000);
       assert.deepEqual(await stop([survivor]), [0]);
       const done = [...doneBy(victim), ...doneBy(survivor)];
       assert.deepEqual([...new Set(done)].sort(), [...sent].sort());
@@ -93,7 +93,7 @@ describe('redis consumers in separate processes', { skip }, () => {
       const eta = new Date(Date.now() + 300);
       const sent = Array.from({ length: 90 }, (_, n) => JSON.stringify({ id: `s${n}` }));
       for (const data of sent) await producer.schedule(data, eta);
-      await eventually(() => consumers.flatMap(doneBy).length >= sent.length, 'all scheduled messages to be done', 10_000);
+      await eventually(() => consumers.flatMap(doneBy).length >= sent.length, 'all scheduled messages to be done', 60_000);
       assert.deepEqual(await stop(consumers), [0, 0, 0]);
       const done = consumers.flatMap(doneBy);
       assert.equal(done.length, sent.length, 'a scheduled message ran twice');
