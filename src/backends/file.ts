@@ -16,6 +16,7 @@
  *     dead/<at ms>-<name>.reason       ...and beside it, why it could not run
  *     leases/<key>.<generation>.lease  a lease; holds its time to live in ms, counted from the file's ctime
  *     tmp/                             files being written, renamed into place when complete
+ *     trace.log, trace.log.1           the trace (with TRACE on), one JSON line an event; rotated at 4 MB
  *   stores/<store name>/
  *     values/<key>                     one value a key (a task id for results)
  *     tmp/                             values being written or taken
