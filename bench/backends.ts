@@ -27,6 +27,8 @@ export interface BackendSpec {
   path?: string;
   /** The Redis key prefix: every key the benchmark makes starts with it. */
   prefix?: string;
+  /** The Redis queue's `prefetch` (messages claimed per read); the backend's default when absent. */
+  prefetch?: number;
 }
 
 /** A queue and its result store, opened. */
@@ -55,7 +57,7 @@ export async function openBackend(spec: BackendSpec): Promise<Opened> {
     case 'redis': {
       const { RedisBlockingQueue, RedisDataStore } = await import('huey/backends/redis');
       const options = { ...REDIS, prefix: spec.prefix! };
-      queue = new RedisBlockingQueue(spec.queue, options);
+      queue = new RedisBlockingQueue(spec.queue, { ...options, ...(spec.prefetch ? { prefetch: spec.prefetch } : {}) });
       store = new RedisDataStore(spec.queue, options);
       break;
     }

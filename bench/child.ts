@@ -28,7 +28,7 @@ export class Child {
     this.#what = what;
     // HUEY_BENCH_PROFILE=<dir> profiles the worker processes: `node --cpu-prof`
     const profile = process.env.HUEY_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.HUEY_BENCH_PROFILE] : [];
-    this.process = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = spawn(process.execPath, [...profile, ...args], { cwd: ROOT, env: { ...process.env, HUEY_BENCH_PARENT: String(process.pid), ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     let partial = '';
     this.process.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       const parts = (partial + chunk).split('\n');
@@ -62,6 +62,11 @@ export class Child {
     }
   }
 
+  /** Tells a worker started with `HUEY_BENCH_GO=1` to go on: it has loaded everything and waits for this line. */
+  go(): void {
+    this.process.stdin!.write('go\n');
+  }
+
   /** Sends SIGTERM (a clean shutdown) and waits for the exit; kills it after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
@@ -71,6 +76,44 @@ export class Child {
     clearTimeout(timer);
     if (code !== 0 && code !== null) process.stderr.write(`[bench] ${this.#what} exited with code ${code}\n${this.#stderr}\n`);
   }
+}
+
+/**
+ * In a worker process: sends this process SIGTERM once the benchmark that
+ * started it is gone, so an interrupted run leaves no consumer behind.
+ */
+export function exitWithParent(): void {
+  const parent = Number(process.env.HUEY_BENCH_PARENT);
+  if (!Number.isInteger(parent) || parent <= 0) return;
+  const timer = setInterval(() => {
+    try {
+      process.kill(parent, 0);
+    } catch {
+      clearInterval(timer);
+      process.kill(process.pid, 'SIGTERM');
+    }
+  }, 1000);
+  timer.unref();
+}
+
+/**
+ * In a worker process started with `HUEY_BENCH_GO=1`: resolves once the
+ * benchmark says go (one line on stdin). Starting the process, loading its
+ * modules, happens meanwhile, while the queue is being filled.
+ */
+export function waitForGo(): Promise<void> {
+  if (process.env.HUEY_BENCH_GO !== '1') return Promise.resolve();
+  return new Promise((resolve) => {
+    process.stdin.setEncoding('utf8');
+    const onData = (chunk: string): void => {
+      if (!chunk.includes('\n')) return;
+      process.stdin.off('data', onData);
+      process.stdin.pause();
+      process.stdin.unref?.();
+      resolve();
+    };
+    process.stdin.on('data', onData);
+  });
 }
 
 /** Starts the huey consumer on the benchmark configuration, `threads` at a time. */

@@ -18,16 +18,30 @@ export async function encodedMessages(n: number): Promise<string[]> {
   return messages;
 }
 
-/** Memory floor: a plain array, every message pushed then shifted; messages/s. */
-export function arrayFloor(messages: string[]): number {
-  const start = performance.now();
-  const array: string[] = [];
-  for (const data of messages) array.push(data);
+/**
+ * Memory floor: a plain array, every message pushed then taken from the
+ * front, passes repeated for at least 200 ms; messages/s. With `shift`
+ * (what was asked for: note that V8's `shift` moves the whole array, so it
+ * slows as the array grows), or with a moving head index (what
+ * MemoryQueue's list does).
+ */
+export function arrayFloor(messages: string[], take: 'shift' | 'index' = 'shift'): number {
+  let count = 0;
   let length = 0;
-  for (let data = array.shift(); data !== undefined; data = array.shift()) length += data.length;
+  const start = performance.now();
+  do {
+    const array: string[] = [];
+    for (const data of messages) array.push(data);
+    if (take === 'shift') {
+      for (let data = array.shift(); data !== undefined; data = array.shift()) length += data.length;
+    } else {
+      for (let head = 0; head < array.length; head++) length += array[head]!.length;
+    }
+    count += messages.length;
+  } while (performance.now() - start < 200);
   const ms = performance.now() - start;
   if (length === 0) throw new Error('no messages');
-  return rate(messages.length, ms);
+  return rate(count, ms);
 }
 
 /**

@@ -9,8 +9,10 @@
 import BeeQueue from 'bee-queue';
 import { Worker } from 'bullmq';
 import { REDIS } from './backends.js';
+import { exitWithParent, waitForGo } from './child.js';
 import { wallMs } from './stats.js';
 
+exitWithParent();
 const [peer, queue, prefix, concurrencyArg, expectArg] = process.argv.slice(2);
 const concurrency = Number(concurrencyArg);
 const expect = Number(expectArg);
@@ -27,6 +29,9 @@ function finished(): void {
   count++;
   if (count === expect) process.stdout.write(`${JSON.stringify({ count, firstStart, lastFinish: wallMs() })}\n`);
 }
+
+// started while the queue fills; the worker starts only now
+await waitForGo();
 
 let close: () => Promise<void>;
 if (peer === 'bullmq') {

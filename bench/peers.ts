@@ -68,9 +68,11 @@ export async function peerEnqueueRate(peer: PeerName, queue: string, prefix: str
 export async function peerDrainRate(peer: PeerName, queue: string, prefix: string, n: number, concurrency: number): Promise<number> {
   const p = await producer(peer, queue, prefix);
   try {
-    await p.addMany(n);
-    const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), String(n)]);
+    // the worker process boots while the queue fills, and starts once it is full
+    const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), String(n)], { HUEY_BENCH_GO: '1' });
     try {
+      await p.addMany(n);
+      child.go();
       const report = await child.report<DrainReport>(60_000 + n * 10);
       return rate(report.count, report.lastFinish - report.firstStart);
     } finally {

@@ -82,7 +82,10 @@ const COMPARISONS: { row: string; numerator: string; denominator: string; label:
   { row: 'bee-queue.drain.1', numerator: 'redis.drain.1', denominator: 'bee-queue.drain.1', label: 'huey/bee-queue' },
   { row: 'bullmq.drain.50', numerator: 'redis.drain.50', denominator: 'bullmq.drain.50', label: 'huey/BullMQ' },
   { row: 'bee-queue.drain.50', numerator: 'redis.drain.50', denominator: 'bee-queue.drain.50', label: 'huey/bee-queue' },
+  { row: 'redis.drain.prefetch.1', numerator: 'redis.drain.prefetch.1', denominator: 'bullmq.drain.1', label: 'this/BullMQ' },
+  { row: 'redis.drain.prefetch.50', numerator: 'redis.drain.prefetch.50', denominator: 'bullmq.drain.50', label: 'this/BullMQ' },
   { row: 'memory.floor', numerator: 'memory.e2e', denominator: 'memory.floor', label: 'huey end to end/floor' },
+  { row: 'memory.floor.index', numerator: 'memory.e2e', denominator: 'memory.floor.index', label: 'huey end to end/floor' },
   { row: 'file.floor', numerator: 'file.drain.1', denominator: 'file.floor', label: 'huey drain THREADS 1/floor' },
   { row: 'redis.floor.lpush', numerator: 'redis.enqueue', denominator: 'redis.floor.lpush', label: 'huey enqueue/floor' },
   { row: 'redis.floor.pairs', numerator: 'redis.drain.1', denominator: 'redis.floor.pairs', label: 'huey drain THREADS 1/floor' },
@@ -141,7 +144,7 @@ export function checkTargets(rows: Row[]): Target[] {
   atMost('Redis latency at 200/s, enqueue→start p99 ≤ 3 ms', 'redis.latency.start.p99', 3);
   const fileDrain = get('file.drain.50');
   if (fileDrain !== undefined) targets.push({ target: 'File drain, THREADS 50: ≥ 5,000/s', measured: formatValue(fileDrain, '/s'), met: fileDrain >= 5000 });
-  const growth = rows.filter((row) => row.key.startsWith('file.growth.')).map((row) => median(row.figure));
+  const growth = rows.filter((row) => row.key.startsWith('file.growth.') && row.figure.runs.length > 0).map((row) => median(row.figure));
   if (growth.length > 1) {
     const spread = Math.max(...growth) / Math.min(...growth);
     targets.push({ target: 'File drain flat within 2× from 1k to 100k queued', measured: `fastest/slowest ${formatRatio(spread)}`, met: spread <= 2 });

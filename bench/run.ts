@@ -24,9 +24,14 @@ interface Options {
   seconds: number;
   rate: number;
   growth: number[];
+  growthSample?: number;
+  budget: number;
   peers: boolean;
+  extras: boolean;
   json: boolean;
   docs?: string | boolean;
+  /** Whether `--n` was on the command line. */
+  nGiven?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -38,18 +43,22 @@ function parse(argv: string[]): { options: Options; full: boolean } {
   const cli = new Command('bench')
     .description("huey's throughput and latency, beside the floors and the peers")
     .addOption(new Option('-b, --backend <names...>', 'backends to run').choices(BACKENDS as string[]).default([...BACKENDS]))
-    .addOption(new Option('-n, --n <calls>', 'calls per enqueue and drain run').argParser(positiveInt).default(10_000))
+    .addOption(new Option('-n, --n <calls>', 'calls per enqueue and drain run (memory: 20,000 unless given)').argParser(positiveInt).default(10_000))
     .addOption(new Option('--runs <count>', 'runs of each figure (the median is shown)').argParser(positiveInt).default(3))
     .addOption(new Option('--seconds <s>', 'length of a latency run').argParser(positiveInt).default(10))
     .addOption(new Option('--rate <calls>', 'calls per second of a latency run').argParser(positiveInt).default(200))
     .addOption(new Option('--growth <sizes>', 'backlogs of the growth scenario, comma-separated').argParser((v: string) => v.split(',').map(positiveInt)).default([1_000, 10_000, 100_000]))
+    .addOption(new Option('--growth-sample <calls>', 'calls drained (timed) from each growth backlog; default: --n').argParser(positiveInt))
+    .addOption(new Option('--budget <s>', 'seconds after which larger growth backlogs are skipped').argParser(positiveInt).default(540))
+    .addOption(new Option('--extras', 'also the extra rows: file drain in-process, Redis drain with prefetch 50').default(false))
     .addOption(new Option('--no-peers', 'skip BullMQ and bee-queue'))
     .addOption(new Option('--json', 'print JSON instead of Markdown').default(false))
     .addOption(new Option('--docs [file]', 'also write the Markdown page (default docs/performance.md; the full default run always does)'))
     .addOption(new Option('--no-docs', 'never write the page'));
   cli.parse(argv, { from: 'user' });
   const options = cli.opts<Options>();
-  const full = argv.every((arg) => !/^(-b|--backend|-n|--n|--runs|--seconds|--rate|--growth|--no-peers)/.test(arg));
+  options.nGiven = argv.some((arg) => /^(-n|--n)(=|$)/.test(arg));
+  const full = argv.every((arg) => !/^(-b|--backend|-n|--n|--runs|--seconds|--rate|--growth|--budget|--no-peers)/.test(arg));
   return { options, full };
 }
 
@@ -123,8 +132,12 @@ function latencyRows(backend: BackendName, runs: Latency[], threads: number, opt
   return rows;
 }
 
+/** Calls per run on the memory backend when `--n` is not given: it is cheap, and more calls steady its figures. */
+const MEMORY_N = 20_000;
+
 async function runBackend(backend: BackendName, options: Options, names: Names, rows: Row[]): Promise<void> {
-  const { n, runs } = options;
+  const { runs } = options;
+  const n = backend === 'memory' && options.nGiven !== true ? MEMORY_N : options.n;
   const add = (row: Row): void => {
     rows.push(row);
   };
@@ -140,9 +153,16 @@ async function runBackend(backend: BackendName, options: Options, names: Names, 
     const figure = await measure(`${backend} drain THREADS ${threads}`, runs, '/s', () => fresh(names, backend, (spec) => drainRate(spec, n, threads)));
     add({ key: `${backend}.drain.${threads}`, scenario: '2 drain', backend, subject: `huey: ${n.toLocaleString('en-US')} queued, ${where}, THREADS ${threads}`, figure });
   }
-  if (backend !== 'memory') {
+  if (backend === 'file' && options.extras) {
     const figure = await measure(`${backend} drain in-process THREADS 50`, runs, '/s', () => fresh(names, backend, (spec) => drainRate(spec, n, 50, true)));
     add({ key: `${backend}.drain.inprocess.50`, scenario: '2 drain', backend, subject: `huey: ${n.toLocaleString('en-US')} queued, in-process consumer, THREADS 50 (extra)`, figure });
+  }
+  if (backend === 'redis' && options.extras) {
+    // the backend's own fetch-ahead knob, off by default: how much of the gap to the peers it closes
+    for (const threads of [1, 50]) {
+      const figure = await measure(`redis drain THREADS ${threads} prefetch 50`, runs, '/s', () => fresh(names, backend, (spec) => drainRate({ ...spec, prefetch: 50 }, n, threads)));
+      add({ key: `redis.drain.prefetch.${threads}`, scenario: '2 drain', backend, subject: `huey: ${n.toLocaleString('en-US')} queued, consumer process, THREADS ${threads}, queue option \`prefetch: 50\` (extra)`, figure });
+    }
   }
   if (backend === 'memory') {
     const figure = await measure('memory end to end', runs, '/s', () => memoryEndToEnd(n, 50));
@@ -159,20 +179,12 @@ async function runBackend(backend: BackendName, options: Options, names: Names, 
   }
   for (const row of latencyRows(backend, latencyRuns, latencyThreads, options)) add(row);
 
-  // 4 growth
-  if (backend !== 'memory') {
-    for (const size of options.growth) {
-      const existing = size === n ? rows.find((row) => row.key === `${backend}.drain.50`) : undefined;
-      const sizeRuns = size >= 100_000 ? 1 : runs;
-      const figure = existing?.figure ?? (await measure(`${backend} growth ${size.toLocaleString('en-US')}`, sizeRuns, '/s', () => fresh(names, backend, (spec) => drainRate(spec, size, 50))));
-      add({ key: `${backend}.growth.${size}`, scenario: '4 growth', backend, subject: `huey: drain with ${size.toLocaleString('en-US')} queued, consumer process, THREADS 50${sizeRuns < runs && !existing ? ' (one run)' : ''}`, figure });
-    }
-  }
-
   // floors
   if (backend === 'memory') {
     const figure = await measure('memory floor', runs, '/s', async () => arrayFloor(messages));
-    add({ key: 'memory.floor', scenario: 'floor', backend, subject: `plain array push then shift of the same ${n.toLocaleString('en-US')} encoded messages`, figure });
+    add({ key: 'memory.floor', scenario: 'floor', backend, subject: `plain array: push then shift() the same ${n.toLocaleString('en-US')} encoded messages`, figure });
+    const indexed = await measure('memory floor (head index)', runs, '/s', async () => arrayFloor(messages, 'index'));
+    add({ key: 'memory.floor.index', scenario: 'floor', backend, subject: 'plain array: push, then read with a moving head index (no shift)', figure: indexed });
   }
   if (backend === 'file') {
     const figure = await measure('file floor', runs, '/s', () => fresh(names, backend, (spec) => fileFloor(spec.path!, messages)));
@@ -198,6 +210,39 @@ async function runBackend(backend: BackendName, options: Options, names: Names, 
       client.disconnect();
     }
     if (options.peers) await runPeers(options, names, rows);
+  }
+}
+
+/** A growth run's cost, to tell whether a larger backlog fits in the budget. */
+interface GrowthCost {
+  size: number;
+  seconds: number;
+}
+
+/**
+ * 4 growth: drain rate (consumer process, THREADS 50) with each backlog
+ * queued, over its first `sample` calls. Run last, backlogs in increasing
+ * order; a backlog whose estimated time (scaled from the previous one)
+ * would pass the budget is skipped and says so.
+ */
+async function runGrowth(backend: BackendName, options: Options, names: Names, rows: Row[]): Promise<void> {
+  const { runs } = options;
+  let previous: GrowthCost | undefined;
+  for (const size of options.growth) {
+    const sample = Math.min(size, options.growthSample ?? options.n);
+    const sizeRuns = size > options.n ? 1 : runs;
+    const what = `huey: drain with ${size.toLocaleString('en-US')} queued${sample < size ? ` (the first ${sample.toLocaleString('en-US')})` : ''}, consumer process, THREADS 50`;
+    const elapsed = (performance.now() - started) / 1000;
+    const estimate = previous === undefined ? 0 : (previous.seconds * sizeRuns * size) / previous.size;
+    if (previous !== undefined && elapsed + estimate > options.budget) {
+      progress(`${backend} growth ${size.toLocaleString('en-US')}: skipped, about ${Math.round(estimate)} s more would pass the ${options.budget} s budget`);
+      rows.push({ key: `${backend}.growth.${size}`, scenario: '4 growth', backend, subject: `${what}: skipped, it would pass the ${options.budget} s budget (about ${Math.round(estimate)} s more)`, figure: { runs: [], unit: '/s' } });
+      continue;
+    }
+    const t0 = performance.now();
+    const figure = await measure(`${backend} growth ${size.toLocaleString('en-US')}`, sizeRuns, '/s', () => fresh(names, backend, (spec) => drainRate(spec, size, 50, false, sample)));
+    previous = { size, seconds: (performance.now() - t0) / 1000 / sizeRuns };
+    rows.push({ key: `${backend}.growth.${size}`, scenario: '4 growth', backend, subject: `${what}${sizeRuns < runs ? ' (one run)' : ''}`, figure });
   }
 }
 
@@ -239,10 +284,21 @@ async function main(): Promise<void> {
   const names = new Names();
   const rows: Row[] = [];
   const usesRedis = options.backend.includes('redis');
+  // interrupted: remove the scratch directory and this run's Redis keys (worker processes exit with us)
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      progress(`${signal}: cleaning up`);
+      void Promise.allSettled([names.close(), usesRedis ? cleanRedis(names.prefix) : undefined]).then(() => process.exit(130));
+    });
+  }
   try {
     for (const backend of BACKENDS.filter((b) => options.backend.includes(b))) {
       progress(`${backend}: starting`);
       await runBackend(backend, options, names, rows);
+    }
+    for (const backend of (['redis', 'file'] as const).filter((b) => options.backend.includes(b))) {
+      progress(`${backend}: growth`);
+      await runGrowth(backend, options, names, rows);
     }
   } finally {
     await names.close();
@@ -250,7 +306,7 @@ async function main(): Promise<void> {
   }
   const results: Results = {
     machine: await describeMachine(usesRedis),
-    settings: { backends: options.backend, n: options.n, runs: options.runs, latency: { seconds: options.seconds, perSecond: options.rate }, growth: options.growth, peers: options.peers },
+    settings: { backends: options.backend, n: options.n, runs: options.runs, latency: { seconds: options.seconds, perSecond: options.rate }, growth: options.growth, growthSample: options.growthSample ?? options.n, budget: options.budget, peers: options.peers },
     seconds: (performance.now() - started) / 1000,
     rows,
   };
