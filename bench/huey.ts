@@ -47,17 +47,20 @@ export async function fill(noop: Noop, n: number, parallel = 16): Promise<void> 
 /**
  * Drain rate: `n` calls queued, then one consumer at `threads`; calls/s from
  * the first call's start to the `sample`th call's acknowledgement (all `n`
- * unless a smaller sample is asked for; the rest is flushed). The consumer is
+ * unless a smaller sample is asked for; the rest is flushed). `timing`
+ * receives how long filling took. The consumer is
  * `bin/huey-consumer.js` in a process of its own, or a {@link Consumer} in
  * this process with `inProcess` (always for the memory backend).
  */
-export async function drainRate(spec: BackendSpec, n: number, threads: number, inProcess = spec.backend === 'memory', sample = n): Promise<number> {
+export async function drainRate(spec: BackendSpec, n: number, threads: number, inProcess = spec.backend === 'memory', sample = n, timing: { fillMs: number } = { fillMs: 0 }): Promise<number> {
   const producer = await openBackend(spec);
   // the consumer process boots while the queue fills, and starts once it is full
   const child = inProcess ? undefined : hueyConsumer(threads, { ...consumerEnv(spec, sample), HUEY_BENCH_GO: '1' });
   try {
     const { noop } = noopInvoker(producer);
+    const filling = performance.now();
     await fill(noop, n);
+    timing.fillMs = performance.now() - filling;
     let report: DrainReport;
     if (child === undefined) {
       report = await drainHere(spec, producer, sample, threads);
