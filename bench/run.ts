@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKENDS, REDIS, type BackendName, type BackendSpec } from './backends.js';
 import { ROOT } from './child.js';
-import { arrayFloor, encodedMessages, fileFloor } from './floors.js';
+import { arrayFloor, encodedMessages, fileFloor, redisFloors } from './floors.js';
 import { drainRate, enqueueRate, latency, memoryEndToEnd, type Latency } from './huey.js';
 import { describeMachine, renderJson, renderMarkdown, renderPage, type Results, type Row } from './report.js';
 import type { Figure } from './stats.js';
@@ -196,7 +196,6 @@ async function runBackend(backend: BackendName, options: Options, names: Names, 
     const client = new Redis(REDIS);
     try {
       const floors = { lpush: { runs: [] as number[], unit: '/s' as const }, pairs: { runs: [] as number[], unit: '/s' as const }, pipelined: { runs: [] as number[], unit: '/s' as const } };
-      const { redisFloors } = await import('./floors.js');
       for (let run = 0; run < runs; run++) {
         const result = await redisFloors(client, names.prefix, messages);
         floors.lpush.runs.push(result.lpush);
