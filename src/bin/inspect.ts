@@ -256,7 +256,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         const summary = describeWhere(where, now());
         out({ taskId, events: lines, where, summary }, () => {
           const command = lines.map((l) => l.payload.command).find((c) => typeof c === 'string');
-          const head = `task ${taskId}${command ? ` (${command})` : ''}${lines.length > 0 ? `, times UTC on ${lines[0]!.time.slice(0, 10)}` : ''}\n`;
+          const head = `task ${taskId}${command ? ` (${command})` : ''}\n`;
           const body = lines.length > 0 ? lines.map((l) => `${describeLine(l)}\n`).join('') : queue.traceRead ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
           return `${head}${body}now: ${summary}\n`;
         }, options.json);
