@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
-import { createConnection } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -130,4 +130,13 @@ export function memoryInvoker(options: InvokerOptions = {}): { invoker: Invoker;
   const store = new MemoryDataStore('results');
   const invoker = new Invoker(queue, { registry: new CommandRegistry(), resultStore: store, ...options });
   return { invoker, queue, store };
+}
+
+/** A port nobody listens on now: the one the system gives a listener on port 0. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }

@@ -8,24 +8,15 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
 import { RedisBlockingQueue, RedisDataStore } from 'huey/backends/redis';
-import { redisSkipReason, sleep } from '../helpers.js';
+import { freePort, redisSkipReason, sleep } from '../helpers.js';
 import { backendContract } from './contract.js';
 
 const skip = await redisSkipReason();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Three masters, each a redis-server of its own, made into one cluster. */
 async function startCluster(): Promise<{ ports: number[]; stop: () => Promise<void> }> {

@@ -11,23 +11,13 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RedisBlockingQueue, RedisDataStore } from 'huey/backends/redis';
-import { eventually, redisSkipReason, scratchDir, sleep } from '../helpers.js';
+import { eventually, freePort, redisSkipReason, scratchDir, sleep } from '../helpers.js';
 import { Redis } from 'ioredis';
 
 const skip = await redisSkipReason();
-
-/** A port nobody listens on now: the one the system gives a listener on port 0. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** A redis-server of the test's own, stopped and started at will. */
 class PrivateRedis {
