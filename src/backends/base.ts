@@ -10,6 +10,8 @@
  * | member                     | enables                                                   |
  * |----------------------------|-----------------------------------------------------------|
  * | `ack`                      | at-least-once: a message read is only forgotten when done |
+ * | `readMany`                 | the consumer fills all its free slots with one claim      |
+ * | `finish`                   | a result is stored and its message acknowledged in one step |
  * | `recover`                  | a dead consumer's taken messages come back                |
  * | `schedule`/`due`/`nextEta` | calls with an eta survive a crash of the consumer         |
  * | `deadLetter`/`deadLetters` | unknown and malformed messages are kept, with the reason  |
@@ -121,6 +123,35 @@ export abstract class BaseQueue {
    * @param data - The message exactly as `read` returned it.
    */
   ack?(data: string): Promise<void>;
+
+  /**
+   * Takes up to `count` messages from the head of the queue in one step,
+   * oldest first, by the rules of {@link read}: each is claimed until
+   * acknowledged. A blocking queue waits up to `timeoutMs` for the first
+   * one only; it returns what it has then, without waiting for more.
+   *
+   * @param count - The most messages to take (at least 1).
+   * @param timeoutMs - How long a blocking queue may wait; ignored by others.
+   * @returns The messages taken, oldest first; empty when there is none (yet).
+   */
+  readMany?(count: number, timeoutMs?: number): Promise<string[]>;
+
+  /**
+   * Stores a call's result in `store` and acknowledges its message, as one
+   * step when this queue can write to that store (one Redis script; on
+   * files, the claimed message's own file becomes the result's). A crash
+   * leaves either both undone or both done, so the message is never
+   * acknowledged without its result.
+   *
+   * @param data - The message exactly as read.
+   * @param store - The result store that `key` belongs to.
+   * @param key - The result's key.
+   * @param value - The encoded result.
+   * @returns `true` when both are done; `false` when this queue cannot write
+   *   to `store` (another kind, another server or directory) and did
+   *   nothing: the caller then calls `store.put` and `ack`.
+   */
+  finish?(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean>;
 
   /**
    * Puts the messages claimed by dead consumers back at the head of the queue.
