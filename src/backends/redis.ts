@@ -25,22 +25,45 @@
  * | `<prefix>{<name>}.schedule`                | sorted set | scheduled messages, scored by eta (ms since the epoch)                                  |
  * | `<prefix>{<name>}.dead`                    | list       | dead letters, oldest first: JSON `{"data","reason","at"}`                               |
  * | `<prefix>{<name>}.lease.<key>`             | string     | a lease (`periodic:<minute>`): the holder's id, expiring after the lease's time         |
+ * | `<prefix>{<name>}.trace`                   | stream     | the trace (`traceAppend`): one line an entry, capped at about 100,000 (`XADD MAXLEN ~`) |
  * | `<prefix>results.{<name>}.<task id>`       | string     | one result, expiring after `resultTtl` (a week) unless read first                       |
  *
  * A consumer id is `<host>:<pid>:<random>`. The result store also
  * publishes each stored task id on the pub/sub channel
  * `<prefix>results.{<name>}`, which wakes producers waiting for it.
  *
+ * ## Scripts
+ *
+ * Each step that touches several keys is one Lua script (`redis-cli
+ * MONITOR` shows it as `EVALSHA` with its keys):
+ *
+ * | script       | run by                            | does                                                                                    |
+ * |--------------|-----------------------------------|-----------------------------------------------------------------------------------------|
+ * | `claim`      | `read`, `readMany`                | registers the consumer, moves up to `count` messages into its processing list           |
+ * | `finish`     | `finish`                          | `SET` of the result with its TTL, `PUBLISH` of its key, `LREM` of the message: one step |
+ * | `putResult`  | `RedisDataStore.put`              | `SET` of the result with its TTL, `PUBLISH` of its key                                  |
+ * | `due`        | `due`                             | moves due scheduled messages into the processing list                                   |
+ * | `heartbeat`  | the heartbeat timer               | refreshes the heartbeat and marks the consumer alive                                    |
+ * | `recover`    | `recover`, the heartbeat timer    | puts dead consumers' processing lists back at the head of the queue                     |
+ * | `reclaim`    | the first claim after a reconnect | puts back what a claim whose reply was lost left in the processing list                 |
+ * | `release`    | `close`                           | puts the processing list back, removes the heartbeat                                    |
+ * | `deadLetter` | `deadLetter`                      | moves a message from the processing list to the dead letters                            |
+ *
+ * On a Redis Cluster a script reaches the keys of one slot: `finish`
+ * stores in one step only for a store of the queue's own name (same hash
+ * tag) and answers `false` for another, so the consumer calls `put` and
+ * `ack` instead.
+ *
  * ## Delivery
  *
  * A read moves the message atomically into the reader's processing list
  * (`LMOVE` in a script, or `BLMOVE` when it waits); `ack` removes it from
- * there. Each queue object that reads keeps a heartbeat key alive; when a
- * consumer dies, its heartbeat expires and `recover()` (run by every live
- * consumer's heartbeat timer, and at will) puts its messages back at the
- * head of the queue. A consumer on the same host whose process is gone is
- * recovered at once. `close()` puts the closing consumer's unacknowledged
- * messages back.
+ * there, or `finish`, in the script that stores its result. Each queue
+ * object that reads keeps a heartbeat key alive; when a consumer dies, its
+ * heartbeat expires and `recover()` (run by every live consumer's
+ * heartbeat timer, and at will) puts its messages back at the head of the
+ * queue. A consumer on the same host whose process is gone is recovered at
+ * once. `close()` puts the closing consumer's unacknowledged messages back.
  *
  * @module
  */
@@ -48,6 +71,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { mentionsTask } from '../trace.js';
 import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+import { DataStorePutException } from '../exceptions.js';
 import * as check from '../validate.js';
 import {
   DEFAULTS,
@@ -57,6 +81,7 @@ import {
   isCluster,
   keyName,
   parseConnection,
+  sameDatabase,
   withScripts,
   type RedisClient,
   type RedisConnectionOptions,
@@ -133,6 +158,8 @@ export class RedisQueue extends BaseQueue {
   readonly key: string;
 
   readonly #client: RedisClient & ScriptCommands;
+  /** The name as it appears in the hash tag. */
+  readonly #tag: string;
   readonly #owned: boolean;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #heartbeatMs: number;
@@ -177,6 +204,7 @@ export class RedisQueue extends BaseQueue {
     this.#prefetch = check.positiveInteger('prefetch', options.prefetch, DEFAULTS.prefetch);
     this.consumerId = `${HOST}:${process.pid}:${randomBytes(4).toString('hex')}`;
     this.key = `${parsed.prefix}{${tag}}`;
+    this.#tag = tag;
     this.#commandTimeoutMs = parsed.commandTimeoutMs;
     const base = `${this.key}.`;
     this.#keys = {
@@ -214,26 +242,52 @@ export class RedisQueue extends BaseQueue {
    * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
    */
   async read(timeoutMs = 0): Promise<string | null> {
-    if (this.#closed) return null;
-    const ahead = this.#buffer.shift();
-    if (ahead !== undefined) return this.#hand(ahead);
+    const [data] = await this.#take(1, timeoutMs);
+    return data ?? null;
+  }
+
+  /**
+   * Takes up to `count` messages from the head of the queue into this
+   * consumer's processing list with one script, oldest first; each stays
+   * claimed until {@link ack} or {@link finish}. Messages claimed ahead
+   * (`prefetch`) are handed out first, without a round trip.
+   *
+   * @param count - The most messages to take (a positive integer).
+   * @param timeoutMs - Ignored: this queue does not wait.
+   * @returns The messages, oldest first; empty when the queue is empty or this object is closed.
+   * @throws ConfigurationError when `count` is not a positive integer.
+   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   */
+  async readMany(count: number, timeoutMs = 0): Promise<string[]> {
+    return this.#take(check.positiveInteger('count', count, 1), timeoutMs);
+  }
+
+  /**
+   * Claims up to `count` messages: from the buffer when it holds any, else
+   * `max(count, prefetch)` with one script (the extra ones are buffered),
+   * else, on a blocking queue that may wait, one with BLMOVE.
+   */
+  async #take(count: number, timeoutMs: number): Promise<string[]> {
+    if (this.#closed) return [];
+    if (this.#buffer.length > 0) return this.#buffer.splice(0, count).map((data) => this.#hand(data));
     try {
       const claimed = await this.#claiming(() =>
-        this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#prefetch, this.consumerId, this.#heartbeatMs),
+        this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, Math.max(count, this.#prefetch), this.consumerId, this.#heartbeatMs),
       );
       this.#startHeartbeat();
       // claimed after close() began: release(), sent after the claim on the same connection, puts them back
-      if (this.#closed) return null;
-      const [first, ...rest] = claimed;
-      if (first !== undefined) {
-        this.#buffer.push(...rest);
-        return this.#hand(first);
+      if (this.#closed) return [];
+      if (claimed.length > 0) {
+        this.#buffer.push(...claimed.slice(count));
+        return claimed.slice(0, count).map((data) => this.#hand(data));
       }
-      if (!this.blocking || timeoutMs <= 0) return null;
-      return await this.#waitForOne(timeoutMs);
+      if (!this.blocking || timeoutMs <= 0) return [];
+      // the queue is empty: wait for the first message and hand it out at once, without claiming more
+      const data = await this.#waitForOne(timeoutMs);
+      return data === null ? [] : [data];
     } catch (error) {
       // close() ends the connections under a read in flight; that read simply finds nothing
-      if (this.#closed) return null;
+      if (this.#closed) return [];
       throw error;
     }
   }
@@ -267,6 +321,43 @@ export class RedisQueue extends BaseQueue {
     }
     this.#held.delete(data);
     this.#unacked.delete(data);
+  }
+
+  /**
+   * Stores a call's result and acknowledges its message in one script
+   * (`hueyFinish`: `SET` with the store's `resultTtl`, `PUBLISH` on the
+   * store's channel, `LREM` from this consumer's processing list), one
+   * round trip instead of `store.put` and {@link ack}. Nothing is written
+   * when this queue cannot reach `store`'s keys in one script.
+   *
+   * @param data - The message exactly as it was returned by a read.
+   * @param store - The result store; only a {@link RedisDataStore} on the
+   *   same server, database and user (the same client, or the same
+   *   connection options) qualifies, and on a Cluster only one whose name
+   *   gives the queue's hash tag, so the result lives in the queue's slot.
+   * @param key - The result's key (the task id).
+   * @param value - The encoded result.
+   * @returns `true` when both are done; `false`, having sent nothing, when
+   *   `store` does not qualify: the caller then uses `store.put` and `ack`.
+   * @throws DataStorePutException, with the ioredis error as `cause`, when
+   *   Redis cannot be reached. The message then stays claimed by this
+   *   object: `close()` puts it back, or `recover()` once this consumer is
+   *   gone; its result may or may not have been stored.
+   */
+  async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
+    if (!(store instanceof RedisDataStore)) return false;
+    const target = resultTarget(store);
+    if (!sameDatabase(this.#client, target.client)) return false;
+    // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
+    if (isCluster(this.#client) && target.tag !== this.#tag) return false;
+    const { key: resultKey, argv } = target.write(key, value);
+    try {
+      await this.#client.hueyFinish(resultKey, this.#keys.processing, ...argv, data);
+    } catch (error) {
+      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${(error as Error).message}`, { cause: error, raw: data });
+    }
+    this.#held.delete(data);
+    return true;
   }
 
   /**
@@ -658,7 +749,39 @@ export class RedisBlockingQueue extends RedisQueue {
   override async read(timeoutMs = 0): Promise<string | null> {
     return super.read(timeoutMs);
   }
+
+  /**
+   * Takes up to `count` messages from the head of the queue into this
+   * consumer's processing list with one script, oldest first. When the
+   * queue is empty it waits up to `timeoutMs` for the first message
+   * (`BLMOVE`) and returns that one at once, without a round trip for more.
+   *
+   * @param count - The most messages to take (a positive integer).
+   * @param timeoutMs - How long to wait for the first message; `0` answers at once.
+   * @returns The messages, oldest first; empty when none came in time or this object was closed.
+   * @throws ConfigurationError when `count` is not a positive integer.
+   * @throws Error from ioredis when Redis cannot be reached.
+   */
+  override async readMany(count: number, timeoutMs = 0): Promise<string[]> {
+    return super.readMany(count, timeoutMs);
+  }
 }
+
+/** How a result is stored: its key, then the script's ARGV (value, ttl ms, channel, key as announced on it). */
+interface ResultWrite {
+  key: string;
+  argv: [value: string, ttlMs: number, channel: string, announced: string];
+}
+
+/** What {@link RedisQueue.finish} needs of a store to write its result in the queue's own script. */
+interface ResultTarget {
+  client: RedisClient;
+  tag: string;
+  write(key: string, value: string): ResultWrite;
+}
+
+/** Opens a store's private parts to this module only; set by {@link RedisDataStore}'s static block. */
+let resultTarget: (store: RedisDataStore) => ResultTarget;
 
 /**
  * A result store in Redis: each result is its own key, read and deleted in
@@ -676,6 +799,8 @@ export class RedisDataStore extends BaseDataStore {
   readonly key: string;
 
   readonly #client: RedisClient & ScriptCommands;
+  /** The name as it appears in the hash tag. */
+  readonly #tag: string;
   readonly #owned: boolean;
   readonly #onError: ((error: Error) => void) | undefined;
   readonly #ttlMs: number;
@@ -699,6 +824,7 @@ export class RedisDataStore extends BaseDataStore {
     super(name, options);
     this.#ttlMs = Math.round(check.seconds('resultTtl', options.resultTtl, DEFAULTS.resultTtl) * 1000);
     this.key = `${parsed.prefix}results.{${tag}}`;
+    this.#tag = tag;
     const { client, owned } = connect(parsed);
     this.#client = withScripts(client);
     this.#owned = owned;
@@ -711,7 +837,17 @@ export class RedisDataStore extends BaseDataStore {
    * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
    */
   async put(key: string, value: string): Promise<void> {
-    await this.#client.hueyPutResult(this.#keyOf(key), value, this.#ttlMs, this.key, key);
+    const { key: resultKey, argv } = this.#write(key, value);
+    await this.#client.hueyPutResult(resultKey, ...argv);
+  }
+
+  static {
+    resultTarget = (store) => ({ client: store.#client, tag: store.#tag, write: (key, value) => store.#write(key, value) });
+  }
+
+  /** The result's key and the arguments of the script that stores it: one place for `put` and {@link RedisQueue.finish}. */
+  #write(key: string, value: string): ResultWrite {
+    return { key: this.#keyOf(key), argv: [value, this.#ttlMs, this.key, key] };
   }
 
   /**

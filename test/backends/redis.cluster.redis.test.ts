@@ -3,15 +3,19 @@
  * redis-server masters on free ports, created with `redis-cli --cluster
  * create`, reached through an ioredis `Cluster` client. The backend
  * contract passes there only if every key one script touches shares a
- * slot (the `{name}` hash tag). A Redis test because it needs the real
+ * slot (the `{name}` hash tag); `finish()` stores a result in the queue's
+ * own script only for a store in that slot. A Redis test because it needs the real
  * redis-server binary; it never touches the shared Redis.
  */
+import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { Cluster, Redis } from 'ioredis';
+import { EmptyData } from 'huey/backends/base';
 import { RedisBlockingQueue, RedisDataStore } from 'huey/backends/redis';
 import { freePort, redisSkipReason, sleep } from '../helpers.js';
 import { backendContract } from './contract.js';
@@ -60,14 +64,18 @@ async function startCluster(): Promise<{ ports: number[]; stop: () => Promise<vo
   }
 }
 
-let cluster: Awaited<ReturnType<typeof startCluster>> | undefined;
+/** The one cluster of this file, started by the first suite that needs it and stopped after the last. */
+let cluster: ReturnType<typeof startCluster> | undefined;
+const clusterNodes = async (): Promise<{ host: string; port: number }[]> => (await (cluster ??= startCluster())).ports.map((port) => ({ host: '127.0.0.1', port }));
+after(async () => {
+  if (cluster !== undefined) await (await cluster).stop();
+});
 
 backendContract({
   name: 'redis on a Redis Cluster',
   skip,
   async open() {
-    cluster = await startCluster();
-    const nodes = cluster.ports.map((port) => ({ host: '127.0.0.1', port }));
+    const nodes = await clusterNodes();
     const clients: Cluster[] = [];
     const client = (): Cluster => {
       const made = new Cluster(nodes);
@@ -88,8 +96,38 @@ backendContract({
       },
       cleanup: async () => {
         for (const made of clients) made.disconnect();
-        await cluster?.stop();
       },
     };
   },
+});
+
+describe('finish() on a Redis Cluster', { skip }, () => {
+  const clients: Cluster[] = [];
+  const closing: { close(): Promise<void> }[] = [];
+  const client = async (): Promise<Cluster> => {
+    const made = new Cluster(await clusterNodes());
+    clients.push(made);
+    return made;
+  };
+  after(async () => {
+    for (const backend of closing) await backend.close();
+    for (const made of clients) made.disconnect();
+  });
+
+  test('finish() stores in one script for a store of the queue\'s name (one slot), and returns false, changing nothing, for another name', async () => {
+    // separate Cluster clients with the same startup nodes, as a consumer's queue and store have
+    const queue = new RedisBlockingQueue('alpha', { client: await client() });
+    const same = new RedisDataStore('alpha', { client: await client() });
+    const other = new RedisDataStore('beta', { client: await client() });
+    closing.push(queue, same, other);
+    const admin = await client();
+    await queue.write('{"id":"c1"}');
+    const data = (await queue.read(0))!;
+    assert.equal(await queue.finish(data, other, 'c1', '"r"'), false);
+    assert.equal(await other.peek('c1'), EmptyData);
+    assert.deepEqual(await admin.lrange(`${queue.key}.processing.${queue.consumerId}`, 0, -1), [data], 'still claimed');
+    assert.equal(await queue.finish(data, same, 'c1', '"r"'), true);
+    assert.equal(await same.get('c1'), '"r"');
+    assert.equal(await admin.exists(`${queue.key}.processing.${queue.consumerId}`), 0);
+  });
 });

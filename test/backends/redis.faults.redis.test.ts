@@ -14,6 +14,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { RedisBlockingQueue, RedisDataStore } from 'huey/backends/redis';
+import { DataStorePutException, QueueException } from 'huey/exceptions';
 import { eventually, freePort, redisSkipReason, scratchDir, sleep } from '../helpers.js';
 import { Redis } from 'ioredis';
 
@@ -156,6 +157,37 @@ describe('redis faults on a private redis-server', { skip }, () => {
       await readLoop;
       await writer.close();
       await reader.close();
+      await store.close();
+    }
+  });
+
+  test('Redis gone during finish(): a DataStorePutException with the cause, and the message stays claimed until close() puts it back', async () => {
+    const connection = { host: '127.0.0.1', port: server.port };
+    const queue = new RedisBlockingQueue('finishing', connection);
+    const store = new RedisDataStore('finishing', connection);
+    const admin = new Redis({ ...connection, lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    admin.on('error', () => undefined);
+    try {
+      await queue.write('{"id":"f1"}');
+      const data = (await queue.read(0))!;
+      await server.kill();
+      const failed: unknown = await queue.finish(data, store, 'f1', '"result"').then(
+        () => assert.fail('finish() succeeded without Redis'),
+        (error: unknown) => error,
+      );
+      assert.ok(failed instanceof DataStorePutException, String(failed));
+      assert.ok(failed instanceof QueueException);
+      assert.ok(failed.cause instanceof Error, 'the ioredis error is kept as the cause');
+      assert.equal(failed.raw, data);
+      await server.start();
+      await eventually(() => queue.length().then(() => true, () => false), 'the queue to reconnect', 30_000);
+      assert.deepEqual(await admin.lrange(`${queue.key}.processing.${queue.consumerId}`, 0, -1), [data], 'the message is still claimed');
+      assert.equal(await admin.exists(`${store.key}.f1`), 0, 'no result without the acknowledgement');
+      await queue.close();
+      assert.deepEqual(await admin.lrange(queue.key, 0, -1), [data], 'close() put the message back');
+    } finally {
+      admin.disconnect();
+      await queue.close();
       await store.close();
     }
   });

@@ -4,8 +4,8 @@
  * killed with SIGKILL, and scheduled calls are taken once across three
  * processes. A Redis test because the guarantees live in Redis (atomic
  * claims, heartbeats) and only separate processes show them. The consumers
- * are `test/fixtures/redis-consumer.ts`, which loops due() → read() →
- * ack() directly on the queue.
+ * are `test/fixtures/redis-consumer.ts`, which loops due() → read() (or
+ * readMany()) → ack() directly on the queue.
  */
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
@@ -21,8 +21,8 @@ const doneBy = (fixture: Fixture): string[] => fixture.lines.filter((line) => li
 describe('redis consumers in separate processes', { skip }, () => {
   const prefix = testPrefix();
   const running: Fixture[] = [];
-  const start = (name: string, options: object = {}, delayMs = 0): Fixture => {
-    const fixture = startFixture('redis-consumer', [JSON.stringify({ ...REDIS, prefix, ...options }), name, String(delayMs)]);
+  const start = (name: string, options: object = {}, delayMs = 0, batch = 1): Fixture => {
+    const fixture = startFixture('redis-consumer', [JSON.stringify({ ...REDIS, prefix, ...options }), name, String(delayMs), String(batch)]);
     running.push(fixture);
     return fixture;
   };
@@ -80,6 +80,31 @@ describe('redis consumers in separate processes', { skip }, () => {
       assert.deepEqual([...new Set(done)].sort(), [...sent].sort());
       assert.ok(done.length - sent.length <= 1, `${done.length - sent.length} ran twice: only one can have been recorded and not acknowledged`);
       assert.equal(await producer.length(), 0);
+    } finally {
+      await producer.close();
+    }
+  });
+
+  test('a consumer killed with SIGKILL after readMany() loses none of its claims: they come back and are run by another', async () => {
+    const producer = new RedisBlockingQueue('killedmany', { ...REDIS, prefix });
+    try {
+      const sent = Array.from({ length: 200 }, (_, n) => JSON.stringify({ id: `b${n}` }));
+      for (const data of sent) await producer.write(data);
+      // the victim claims ten at a time with readMany() and is slow, so it holds several messages when it dies
+      const victim = start('killedmany', {}, 200, 10);
+      const survivor = start('killedmany', { heartbeat: 60 }, 5, 10);
+      await eventually(() => doneBy(victim).length >= 1, 'the victim to get going', 30_000);
+      victim.child.kill('SIGKILL');
+      assert.equal(await victim.exited, 'SIGKILL');
+      const recovered = await producer.recover();
+      assert.ok(recovered >= 5, `recovered ${recovered}`);
+      await eventually(() => new Set([...doneBy(victim), ...doneBy(survivor)]).size === sent.length, 'every message to be done', 60_000);
+      assert.deepEqual(await stop([survivor]), [0]);
+      const done = [...doneBy(victim), ...doneBy(survivor)];
+      assert.deepEqual([...new Set(done)].sort(), [...sent].sort());
+      assert.ok(done.length - sent.length <= 1, `${done.length - sent.length} ran twice: only one can have been recorded and not acknowledged`);
+      assert.equal(await producer.length(), 0);
+      assert.deepEqual(await keysUnder(`${producer.key}.processing.`), [], 'a claim was left behind');
     } finally {
       await producer.close();
     }

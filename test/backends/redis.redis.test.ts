@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { EmptyData } from 'huey/backends/base';
+import { MemoryDataStore } from 'huey/backends/memory';
 import { RedisBlockingQueue, RedisDataStore, RedisQueue } from 'huey/backends/redis';
 import { ConfigurationError } from 'huey/exceptions';
 import { Invoker } from 'huey/queue';
@@ -186,6 +187,133 @@ describe('redis backend', { skip }, () => {
     const order: (string | null)[] = [];
     for (let n = 0; n < 5; n++) order.push(await other.read(0));
     assert.deepEqual(order, ['{"id":"m0"}', '{"id":"m1"}', '{"id":"m2"}', '{"id":"m3"}', '{"id":"m4"}']);
+  });
+
+  test('readMany() claims up to count messages with one script, oldest first, and each stays claimed until acknowledged', async () => {
+    for (const Queue of [RedisBlockingQueue, RedisQueue]) {
+      const q = queue(() => new Queue(fresh('many'), { ...REDIS, prefix }));
+      for (let n = 0; n < 5; n++) await q.write(`{"id":"m${n}"}`);
+      assert.deepEqual(await q.readMany(3, 0), ['{"id":"m0"}', '{"id":"m1"}', '{"id":"m2"}']);
+      assert.equal(await q.length(), 2);
+      assert.deepEqual(await admin.lrange(`${q.key}.processing.${q.consumerId}`, 0, -1), ['{"id":"m2"}', '{"id":"m1"}', '{"id":"m0"}']);
+      assert.deepEqual(await q.readMany(10, 0), ['{"id":"m3"}', '{"id":"m4"}']);
+      assert.deepEqual(await q.readMany(10, 0), []);
+      for (let n = 0; n < 5; n++) await q.ack(`{"id":"m${n}"}`);
+      assert.equal(await admin.exists(`${q.key}.processing.${q.consumerId}`), 0);
+    }
+  });
+
+  test('readMany() hands out the messages claimed ahead (prefetch) first, and claims the larger of count and prefetch', async () => {
+    const q = blocking(fresh('manyahead'), { prefetch: 4 });
+    for (let n = 0; n < 6; n++) await q.write(`{"id":"m${n}"}`);
+    assert.deepEqual(await q.readMany(1, 0), ['{"id":"m0"}']);
+    assert.equal(await q.length(), 2, 'prefetch claimed four');
+    assert.deepEqual(await q.readMany(5, 0), ['{"id":"m1"}', '{"id":"m2"}', '{"id":"m3"}'], 'the buffer first, alone');
+    assert.deepEqual(await q.readMany(5, 0), ['{"id":"m4"}', '{"id":"m5"}']);
+    assert.equal(await admin.llen(`${q.key}.processing.${q.consumerId}`), 6);
+  });
+
+  test('readMany() on an empty blocking queue waits for the first message and returns it alone, at once', async () => {
+    const q = blocking(fresh('manywait'));
+    const reading = q.readMany(10, 5000);
+    await sleep(50);
+    // three messages in one LPUSH: the waiting BLMOVE takes the oldest, and readMany does not go back for the others
+    await admin.lpush(q.key, '{"id":"w0"}', '{"id":"w1"}', '{"id":"w2"}');
+    assert.deepEqual(await reading, ['{"id":"w0"}']);
+    assert.equal(await q.length(), 2);
+    assert.deepEqual(await q.readMany(10, 5000), ['{"id":"w1"}', '{"id":"w2"}']);
+    const started = Date.now();
+    assert.deepEqual(await q.readMany(10, 200), []);
+    assert.ok(Date.now() - started >= 150, 'it waited for its timeout');
+  });
+
+  test('readMany() after close() answers an empty list, and a count that is not a positive integer is a ConfigurationError', async () => {
+    const q = blocking(fresh('manybad'));
+    for (const count of [0, -1, 1.5, '3']) await assert.rejects(q.readMany(count as number, 0), ConfigurationError, String(count));
+    const waiting = blocking(q.name);
+    const reading = waiting.readMany(5, 30_000);
+    await sleep(50);
+    await waiting.close();
+    assert.deepEqual(await reading, []);
+    await q.write('{"id":"x"}');
+    assert.deepEqual(await waiting.readMany(5, 0), []);
+    assert.equal(await q.length(), 1, 'the closed reader took nothing');
+  });
+
+  test('finish() stores the result with the store\'s TTL, wakes a blocking get in another connection, and leaves nothing claimed', async () => {
+    const name = fresh('finish');
+    const q = blocking(name);
+    const results = store(name, { resultTtl: 60 });
+    const producer = store(name);
+    await q.write('{"id":"t1"}');
+    const data = (await q.read(0))!;
+    const waiting = producer.wait('t1', 5000);
+    await sleep(50);
+    const started = Date.now();
+    assert.equal(await q.finish(data, results, 't1', '"done"'), true);
+    assert.equal(await waiting, true);
+    // woken by the publish, not by the 5 s timeout (a generous bound: test machines can be busy)
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
+    assert.equal(await admin.exists(`${q.key}.processing.${q.consumerId}`), 0);
+    const ttl = await admin.pttl(`${results.key}.t1`);
+    assert.ok(ttl > 0 && ttl <= 60_000, `TTL ${ttl}`);
+    assert.equal(await producer.get('t1'), '"done"');
+    await q.close();
+    assert.equal(await admin.llen(q.key), 0, 'close() put a finished message back');
+  });
+
+  test('finish() with resultTtl 0 keeps the result until it is read', async () => {
+    const name = fresh('finishkeep');
+    const q = blocking(name);
+    const results = store(name, { resultTtl: 0 });
+    await q.write('{"id":"k"}');
+    assert.equal(await q.finish((await q.read(0))!, results, 'k', '1'), true);
+    assert.equal(await admin.pttl(`${results.key}.k`), -1);
+  });
+
+  test('finish() works for any store on the same server and database: another name, or one sharing the queue\'s client', async () => {
+    const name = fresh('finishother');
+    const q = blocking(name);
+    const elsewhere = store(fresh('otherstore'));
+    await q.write('{"id":"o"}');
+    assert.equal(await q.finish((await q.read(0))!, elsewhere, 'o', '1'), true);
+    assert.equal(await elsewhere.get('o'), '1');
+    const client = new Redis({ ...REDIS, lazyConnect: true });
+    try {
+      const sharing = queue(() => new RedisBlockingQueue(name, { client, prefix }));
+      const sharingStore = new RedisDataStore(name, { client, prefix });
+      await sharing.write('{"id":"c"}');
+      assert.equal(await sharing.finish((await sharing.read(0))!, sharingStore, 'c', '2'), true);
+      assert.equal(await sharingStore.get('c'), '2');
+      await sharing.close();
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  test('finish() returns false and changes nothing for a MemoryDataStore or a RedisDataStore on another database; the message stays claimed', async () => {
+    const name = fresh('finishno');
+    const q = blocking(name);
+    const memory = new MemoryDataStore(name);
+    const otherDb = store(name, { db: 1 });
+    const db1 = new Redis({ ...REDIS, db: 1, lazyConnect: true });
+    try {
+      await q.write('{"id":"n"}');
+      const data = (await q.read(0))!;
+      assert.equal(await q.finish(data, memory, 'n', '1'), false);
+      assert.equal(await memory.get('n'), EmptyData);
+      assert.equal(await q.finish(data, otherDb, 'n', '1'), false);
+      assert.equal(await db1.exists(`${otherDb.key}.n`), 0);
+      assert.equal(await admin.exists(`${otherDb.key}.n`), 0);
+      assert.deepEqual(await admin.lrange(`${q.key}.processing.${q.consumerId}`, 0, -1), [data]);
+      // the caller's fallback, as the consumer does it
+      await otherDb.put('n', '1');
+      await q.ack(data);
+      assert.equal(await otherDb.get('n'), '1');
+      assert.equal(await admin.exists(`${q.key}.processing.${q.consumerId}`), 0);
+    } finally {
+      db1.disconnect();
+    }
   });
 
   test('a RedisQueue read() never waits, whatever the timeout', async () => {

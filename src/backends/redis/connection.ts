@@ -7,7 +7,7 @@
  * @module
  */
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
-import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../../exceptions.js';
 import * as check from '../../validate.js';
 import { scripts } from './scripts.js';
@@ -205,6 +205,7 @@ export interface ScriptCommands {
   hueyReclaim(queue: string, processing: string, ...held: string[]): Promise<number>;
   hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string): Promise<number>;
   hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
+  hueyFinish(key: string, processing: string, value: string, ttlMs: number, channel: string, announced: string, data: string): Promise<number>;
 }
 
 function defineScripts(client: RedisClient): void {
@@ -217,6 +218,52 @@ function defineScripts(client: RedisClient): void {
 /** Tells a Cluster client from a client of one server. */
 export function isCluster(client: RedisClient): client is Cluster {
   return client instanceof Cluster;
+}
+
+/**
+ * Tells whether two clients reach the same Redis database, so that a
+ * script run on one may write keys the other reads. Decided from the
+ * options as given, without a round trip: the same client, or the same
+ * address (host and port, socket path, or Sentinel set and master name),
+ * database and user; for a Cluster, the same startup nodes. Two spellings
+ * of one server (`localhost`, `127.0.0.1`) count as two: the caller then
+ * takes the slower, two-step path, never a wrong one.
+ */
+export function sameDatabase(a: RedisClient, b: RedisClient): boolean {
+  if (a === b) return true;
+  if (isCluster(a) || isCluster(b)) return isCluster(a) && isCluster(b) && startupNodes(a) === startupNodes(b);
+  return address(a.options) === address(b.options);
+}
+
+function address(options: RedisOptions): string {
+  const sentinels = options.sentinels ?? [];
+  const server =
+    sentinels.length > 0
+      ? `sentinel:${options.name ?? ''}@${sentinels.map((node) => `${node.host ?? 'localhost'}:${node.port ?? 26379}`).sort().join(',')}`
+      : (options.path ?? `${options.host ?? 'localhost'}:${options.port ?? 6379}`);
+  return JSON.stringify([server, options.db ?? 0, options.username ?? '']);
+}
+
+/** A Cluster's startup nodes as one comparable string. */
+function startupNodes(cluster: Cluster): string {
+  // ioredis keeps the nodes as given in a field its types mark private; it is the only record of where the cluster is
+  const nodes = (cluster as unknown as { startupNodes?: ClusterNode[] }).startupNodes ?? [];
+  return nodes.map(nodeAddress).sort().join(',');
+}
+
+function nodeAddress(node: ClusterNode): string {
+  if (typeof node === 'number') return `localhost:${node}`;
+  if (typeof node === 'string') {
+    if (/^\d+$/.test(node)) return `localhost:${node}`;
+    try {
+      const url = new URL(node.includes('//') ? node : `redis://${node}`);
+      return `${url.hostname || 'localhost'}:${url.port || 6379}`;
+    } catch {
+      // not a URL ioredis would take either: compared as written
+      return node;
+    }
+  }
+  return `${node.host ?? 'localhost'}:${node.port ?? 6379}`;
 }
 
 /** The client with the backend's scripts, typed. */

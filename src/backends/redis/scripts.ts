@@ -193,6 +193,21 @@ return moved
 };
 
 /**
+ * The Lua that stores a result and wakes its waiters, shared by `putResult`
+ * and `finish` so both store a result the same way.
+ *
+ * KEYS[1]: result. ARGV: value, ttl ms (0: keep until read), channel, key as announced.
+ */
+const storeResult = `
+if tonumber(ARGV[2]) > 0 then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+else
+  redis.call('SET', KEYS[1], ARGV[1])
+end
+redis.call('PUBLISH', ARGV[3], ARGV[4])
+`;
+
+/**
  * Stores a result with its time to live and announces its key on the
  * store's channel, which wakes the producers waiting for it.
  *
@@ -200,16 +215,23 @@ return moved
  */
 export const putResult: ScriptDefinition = {
   numberOfKeys: 1,
-  lua: `
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-else
-  redis.call('SET', KEYS[1], ARGV[1])
-end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
-return 1
+  lua: `${storeResult}return 1
+`,
+};
+
+/**
+ * Finishes a call in one step: stores its result as `putResult` does and
+ * acknowledges its message (removes it from the consumer's processing
+ * list). A crash of Redis or of the consumer leaves both done or neither.
+ *
+ * KEYS: result, processing. ARGV: value, ttl ms, channel, key as announced, message.
+ * Returns how many copies of the message were removed (0 when it was no longer claimed).
+ */
+export const finish: ScriptDefinition = {
+  numberOfKeys: 2,
+  lua: `${storeResult}return redis.call('LREM', KEYS[2], -1, ARGV[5])
 `,
 };
 
 /** Every script, by the name it is defined under on a client (`huey` + name). */
-export const scripts = { claim, due, heartbeat, deadLetter, recover, reclaim, release, putResult } as const;
+export const scripts = { claim, due, heartbeat, deadLetter, recover, reclaim, release, putResult, finish } as const;
