@@ -18,7 +18,8 @@
  *     tmp/                             files being written, renamed into place when complete
  *     trace.log, trace.log.1           the trace (with TRACE on), one JSON line an event; rotated at 4 MB
  *   stores/<store name>/
- *     values/<key>                     one value a key (a task id for results)
+ *     values/<key>                     one value a key (a task id for results): the message that
+ *                                      produced it on the first line (empty after put), then the value
  *     tmp/                             values being written or taken
  * ```
  *
@@ -26,30 +27,34 @@
  * - A write goes to `tmp/` and is renamed into `ready/`: a reader never sees a part.
  * - A read renames the oldest file of `ready/` into `claimed/<consumer>/`: of
  *   several consumers, exactly one rename succeeds. `ack` deletes the file.
+ * - `finish` appends the result to the claimed file, after the message's
+ *   line, and renames the file into the store under the result's key: one
+ *   rename stores the result and acknowledges the message, and no file is
+ *   created (creating one is the slowest thing a file system does). A crash
+ *   before the rename leaves the message claimed; readers take only a
+ *   message file's first line, so recovery runs it again.
  * - `recover` moves the claims of dead consumers back to `ready/`. A consumer
  *   is dead when its heartbeat file is missing, when its process is gone (same
  *   host), or when the heartbeat is older than `heartbeatTimeout`.
  * - A reader lists `ready/` once and takes the names in order until the list
- *   is used up, so a read costs a rename and a file read, not a directory scan.
+ *   is used up, so a read costs a rename and a file read, not a directory
+ *   scan; `readMany` takes up to as many as asked from that listing.
  * - `due` renames due files out of `schedule/` into the caller's claims: each is
  *   handed out once, and a crash before it ran returns it through `recover`.
  *
  * @module
  */
-import { appendFile, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../validate.js';
-import { mentionsTask } from '../trace.js';
-import { BaseQueue, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+import { Claims, listMessages } from './file/claims.js';
 import {
-  DirectoryWaker,
-  isNotFound,
   makeDirs,
   resolveOptions,
   safeName,
   sortableName,
-  TIME_WIDTH,
   timeField,
   unlessMissing,
   wrapped,
@@ -57,35 +62,27 @@ import {
   type FileQueueOptions,
   type ResolvedOptions,
 } from './file/common.js';
-import { isDead, Membership, recoverDead } from './file/consumers.js';
+import { Membership, recoverDead } from './file/consumers.js';
+import { moveIntoStore } from './file/finish.js';
+import { checkOneLine } from './file/format.js';
+import { deadLetterIn, deadLettersIn, purgeDeadLettersIn, requeueDeadLetterIn } from './file/dead.js';
+import { claimsIn, consumersIn, nextEtaIn, scheduledIn, waitingIn, type QueueDirs } from './file/inspect.js';
 import { takeLease } from './file/lease.js';
+import { FileDataStore, valueFile } from './file/store.js';
+import { TraceFile } from './file/trace.js';
+import { DirectoryWaker } from './file/waker.js';
 
 export { FileDataStore } from './file/store.js';
 export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
 
 const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'heartbeatTimeout'] as const;
 
-/** A message file: anything else in a directory (an editor's backup, a note) is left alone. */
-const isMessage = (name: string): boolean => name.endsWith('.json') && !name.startsWith('.');
-/** A schedule file starts with its eta. */
-const SCHEDULED = new RegExp(`^\\d{${TIME_WIDTH}}-.*\\.json$`);
-const etaOf = (name: string): number => Number(name.slice(0, TIME_WIDTH));
-/** The trace file is rotated to `trace.log.1` past this size, so the trace keeps between one and two of it. */
-const TRACE_ROTATE_BYTES = 4 * 1024 * 1024;
-/** How many appends between two looks at the trace file's size. */
-const TRACE_SIZE_CHECK_EVERY = 200;
-
-/** A message this queue object holds: where its file is, and whether `due` (not `read`) took it. */
-interface Claim {
-  file: string;
-  fromSchedule: boolean;
-}
-
 /**
  * A queue in a directory, shared by any number of producer and consumer
  * processes on one machine. Reads block, woken by a directory watch; a
- * message read stays claimed until {@link FileQueue.ack}, and comes back
- * through {@link FileQueue.recover} when its consumer died. See the module
+ * message read stays claimed until {@link FileQueue.ack} (or
+ * {@link FileQueue.finish}), and comes back through
+ * {@link FileQueue.recover} when its consumer died. See the module
  * documentation for the directory layout.
  *
  * @example
@@ -102,16 +99,14 @@ export class FileQueue extends BaseQueue {
   /** This object's name among the consumers: its claims are in `claimed/<consumerId>`. */
   readonly consumerId: string;
   readonly #options: ResolvedOptions;
-  readonly #dirs: Record<'ready' | 'claimed' | 'consumers' | 'schedule' | 'dead' | 'leases' | 'tmp', string>;
+  readonly #dirs: QueueDirs;
   readonly #waker: DirectoryWaker;
   readonly #membership: Membership;
+  readonly #claims: Claims;
+  readonly #trace: TraceFile;
+  /** Stores on another file system than this queue: `finish` cannot rename into them. */
+  readonly #unreachable = new WeakSet<FileDataStore>();
   #made: Promise<void> | undefined;
-  /** Names of `ready/` from one listing, taken in order: the reason a read does not scan the directory. */
-  #batch: string[] = [];
-  #next = 0;
-  /** A claim failed since the last listing: another consumer was first. */
-  #missed = false;
-  #claims = new Map<string, Claim[]>();
   #closed = false;
 
   /**
@@ -136,7 +131,9 @@ export class FileQueue extends BaseQueue {
     this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), tmp: dir('tmp') };
     this.#membership = new Membership(this.#dirs, resolved);
     this.consumerId = this.#membership.id;
+    this.#claims = new Claims(this.#dirs, this.#membership);
     this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
+    this.#trace = new TraceFile(join(this.directory, 'trace.log'), resolved.fileMode);
   }
 
   /**
@@ -144,52 +141,61 @@ export class FileQueue extends BaseQueue {
    * Writing a message this object took with {@link FileQueue.due} also
    * releases that claim, once the message is safely in the queue.
    *
-   * @param data - The encoded message.
+   * @param data - The encoded message: one line (huey's messages are JSON, which has no raw newline).
    * @returns A promise that settles once the message is in `ready/` (and on the disk, with `fsync`).
+   * @throws ConfigurationError when `data` is not a string or holds a newline.
    * @throws QueueWriteException when the file cannot be written.
    */
   async write(data: string): Promise<void> {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
-    await wrapped(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
-      await this.#ready();
+    checkOneLine(data);
+    await this.#io(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
       await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, `${sortableName()}.json`), data, this.#options);
-      const claim = this.#release(data, true);
+      const claim = this.#claims.release(data, true);
       if (claim !== undefined) await unlessMissing(unlink(claim.file), undefined);
     });
   }
 
   /**
    * Takes the oldest waiting message by renaming it into this object's
-   * claims. The content is returned as it is on disk, even when it is not a
-   * valid message: the consumer decodes it and dead-letters what it cannot read.
+   * claims. The content is returned as it is on disk (its first line), even
+   * when it is not a valid message: the consumer decodes it and
+   * dead-letters what it cannot read.
    *
    * @param timeoutMs - How long to wait for a message when none is waiting. @defaultValue `0`
    * @returns The message, or `null` when none came in time or the queue was closed.
    * @throws QueueReadException when the directory cannot be read.
    */
   async read(timeoutMs = 0): Promise<string | null> {
+    return (await this.readMany(1, timeoutMs))[0] ?? null;
+  }
+
+  /**
+   * Takes up to `count` waiting messages, oldest first, each by a rename
+   * into this object's claims, from the listing of `ready/` already held:
+   * no directory scan per message. Waits up to `timeoutMs` for the first
+   * message only.
+   *
+   * @param count - The most messages to take.
+   * @param timeoutMs - How long to wait when none is waiting. @defaultValue `0`
+   * @returns The messages, oldest first; empty when none came in time or the queue was closed.
+   * @throws ConfigurationError when `count` is not a positive integer or `timeoutMs` not a number.
+   * @throws QueueReadException when the directory cannot be read.
+   * @example
+   * ```ts
+   * const batch = await queue.readMany(50, 1000); // up to 50 messages, each claimed
+   * for (const data of batch) await queue.ack(data);
+   * ```
+   */
+  async readMany(count: number, timeoutMs = 0): Promise<string[]> {
+    if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) check.expected('count', 'a positive integer', count);
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) check.expected('timeoutMs', 'a number of milliseconds', timeoutMs);
-    return wrapped(QueueReadException, `Could not read from ${this.#dirs.ready}`, async () => {
-      await this.#ready();
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (this.#closed) return null;
-        const seen = this.#waker.generation;
-        const data = await this.#takeNext();
-        if (data !== null) {
-          // busy: other processes' renames need not wake this one until the queue runs dry again
-          this.#waker.pause();
-          return data;
-        }
-        const left = deadline - Date.now();
-        if (left <= 0) return null;
-        if (!this.#waker.active) {
-          // watch, then look once more: a write between that look and the wait still wakes us
-          this.#waker.start();
-          continue;
-        }
-        await this.#waker.wait(seen, left);
-      }
+    return this.#io(QueueReadException, `Could not read from ${this.#dirs.ready}`, async () => {
+      const look = async (): Promise<string[] | undefined> => {
+        const taken = await this.#claims.take(count);
+        return taken.length > 0 ? taken : undefined;
+      };
+      return (await this.#waker.until(look, timeoutMs)) ?? [];
     });
   }
 
@@ -200,25 +206,20 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directory cannot be read.
    */
   async flush(): Promise<void> {
-    await wrapped(QueueException, `Could not flush ${this.#dirs.ready}`, async () => {
-      await this.#ready();
-      for (const name of (await readdir(this.#dirs.ready)).filter(isMessage)) await unlessMissing(unlink(join(this.#dirs.ready, name)), undefined);
-      this.#batch = [];
-      this.#next = 0;
+    await this.#io(QueueException, `Could not flush ${this.#dirs.ready}`, async () => {
+      for (const name of await listMessages(this.#dirs.ready)) await unlessMissing(unlink(join(this.#dirs.ready, name)), undefined);
+      this.#claims.relist();
     });
   }
 
   /**
    * Counts the waiting messages (one directory listing).
    *
-   * @returns The number of files in `ready/`.
+   * @returns The number of message files in `ready/`.
    * @throws QueueException when the directory cannot be read.
    */
   async length(): Promise<number> {
-    return wrapped(QueueException, `Could not list ${this.#dirs.ready}`, async () => {
-      await this.#ready();
-      return (await readdir(this.#dirs.ready)).filter(isMessage).length;
-    });
+    return this.#io(QueueException, `Could not list ${this.#dirs.ready}`, async () => (await listMessages(this.#dirs.ready)).length);
   }
 
   /**
@@ -231,9 +232,57 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the file cannot be deleted.
    */
   async ack(data: string): Promise<void> {
-    const claim = this.#release(data, false);
+    const claim = this.#claims.release(data);
     if (claim === undefined) return;
     await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => unlessMissing(unlink(claim.file), undefined));
+  }
+
+  /**
+   * Stores a call's result and acknowledges its message in one rename, with
+   * no new file: the value is appended to the claimed message's file (after
+   * the message's line), which then becomes the value file of `key` in
+   * `store`. A crash before the rename leaves the message claimed, and
+   * recovery runs it again; after it, both are done.
+   *
+   * @param data - The message exactly as {@link FileQueue.read} or {@link FileQueue.due} returned it.
+   * @param store - The result store.
+   * @param key - The result's key: one file name.
+   * @param value - The encoded result.
+   * @returns `true` when both are done; `false`, having done nothing, when
+   *   `store` is not a {@link FileDataStore} on this queue's file system,
+   *   when this object does not hold `data` (recovered by another consumer
+   *   meanwhile), or when its file holds more than the message: the caller
+   *   then calls `store.put` and `ack`.
+   * @throws ConfigurationError when `key` is not one file name or `value` not a string.
+   * @throws DataStorePutException when the file cannot be appended to or
+   *   renamed. The message then stays claimed by this object, its file as
+   *   it was, and the result is not stored.
+   * @example
+   * ```ts
+   * const data = (await queue.read(1000))!;
+   * if (!(await queue.finish(data, results, 'task-1', '"done"'))) {
+   *   await results.put('task-1', '"done"');
+   *   await queue.ack(data);
+   * }
+   * ```
+   */
+  async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
+    safeName('key', key);
+    if (typeof value !== 'string') check.expected('value', 'a string', value);
+    if (!(store instanceof FileDataStore) || this.#unreachable.has(store)) return false;
+    const claim = this.#claims.release(data);
+    if (claim === undefined) return false;
+    return wrapped(DataStorePutException, `Could not store the result of ${key} and acknowledge its message (${claim.file})`, async () => {
+      let moved: Awaited<ReturnType<typeof moveIntoStore>> | 'refused' = 'refused';
+      try {
+        if (claim.bare) moved = await moveIntoStore(claim, await valueFile(store, key), value, this.#options.fsync);
+      } finally {
+        // not stored: the caller falls back to put and ack, which needs the claim
+        if (moved !== 'stored') this.#claims.restore(data, claim);
+      }
+      if (moved === 'elsewhere') this.#unreachable.add(store);
+      return moved === 'stored';
+    });
   }
 
   /**
@@ -247,11 +296,10 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directories cannot be read.
    */
   async recover(): Promise<number> {
-    return wrapped(QueueException, `Could not recover claims in ${this.#dirs.claimed}`, async () => {
-      await this.#ready();
+    return this.#io(QueueException, `Could not recover claims in ${this.#dirs.claimed}`, async () => {
       const count = await recoverDead(this.#dirs, this.consumerId, this.#options.heartbeatMs);
       // the recovered names are older than our listing's: list again so they are read first
-      if (count > 0) this.#batch = [];
+      if (count > 0) this.#claims.relist();
       return count;
     });
   }
@@ -260,19 +308,17 @@ export class FileQueue extends BaseQueue {
    * Keeps a message in `schedule/` until its eta, in a file whose name
    * starts with the eta, so a listing sorts the schedule.
    *
-   * @param data - The encoded message.
+   * @param data - The encoded message: one line.
    * @param eta - When it becomes due.
    * @returns A promise that settles once the file is in `schedule/`.
-   * @throws ConfigurationError when `eta` is not a valid Date.
+   * @throws ConfigurationError when `data` is not one line or `eta` is not a valid Date.
    * @throws QueueWriteException when the file cannot be written.
    */
   async schedule(data: string, eta: Date): Promise<void> {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
+    checkOneLine(data);
     check.date('eta', eta);
-    await wrapped(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, async () => {
-      await this.#ready();
-      await writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, this.#options);
-    });
+    await this.#io(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, () => writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, this.#options));
   }
 
   /**
@@ -292,16 +338,7 @@ export class FileQueue extends BaseQueue {
   async due(now: Date, limit: number): Promise<string[]> {
     check.date('now', now);
     check.nonNegativeInteger('limit', limit, 0);
-    return wrapped(QueueReadException, `Could not take due messages from ${this.#dirs.schedule}`, async () => {
-      await this.#ready();
-      const taken: string[] = [];
-      for (const name of (await readdir(this.#dirs.schedule)).filter((n) => SCHEDULED.test(n)).sort()) {
-        if (taken.length >= limit || etaOf(name) > now.getTime()) break;
-        const data = await this.#claim(this.#dirs.schedule, name, true);
-        if (data !== null) taken.push(data);
-      }
-      return taken;
-    });
+    return this.#io(QueueReadException, `Could not take due messages from ${this.#dirs.schedule}`, () => this.#claims.takeDue(now.getTime(), limit));
   }
 
   /**
@@ -311,12 +348,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async nextEta(): Promise<Date | null> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.schedule}`, async () => {
-      await this.#ready();
-      let first: string | undefined;
-      for (const name of await readdir(this.#dirs.schedule)) if (SCHEDULED.test(name) && (first === undefined || name < first)) first = name;
-      return first === undefined ? null : new Date(etaOf(first));
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.schedule}`, () => nextEtaIn(this.#dirs));
   }
 
   /**
@@ -331,16 +363,7 @@ export class FileQueue extends BaseQueue {
    */
   async deadLetter(data: string, reason: string): Promise<void> {
     if (typeof reason !== 'string') check.expected('reason', 'a string', reason);
-    await wrapped(QueueWriteException, `Could not dead-letter into ${this.#dirs.dead}`, async () => {
-      await this.#ready();
-      const claim = this.#release(data, false);
-      const stem = claim === undefined ? sortableName() : basename(claim.file, '.json');
-      const base = join(this.#dirs.dead, `${timeField(Date.now())}-${stem}`);
-      // the reason first: a message in dead/ always has its reason beside it
-      await writeAtomically(this.#dirs.tmp, `${base}.reason`, reason, this.#options);
-      const moved = claim !== undefined && (await unlessMissing(rename(claim.file, `${base}.json`).then(() => true), false));
-      if (!moved) await writeAtomically(this.#dirs.tmp, `${base}.json`, data, this.#options);
-    });
+    await this.#io(QueueWriteException, `Could not dead-letter into ${this.#dirs.dead}`, () => deadLetterIn(this.#dirs, this.#claims.release(data), data, reason, this.#options));
   }
 
   /**
@@ -350,18 +373,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async deadLetters(): Promise<DeadLetter[]> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.dead}`, async () => {
-      await this.#ready();
-      const letters: DeadLetter[] = [];
-      for (const name of (await readdir(this.#dirs.dead)).filter(isMessage).sort()) {
-        const base = join(this.#dirs.dead, name.slice(0, -'.json'.length));
-        const data = await unlessMissing(readFile(`${base}.json`, 'utf8'), undefined);
-        if (data === undefined) continue;
-        const reason = await unlessMissing(readFile(`${base}.reason`, 'utf8'), '(no reason recorded)');
-        letters.push({ data, reason, at: new Date(etaOf(name)) });
-      }
-      return letters;
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.dead}`, () => deadLettersIn(this.#dirs));
   }
 
   /**
@@ -379,10 +391,7 @@ export class FileQueue extends BaseQueue {
   async lease(key: string, ttlMs: number): Promise<boolean> {
     safeName('lease key', key);
     if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) check.expected('ttlMs', 'a positive number of milliseconds', ttlMs);
-    return wrapped(QueueException, `Could not take lease "${key}" in ${this.#dirs.leases}`, async () => {
-      await this.#ready();
-      return takeLease(this.#dirs.leases, this.#dirs.tmp, key, ttlMs, this.#options);
-    });
+    return this.#io(QueueException, `Could not take lease "${key}" in ${this.#dirs.leases}`, () => takeLease(this.#dirs.leases, this.#dirs.tmp, key, ttlMs, this.#options));
   }
 
   /**
@@ -400,49 +409,6 @@ export class FileQueue extends BaseQueue {
     await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, () => this.#membership.leave());
   }
 
-  /** Takes the next name of the current listing, listing `ready/` again when it is used up. */
-  async #takeNext(): Promise<string | null> {
-    for (;;) {
-      if (this.#next >= this.#batch.length) {
-        // a whole listing taken by others may instead mean our claims directory is gone: check once a listing
-        if (this.#missed) await this.#membership.verify();
-        this.#missed = false;
-        this.#batch = (await readdir(this.#dirs.ready)).filter(isMessage).sort();
-        this.#next = 0;
-        if (this.#batch.length === 0) return null;
-      }
-      const data = await this.#claim(this.#dirs.ready, this.#batch[this.#next++]!, false);
-      if (data !== null) return data;
-    }
-  }
-
-  /** Renames `dir/name` into this object's claims and reads it; `null` when another consumer was first. */
-  async #claim(dir: string, name: string, fromSchedule: boolean): Promise<string | null> {
-    const file = join(await this.#membership.enrol(), name);
-    try {
-      await rename(join(dir, name), file);
-    } catch (error) {
-      if (!isNotFound(error)) throw error;
-      // another consumer was first (or, rarely, our claims directory is gone: see #takeNext)
-      this.#missed = true;
-      return null;
-    }
-    // null when a recoverer moved it back between our rename and our read: it is in ready/ again
-    const data = await unlessMissing(readFile(file, 'utf8'), null);
-    if (data !== null) this.#claims.set(data, [...(this.#claims.get(data) ?? []), { file, fromSchedule }]);
-    return data;
-  }
-
-  /** Forgets one claim of `data` (only one taken by `due` when `scheduledOnly`). */
-  #release(data: string, scheduledOnly: boolean): Claim | undefined {
-    const claims = this.#claims.get(data);
-    const i = claims?.findIndex((claim) => claim.fromSchedule || !scheduledOnly) ?? -1;
-    if (claims === undefined || i < 0) return undefined;
-    const [claim] = claims.splice(i, 1);
-    if (claims.length === 0) this.#claims.delete(data);
-    return claim;
-  }
-
   #ready(): Promise<void> {
     const { dirMode, path } = this.#options;
     this.#made ??= makeDirs(dirMode, path, ...Object.values(this.#dirs)).catch((error: unknown) => {
@@ -454,9 +420,6 @@ export class FileQueue extends BaseQueue {
 
   // Inspection and trace (huey info, peek, trace, dead-letters), appended after the backend's own members.
 
-  /** Appends since the last look at the trace file's size. */
-  #traceAppends = 0;
-
   /**
    * Appends a line to `trace.log` in the queue's directory (one `O_APPEND`
    * write, so lines of several processes do not interleave). Past 4 MiB the
@@ -466,15 +429,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueWriteException when the file cannot be written.
    */
   async traceAppend(line: string): Promise<void> {
-    const file = join(this.directory, 'trace.log');
-    await wrapped(QueueWriteException, `Could not append to ${file}`, async () => {
-      await this.#ready();
-      await appendFile(file, `${line}\n`, { mode: this.#options.fileMode });
-      if (++this.#traceAppends < TRACE_SIZE_CHECK_EVERY) return;
-      this.#traceAppends = 0;
-      const info = await unlessMissing(stat(file), undefined);
-      if (info !== undefined && info.size > TRACE_ROTATE_BYTES) await unlessMissing(rename(file, `${file}.1`), undefined);
-    });
+    await this.#io(QueueWriteException, `Could not append to ${this.#trace.file}`, () => this.#trace.append(line));
   }
 
   /**
@@ -484,13 +439,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when a file exists but cannot be read.
    */
   async traceRead(taskId?: string): Promise<string[]> {
-    const file = join(this.directory, 'trace.log');
-    return wrapped(QueueReadException, `Could not read ${file}`, async () => {
-      const text = (await unlessMissing(readFile(`${file}.1`, 'utf8'), '')) + (await unlessMissing(readFile(file, 'utf8'), ''));
-      // a line still being written has no newline yet: only complete lines count
-      const lines = text.split('\n').slice(0, -1).filter((line) => line !== '');
-      return taskId === undefined ? lines : lines.filter((line) => mentionsTask(line, taskId));
-    });
+    return wrapped(QueueReadException, `Could not read ${this.#trace.file}`, () => this.#trace.read(taskId));
   }
 
   /**
@@ -500,16 +449,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async waiting(limit: number): Promise<string[]> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.ready}`, async () => {
-      await this.#ready();
-      const found: string[] = [];
-      for (const name of (await readdir(this.#dirs.ready)).filter(isMessage).sort()) {
-        if (found.length >= limit) break;
-        const data = await unlessMissing(readFile(join(this.#dirs.ready, name), 'utf8'), undefined);
-        if (data !== undefined) found.push(data);
-      }
-      return found;
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.ready}`, () => waitingIn(this.#dirs, limit));
   }
 
   /**
@@ -519,16 +459,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async scheduled(limit: number): Promise<ScheduledMessage[]> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.schedule}`, async () => {
-      await this.#ready();
-      const found: ScheduledMessage[] = [];
-      for (const name of (await readdir(this.#dirs.schedule)).filter((n) => SCHEDULED.test(n)).sort()) {
-        if (found.length >= limit) break;
-        const data = await unlessMissing(readFile(join(this.#dirs.schedule, name), 'utf8'), undefined);
-        if (data !== undefined) found.push({ data, eta: new Date(etaOf(name)) });
-      }
-      return found;
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.schedule}`, () => scheduledIn(this.#dirs, limit));
   }
 
   /**
@@ -538,18 +469,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async claims(): Promise<ClaimedMessage[]> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.claimed}`, async () => {
-      await this.#ready();
-      const found: ClaimedMessage[] = [];
-      for (const consumer of await readdir(this.#dirs.claimed)) {
-        const dir = join(this.#dirs.claimed, consumer);
-        for (const name of (await unlessMissing(readdir(dir), [])).filter(isMessage)) {
-          const [data, info] = await Promise.all([unlessMissing(readFile(join(dir, name), 'utf8'), undefined), unlessMissing(stat(join(dir, name)), undefined)]);
-          if (data !== undefined) found.push({ consumer, data, since: info === undefined ? null : new Date(info.ctimeMs) });
-        }
-      }
-      return found;
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.claimed}`, () => claimsIn(this.#dirs));
   }
 
   /**
@@ -560,30 +480,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directories cannot be read.
    */
   async consumers(): Promise<ConsumerInfo[]> {
-    return wrapped(QueueReadException, `Could not list ${this.#dirs.consumers}`, async () => {
-      await this.#ready();
-      const ids = new Set([...(await readdir(this.#dirs.consumers)).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)), ...(await readdir(this.#dirs.claimed))]);
-      const found: ConsumerInfo[] = [];
-      for (const id of [...ids].sort()) {
-        const file = join(this.#dirs.consumers, `${id}.json`);
-        const [text, info] = await Promise.all([unlessMissing(readFile(file, 'utf8'), undefined), unlessMissing(stat(file), undefined)]);
-        let owner: { host?: unknown; pid?: unknown } = {};
-        try {
-          owner = text === undefined ? {} : (JSON.parse(text) as typeof owner);
-        } catch {
-          // a heartbeat edited by hand: its age still tells
-          owner = {};
-        }
-        found.push({
-          id,
-          host: typeof owner.host === 'string' ? owner.host : undefined,
-          pid: typeof owner.pid === 'number' ? owner.pid : undefined,
-          lastBeat: info === undefined ? null : new Date(info.mtimeMs),
-          alive: id === this.consumerId ? !this.#closed : !(await isDead(this.#dirs, id, this.#options.heartbeatMs)),
-        });
-      }
-      return found;
-    });
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.consumers}`, () => consumersIn(this.#dirs, { id: this.consumerId, open: !this.#closed }, this.#options.heartbeatMs));
   }
 
   /**
@@ -595,19 +492,7 @@ export class FileQueue extends BaseQueue {
    * @throws QueueWriteException when the files cannot be moved.
    */
   async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
-    return wrapped(QueueWriteException, `Could not requeue from ${this.#dirs.dead}`, async () => {
-      await this.#ready();
-      const prefix = timeField(letter.at.getTime());
-      for (const name of (await readdir(this.#dirs.dead)).filter((n) => isMessage(n) && n.startsWith(prefix)).sort()) {
-        const file = join(this.#dirs.dead, name);
-        if ((await unlessMissing(readFile(file, 'utf8'), undefined)) !== letter.data) continue;
-        // the rename that succeeds is the one requeue of this letter
-        if (!(await unlessMissing(rename(file, join(this.#dirs.ready, `${sortableName()}.json`)).then(() => true), false))) continue;
-        await unlessMissing(unlink(`${file.slice(0, -'.json'.length)}.reason`), undefined);
-        return true;
-      }
-      return false;
-    });
+    return this.#io(QueueWriteException, `Could not requeue from ${this.#dirs.dead}`, () => requeueDeadLetterIn(this.#dirs, letter));
   }
 
   /**
@@ -617,14 +502,14 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directory cannot be read.
    */
   async purgeDeadLetters(): Promise<number> {
-    return wrapped(QueueException, `Could not purge ${this.#dirs.dead}`, async () => {
+    return this.#io(QueueException, `Could not purge ${this.#dirs.dead}`, () => purgeDeadLettersIn(this.#dirs));
+  }
+
+  /** Runs `work` once the directories exist, its failures wrapped in `Wrapper` with `message`. */
+  #io<T>(Wrapper: typeof QueueException, message: string, work: () => Promise<T>): Promise<T> {
+    return wrapped(Wrapper, message, async () => {
       await this.#ready();
-      let count = 0;
-      for (const name of await readdir(this.#dirs.dead)) {
-        const deleted = await unlessMissing(unlink(join(this.#dirs.dead, name)).then(() => true), false);
-        if (deleted && isMessage(name)) count++;
-      }
-      return count;
+      return work();
     });
   }
 }

@@ -12,7 +12,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, afterEach, before, describe, test } from 'node:test';
-import { FileQueue } from 'huey/backends/file';
+import { FileDataStore, FileQueue } from 'huey/backends/file';
 import { eventually, scratchDir } from '../helpers.js';
 
 const WORKER = fileURLToPath(new URL('../fixtures/file-worker.js', import.meta.url));
@@ -103,6 +103,37 @@ describe('file backend across processes', () => {
     assert.ok(ran.length >= ids.length && ran.length <= ids.length + 1, `${ran.length} runs of ${ids.length} messages`);
     assert.equal(claimedBefore, 1, 'the killed consumer left its claims directory behind');
     assert.deepEqual(await readdir(join(producer.directory, 'claimed')), [], 'the restarted consumer recovered it');
+  });
+
+  test('kill -9 of a consumer draining with readMany and finish loses none of 2,000 calls, and runs twice only what it had claimed', { timeout: 180_000 }, async () => {
+    const producer = new FileQueue('drained', { path: root });
+    const ids = Array.from({ length: 2000 }, (_, n) => `d${n}`);
+    for (const id of ids) await producer.write(JSON.stringify({ id }));
+    const out = join(root, 'drained.txt');
+    const stop = join(root, 'stop-drained');
+    // slow enough that the kill lands with a batch claimed and part of it run
+    const first = worker('drain', { queue: 'drained', out, stop, batch: 20, delayMs: 1 });
+    await eventually(async () => (await readLines(out)).length >= 500, 'the first consumer to run 500 calls', 60_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const claimedDirs = await readdir(join(producer.directory, 'claimed'));
+    assert.equal(claimedDirs.length, 1, 'the killed consumer left its claims directory behind');
+    const claimedDir = join(producer.directory, 'claimed', claimedDirs[0]!);
+    const held = await Promise.all((await readdir(claimedDir)).map(async (name) => (JSON.parse((await readFile(join(claimedDir, name), 'utf8')).split('\n')[0]!) as { id: string }).id));
+    await writeFile(stop, '');
+    const second = worker('drain', { queue: 'drained', out, stop, batch: 20 });
+    assert.equal(await second.exited, 0);
+    const ran = await readLines(out);
+    assert.deepEqual(ids.filter((id) => !ran.includes(id)), [], 'calls never run');
+    const twice = ran.filter((id, i) => ran.indexOf(id) !== i);
+    assert.deepEqual(twice.filter((id) => !held.includes(id)), [], 'only calls the killed consumer had claimed ran twice');
+    assert.ok(held.length <= 20, `${held.length} claimed at the kill, of a batch of 20`);
+    const results = new FileDataStore('drained', { path: root });
+    assert.equal(await results.count(), 2000, 'one result a call');
+    for (const id of ['d0', 'd999', 'd1999', ...held]) assert.equal(await results.get(id), JSON.stringify(`ran ${id}`));
+    assert.deepEqual(await readdir(join(producer.directory, 'claimed')), [], 'the restarted consumer recovered the claims');
+    assert.equal(await producer.length(), 0);
+    await results.close();
   });
 
   test('the schedule survives kill -9 of the process that wrote it, and three consumers take each due message once, not before its eta', { timeout: 90_000 }, async () => {

@@ -6,13 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { EmptyData } from 'huey/backends/base';
 import { FileDataStore, FileQueue, type FileQueueOptions } from 'huey/backends/file';
+import { MemoryDataStore } from 'huey/backends/memory';
 import { ConfigurationError, QueueReadException } from 'huey/exceptions';
 import { decodeMessage } from '../../src/message.js';
 import { eventually, scratchDir, sleep } from '../helpers.js';
@@ -43,8 +44,8 @@ describe('file backend', () => {
     open.push(q);
     return q;
   };
-  const store = (name = `s${++counter}`): FileDataStore => {
-    const s = new FileDataStore(name, { path: root });
+  const store = (name = `s${++counter}`, path = root): FileDataStore => {
+    const s = new FileDataStore(name, { path });
     open.push(s);
     return s;
   };
@@ -196,6 +197,17 @@ describe('file backend', () => {
       assert.equal((await q.deadLetters()).length, 1);
     });
 
+    test('a directory named like a message in ready/ is skipped by read() and length(), and left where it is', async () => {
+      const q = queue();
+      await q.length();
+      await mkdir(join(q.directory, 'ready', '0000000000000-000000-dir.json'));
+      await q.write('{"id":"after"}');
+      assert.equal(await q.length(), 1);
+      assert.equal(await q.read(0), '{"id":"after"}');
+      assert.equal(await q.read(0), null);
+      assert.deepEqual(await list(join(q.directory, 'ready')), ['0000000000000-000000-dir.json']);
+    });
+
     test('files that are not messages (no .json, dot files) in ready/ are left alone', async () => {
       const q = queue();
       await q.length();
@@ -204,6 +216,180 @@ describe('file backend', () => {
       assert.equal(await q.read(0), null);
       assert.equal(await q.length(), 0);
       assert.deepEqual(await list(join(q.directory, 'ready')), ['.0000000000000-x.json', 'notes.txt']);
+    });
+  });
+
+  describe('readMany() and finish()', () => {
+    test('readMany() claims up to count messages, oldest first, each by a rename into claimed/<consumer>/', async () => {
+      const name = `many${++counter}`;
+      const [writer, reader] = [queue({}, name), queue({}, name)];
+      for (let n = 0; n < 5; n++) await writer.write(`{"id":"${n}"}`);
+      assert.deepEqual(await reader.readMany(3), ['{"id":"0"}', '{"id":"1"}', '{"id":"2"}']);
+      assert.equal((await readdir(join(reader.directory, 'claimed', reader.consumerId))).length, 3);
+      assert.deepEqual(await reader.readMany(10), ['{"id":"3"}', '{"id":"4"}']);
+      assert.deepEqual(await reader.readMany(10), []);
+      assert.equal((await readdir(join(reader.directory, 'claimed', reader.consumerId))).length, 5);
+    });
+
+    test('readMany() takes from the listing it holds and lists ready/ again only once that listing is used up', async () => {
+      const name = `listing${++counter}`;
+      const [writer, reader] = [queue({}, name), queue({}, name)];
+      await writer.write('{"id":"a"}');
+      await writer.write('{"id":"b"}');
+      assert.deepEqual(await reader.readMany(1), ['{"id":"a"}']);
+      await writer.write('{"id":"c"}');
+      assert.deepEqual(await reader.readMany(5), ['{"id":"b"}'], 'the rest of the listing, without a scan');
+      assert.deepEqual(await reader.readMany(5), ['{"id":"c"}']);
+    });
+
+    test('a blocked readMany() is woken by a write and returns what it can take then', async () => {
+      const name = `manywake${++counter}`;
+      const [reader, writer] = [queue({}, name), queue({}, name)];
+      const reading = reader.readMany(10, 10_000);
+      await sleep(30);
+      await writer.write('{"id":"now"}');
+      assert.deepEqual(await reading, ['{"id":"now"}']);
+    });
+
+    test('readMany() with a count that is not a positive integer is a ConfigurationError', async () => {
+      const q = queue();
+      for (const count of [0, -1, 1.5, Number.NaN, '3' as unknown as number]) await assert.rejects(q.readMany(count), ConfigurationError);
+    });
+
+    test('finish() stores the result and acknowledges the message in one step: another FileDataStore gets it, nothing is left in claimed/', async () => {
+      const name = `finish${++counter}`;
+      const q = queue({}, name);
+      await q.write('{"id":"t1"}');
+      const [data] = await q.readMany(1);
+      assert.equal(await q.finish(data!, store(name), 't1', '{"ok":true,"value":42}'), true);
+      assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
+      assert.deepEqual(await readdir(join(q.directory, 'tmp')), [], 'no file was made for the result');
+      const other = store(name);
+      assert.equal(await readFile(join(other.directory, 'values', 't1'), 'utf8'), '{"id":"t1"}\n{"ok":true,"value":42}', 'the message, then the value');
+      assert.equal(await other.get('t1'), '{"ok":true,"value":42}');
+      await q.ack(data!); // already acknowledged: harmless
+      assert.equal(await q.recover(), 0);
+      assert.equal(await q.read(0), null);
+    });
+
+    test('a result written by finish() and one written by put() read the same with peek() and get()', async () => {
+      const name = `same${++counter}`;
+      const [q, s] = [queue({}, name), store(name)];
+      await q.write('{"id":"f"}');
+      const value = '{"ok":true,"value":"naïve ☃ \\n line"}';
+      assert.equal(await q.finish((await q.read(0))!, s, 'by-finish', value), true);
+      await s.put('by-put', value);
+      assert.equal(await s.peek('by-finish'), await s.peek('by-put'));
+      assert.equal(await s.get('by-finish'), value);
+      assert.equal(await s.get('by-put'), value);
+    });
+
+    test('finish() of a message taken by due() stores its result and releases the claim', async () => {
+      const name = `finishdue${++counter}`;
+      const [q, s] = [queue({}, name), store(name)];
+      await q.schedule('{"id":"d"}', new Date(Date.now() - 1));
+      const [data] = await q.due(new Date(), 1);
+      assert.equal(await q.finish(data!, s, 'd', '"done"'), true);
+      assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
+      assert.equal(await s.get('d'), '"done"');
+    });
+
+    test('finish() with fsync: true stores and acknowledges like the default', async () => {
+      const name = `finishsync${++counter}`;
+      const q = queue({ fsync: true }, name);
+      const s = new FileDataStore(name, { path: root, fsync: true });
+      open.push(s);
+      await q.write('{"id":"s"}');
+      assert.equal(await q.finish((await q.read(0))!, s, 's', '"kept"'), true);
+      assert.equal(await s.get('s'), '"kept"');
+      assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
+    });
+
+    test('finish() returns false and does nothing for a MemoryDataStore: put() and ack() then do the work', async () => {
+      const q = queue();
+      await q.write('{"id":"m"}');
+      const data = (await q.read(0))!;
+      const memory = new MemoryDataStore('results');
+      assert.equal(await q.finish(data, memory, 'm', '"v"'), false);
+      const mine = join(q.directory, 'claimed', q.consumerId);
+      const [file] = await readdir(mine);
+      assert.equal(await readFile(join(mine, file!), 'utf8'), '{"id":"m"}', 'the claimed file as it was');
+      await memory.put('m', '"v"');
+      await q.ack(data);
+      assert.deepEqual(await readdir(mine), []);
+    });
+
+    test('finish() returns false for a message this object does not hold, and for one recovered meanwhile, creating no file', async () => {
+      const name = `notheld${++counter}`;
+      const [q, s] = [queue({}, name), store(name)];
+      assert.equal(await q.finish('{"id":"never-read"}', s, 'x', '"v"'), false);
+      await q.write('{"id":"moved"}');
+      const data = (await q.read(0))!;
+      // as a recoverer does when it takes this consumer for dead: the file goes back to ready/
+      const mine = join(q.directory, 'claimed', q.consumerId);
+      const [file] = await readdir(mine);
+      await rename(join(mine, file!), join(q.directory, 'ready', file!));
+      assert.equal(await q.finish(data, s, 'moved', '"v"'), false);
+      assert.deepEqual(await readdir(mine), [], 'no file made in its place');
+      assert.equal(await s.count(), 0);
+      assert.equal(await readFile(join(q.directory, 'ready', file!), 'utf8'), '{"id":"moved"}');
+    });
+
+    test('finish() returns false, leaving the message claimed as it was, for a store on another file system', async (t) => {
+      if (!existsSync('/dev/shm')) return t.skip('no /dev/shm (tmpfs) on this machine to put a store on another file system');
+      const shm = await mkdtemp('/dev/shm/huey-finish-');
+      try {
+        if (statSync(shm).dev === statSync(root).dev) return t.skip('/dev/shm is on the same file system as the scratch directory');
+        const q = queue();
+        const elsewhere = store('elsewhere', shm);
+        await q.write('{"id":"x"}');
+        const data = (await q.read(0))!;
+        assert.equal(await q.finish(data, elsewhere, 'x', '"v"'), false);
+        const mine = join(q.directory, 'claimed', q.consumerId);
+        const [file] = await readdir(mine);
+        assert.equal(await readFile(join(mine, file!), 'utf8'), '{"id":"x"}', 'the value appended was cut off again');
+        assert.equal(await elsewhere.count(), 0);
+        await elsewhere.put('x', '"v"');
+        await q.ack(data);
+        assert.deepEqual(await readdir(mine), []);
+        assert.equal(await elsewhere.get('x'), '"v"');
+      } finally {
+        await rm(shm, { recursive: true, force: true });
+      }
+    });
+
+    test('a message whose file got a result appended before a crash is read as its first line, and finish() then falls back to put() and ack()', async () => {
+      const name = `crashed${++counter}`;
+      const [q, s] = [queue({}, name), store(name)];
+      await q.length();
+      // as a consumer killed between the append and the rename leaves it, once recovered
+      await writeFile(join(q.directory, 'ready', '0000000000001-000001-crash.json'), '{"id":"c"}\n{"ok":true,"val');
+      const data = (await q.read(0))!;
+      assert.equal(data, '{"id":"c"}');
+      assert.deepEqual((await q.claims()).map((c) => c.data), ['{"id":"c"}']);
+      assert.equal(await q.finish(data, s, 'c', '"again"'), false);
+      await s.put('c', '"again"');
+      await q.ack(data);
+      assert.equal(await s.get('c'), '"again"');
+      assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
+    });
+
+    test('finish() with a key that is not one file name is a ConfigurationError, and the message stays claimed', async () => {
+      const q = queue();
+      await q.write('{"id":"k"}');
+      const data = (await q.read(0))!;
+      await assert.rejects(q.finish(data, store(), '../escape', '"v"'), ConfigurationError);
+      await q.ack(data);
+      assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
+    });
+
+    test('write() and schedule() refuse a message with a raw newline (ConfigurationError) and queue nothing', async () => {
+      const q = queue();
+      await assert.rejects(q.write('{"id":\n"x"}'), { name: 'ConfigurationError', message: /Expected `data` to be one line/ });
+      await assert.rejects(q.schedule('a\nb', new Date()), ConfigurationError);
+      await q.write(JSON.stringify({ id: 'escaped', text: 'a\nb' }));
+      assert.equal(await q.length(), 1);
+      assert.equal(await q.nextEta(), null);
     });
   });
 
@@ -379,10 +565,45 @@ describe('file backend', () => {
   });
 
   describe('result store', () => {
-    test('put() writes stores/<name>/values/<key>, readable with cat', async () => {
+    test('put() writes stores/<name>/values/<key>, readable with cat: an empty first line (no message), then the value', async () => {
       const s = store();
       await s.put('task-1', '{"ok":true,"value":42}');
-      assert.equal(await readFile(join(s.directory, 'values', 'task-1'), 'utf8'), '{"ok":true,"value":42}');
+      assert.equal(await readFile(join(s.directory, 'values', 'task-1'), 'utf8'), '\n{"ok":true,"value":42}');
+    });
+
+    test('a value file without a newline (made by hand) is all value', async () => {
+      const s = store();
+      await s.put('made', 'first');
+      await writeFile(join(s.directory, 'values', 'by-hand'), '{"ok":true}');
+      assert.equal(await s.peek('by-hand'), '{"ok":true}');
+      assert.equal(await s.get('by-hand'), '{"ok":true}');
+    });
+
+    test('a value may hold newlines: only the first line of its file is not value', async () => {
+      const s = store();
+      await s.put('lines', 'one\ntwo\n');
+      assert.equal(await s.peek('lines'), 'one\ntwo\n');
+      assert.equal(await s.get('lines'), 'one\ntwo\n');
+    });
+
+    test('files of tmp/ left by a process that died mid-get or mid-put are removed at start-up and by flush(), fresh ones kept', async () => {
+      const name = `stale${++counter}`;
+      const first = store(name);
+      await first.put('k', 'v');
+      const tmp = join(first.directory, 'tmp');
+      const old = String(Date.now() - 120_000);
+      const fresh = String(Date.now());
+      // named as get() and put() name them: the time they were made comes first
+      await writeFile(join(tmp, `${old}-000001-dead.taken`), '\n"lost"');
+      await writeFile(join(tmp, `${old}-000002-dead.tmp`), '\n"half"');
+      await writeFile(join(tmp, `${fresh}-000001-live.taken`), '\n"being read"');
+      await writeFile(join(tmp, 'notes.txt'), 'not ours');
+      const later = store(name);
+      assert.equal(await later.peek('k'), 'v');
+      assert.deepEqual(await list(tmp), [`${fresh}-000001-live.taken`, 'notes.txt']);
+      await writeFile(join(tmp, `${old}-000003-dead.taken`), '\n"lost"');
+      await later.flush();
+      assert.deepEqual(await list(tmp), [`${fresh}-000001-live.taken`, 'notes.txt']);
     });
 
     test('get() from many clients at once hands the value to exactly one', async () => {

@@ -1,13 +1,11 @@
 /**
  * Helpers shared by the file queue and the file result store: options and
- * their defaults, safe names, unique sortable file names, atomic writes and
- * the directory watch that wakes blocked readers.
+ * their defaults, safe names, unique sortable file names and atomic writes.
  *
  * @internal
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
@@ -227,9 +225,9 @@ export async function makeDirs(mode: number, ...dirs: string[]): Promise<void> {
   for (const dir of dirs) await mkdir(dir, { recursive: true, mode });
 }
 
-/** Flushes a directory's entries (a rename or an unlink in it) to the disk. */
-export async function syncDir(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+/** Flushes a file's bytes, or a directory's entries (a rename or an unlink in it), to the disk. */
+export async function syncToDisk(path: string): Promise<void> {
+  const handle = await open(path, 'r');
   try {
     await handle.sync();
   } finally {
@@ -267,7 +265,7 @@ export async function writeAtomically(tmpDir: string, target: string, data: stri
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
-  if (options.fsync) await syncDir(dirname(target));
+  if (options.fsync) await syncToDisk(dirname(target));
 }
 
 /** `true` when a process with this pid exists on this host (a process we may not signal exists too). */
@@ -277,108 +275,5 @@ export function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Wakes waiters when a directory changes: `fs.watch` while it works,
- * polling every `pollMs` when watching is off or not available. A reader
- * starts the watch, takes {@link generation}, looks at the directory, and
- * waits for the generation to change: a change between the look and the
- * wait is never missed. A busy reader stops the watch, so a queue that is
- * never empty costs no change events.
- */
-export class DirectoryWaker {
-  readonly #dir: string;
-  readonly #pollMs: number;
-  #watcher: FSWatcher | undefined;
-  #polling: boolean;
-  #generation = 0;
-  #waiters = new Set<() => void>();
-  #closed = false;
-
-  /**
-   * @param dir - The directory to watch; it must exist before the first {@link start}.
-   * @param watchIt - Whether to try `fs.watch` at all.
-   * @param pollMs - The polling period when not watching.
-   */
-  constructor(dir: string, watchIt: boolean, pollMs: number) {
-    this.#dir = dir;
-    this.#pollMs = pollMs;
-    this.#polling = !watchIt;
-  }
-
-  /** Counts the changes seen so far. */
-  get generation(): number {
-    return this.#generation;
-  }
-
-  /** `true` when the waker polls instead of watching. */
-  get polling(): boolean {
-    return this.#polling;
-  }
-
-  /** `true` while changes are seen: watching, or polling (every wait then ends after `pollMs`). */
-  get active(): boolean {
-    return this.#polling || this.#watcher !== undefined;
-  }
-
-  /** Starts watching, once; falls back to polling when the platform refuses. */
-  start(): void {
-    if (this.#closed || this.active) return;
-    try {
-      // persistent: false, so a watch alone never keeps the process running
-      this.#watcher = watch(this.#dir, { persistent: false }, () => this.#changed());
-      this.#watcher.on('error', () => this.#fallBack());
-    } catch {
-      // ENOSPC (inotify limit) or a file system without change events: polling still works
-      this.#fallBack();
-    }
-  }
-
-  /**
-   * Waits until the directory changed since `seen`, `ms` passed, or the waker was closed.
-   *
-   * @param seen - {@link generation} as read before the caller's last look.
-   * @param ms - The longest wait.
-   */
-  wait(seen: number, ms: number): Promise<void> {
-    if (this.#closed || this.#generation !== seen || ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        this.#waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, this.#polling ? Math.min(ms, this.#pollMs) : ms);
-      this.#waiters.add(done);
-    });
-  }
-
-  /** Stops watching until the next {@link start}, unless someone waits. */
-  pause(): void {
-    if (this.#waiters.size > 0 || this.#watcher === undefined) return;
-    this.#watcher.close();
-    this.#watcher = undefined;
-  }
-
-  /** Stops watching for good and wakes every waiter. */
-  close(): void {
-    this.#closed = true;
-    this.#watcher?.close();
-    this.#watcher = undefined;
-    this.#changed();
-  }
-
-  #fallBack(): void {
-    this.#watcher?.close();
-    this.#watcher = undefined;
-    this.#polling = true;
-    this.#changed();
-  }
-
-  #changed(): void {
-    this.#generation++;
-    for (const wake of [...this.#waiters]) wake();
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { DataStoreGetException, DataStorePutException, QueueException } from '../../exceptions.js';
 import { BaseDataStore, EmptyData } from '../base.js';
 import {
-  DirectoryWaker,
+  TIME_WIDTH,
   makeDirs,
   resolveOptions,
   safeName,
@@ -20,12 +20,35 @@ import {
   type FileDataStoreOptions,
   type ResolvedOptions,
 } from './common.js';
+import { valueOf, valueTail } from './format.js';
+import { DirectoryWaker } from './waker.js';
 
 const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode'] as const;
 
 /**
+ * Files of `tmp/` older than this are left by a process that died between two
+ * steps (a `put` before its rename, a `get` before its unlink) and are
+ * deleted; a live process takes microseconds between the two.
+ */
+const STALE_TMP_MS = 60_000;
+/** A file of `tmp/`: its name starts with the time it was made (`sortableName`). */
+const TMP_FILE = new RegExp(`^(\\d{${TIME_WIDTH}})-.*\\.(tmp|taken)$`);
+
+/** The value file of `key` in `store`, once the store's directories exist: how `FileQueue.finish` reaches into a store. */
+let valueFileIn: (store: FileDataStore, key: string) => Promise<string>;
+
+/**
+ * The value file of `key` in `store`, its directories made.
+ *
+ * @param store - The store.
+ * @param key - A key, already checked with `safeName`.
+ */
+export const valueFile = (store: FileDataStore, key: string): Promise<string> => valueFileIn(store, key);
+
+/**
  * A result store in a directory: `<path>/stores/<name>/values/<key>` holds
- * the value of `key`. A `put` writes a temp file and renames it over the
+ * the value of `key`, after a first line that names the message whose
+ * result it is (empty after `put`). A `put` writes a temp file and renames it over the
  * key, so a reader sees the old value or the new one, never a part; a `get`
  * renames the key's file away before reading it, so of two processes
  * getting one key at once, exactly one receives the value. A blocking
@@ -38,6 +61,13 @@ const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * ```
  */
 export class FileDataStore extends BaseDataStore {
+  static {
+    valueFileIn = async (store, key) => {
+      await store.#ready();
+      return join(store.#values, key);
+    };
+  }
+
   /** The store's directory: `<path>/stores/<name>`. */
   readonly directory: string;
   readonly #options: ResolvedOptions;
@@ -45,7 +75,6 @@ export class FileDataStore extends BaseDataStore {
   readonly #tmp: string;
   readonly #waker: DirectoryWaker;
   #made: Promise<void> | undefined;
-  #closed = false;
 
   /**
    * @param name - The store's name: one file name (no `/`, `..`, NUL).
@@ -70,7 +99,8 @@ export class FileDataStore extends BaseDataStore {
   }
 
   /**
-   * Stores `value` under `key`, replacing what was there.
+   * Stores `value` under `key`, replacing what was there: the file holds
+   * an empty line, then the value.
    *
    * @param key - One file name (no `/`, `..`, NUL).
    * @param value - The value.
@@ -82,7 +112,7 @@ export class FileDataStore extends BaseDataStore {
     safeName('key', key);
     await wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, async () => {
       await this.#ready();
-      await writeAtomically(this.#tmp, join(this.#values, key), value, this.#options);
+      await writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), this.#options);
     });
   }
 
@@ -102,9 +132,9 @@ export class FileDataStore extends BaseDataStore {
       const taken = join(this.#tmp, `${sortableName()}.taken`);
       const claimed = await unlessMissing(rename(join(this.#values, key), taken).then(() => true), false);
       if (!claimed) return EmptyData;
-      const value = await readFile(taken, 'utf8');
+      const text = await readFile(taken, 'utf8');
       await unlink(taken);
-      return value;
+      return valueOf(text);
     });
   }
 
@@ -118,9 +148,10 @@ export class FileDataStore extends BaseDataStore {
    */
   async peek(key: string): Promise<string | typeof EmptyData> {
     safeName('key', key);
-    return wrapped(DataStoreGetException, `Could not peek at key "${key}" in ${this.directory}`, () =>
-      unlessMissing<string | typeof EmptyData>(readFile(join(this.#values, key), 'utf8'), EmptyData),
-    );
+    return wrapped(DataStoreGetException, `Could not peek at key "${key}" in ${this.directory}`, async () => {
+      await this.#ready();
+      return unlessMissing<string | typeof EmptyData>(readFile(join(this.#values, key), 'utf8').then(valueOf), EmptyData);
+    });
   }
 
   /**
@@ -135,22 +166,16 @@ export class FileDataStore extends BaseDataStore {
   async wait(key: string, timeoutMs: number): Promise<boolean> {
     safeName('key', key);
     const file = join(this.#values, key);
-    const deadline = Date.now() + timeoutMs;
     return wrapped(DataStoreGetException, `Could not wait for key "${key}" in ${this.directory}`, async () => {
       await this.#ready();
-      this.#waker.start();
-      for (;;) {
-        const seen = this.#waker.generation;
-        if (await unlessMissing(stat(file).then(() => true), false)) return true;
-        const left = deadline - Date.now();
-        if (left <= 0 || this.#closed) return false;
-        await this.#waker.wait(seen, left);
-      }
+      const look = async (): Promise<true | undefined> => ((await unlessMissing(stat(file).then(() => true), false)) ? true : undefined);
+      return (await this.#waker.until(look, timeoutMs)) ?? false;
     });
   }
 
   /**
-   * Removes every key.
+   * Removes every key, and the files a process that died mid-`put` or
+   * mid-`get` left in `tmp/`.
    *
    * @returns A promise that settles once the values are deleted.
    * @throws QueueException when the directory cannot be read.
@@ -159,6 +184,7 @@ export class FileDataStore extends BaseDataStore {
     await wrapped(QueueException, `Could not flush ${this.directory}`, async () => {
       await this.#ready();
       for (const key of await readdir(this.#values)) await unlessMissing(unlink(join(this.#values, key)), undefined);
+      await this.#removeStale();
     });
   }
 
@@ -168,16 +194,27 @@ export class FileDataStore extends BaseDataStore {
    * @returns A promise that settles at once.
    */
   async close(): Promise<void> {
-    this.#closed = true;
     this.#waker.close();
   }
 
+  /** Makes the directories and removes stale temp files, once, at the first use. */
   #ready(): Promise<void> {
-    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, this.#values, this.#tmp).catch((error: unknown) => {
-      this.#made = undefined;
-      throw error;
-    });
+    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, this.#values, this.#tmp)
+      .then(() => this.#removeStale())
+      .catch((error: unknown) => {
+        this.#made = undefined;
+        throw error;
+      });
     return this.#made;
+  }
+
+  /** Deletes the files of `tmp/` made more than a minute ago, by the time their names start with. */
+  async #removeStale(): Promise<void> {
+    const cutoff = Date.now() - STALE_TMP_MS;
+    for (const name of await readdir(this.#tmp)) {
+      const made = TMP_FILE.exec(name)?.[1];
+      if (made !== undefined && Number(made) < cutoff) await unlessMissing(unlink(join(this.#tmp, name)), undefined);
+    }
   }
 
   /**
