@@ -242,6 +242,23 @@ describe('file backend', () => {
       assert.deepEqual(await reader.readMany(5), ['{"id":"c"}']);
     });
 
+    test('readMany() returns the messages it claimed before a claim failed, and the next call reports the failure', async () => {
+      const name = `manyfail${++counter}`;
+      const [writer, reader] = [queue({}, name), queue({}, name)];
+      await writer.write('{"id":"0"}');
+      assert.deepEqual(await reader.readMany(1), ['{"id":"0"}']);
+      await writer.write('{"id":"1"}');
+      await writer.write('{"id":"2"}');
+      const [, second] = await list(join(reader.directory, 'ready'));
+      // a directory where the second message's claim would go: that rename fails with EISDIR
+      const blocker = join(reader.directory, 'claimed', reader.consumerId, second!);
+      await mkdir(blocker);
+      assert.deepEqual(await reader.readMany(5), ['{"id":"1"}']);
+      await assert.rejects(reader.readMany(5), QueueReadException);
+      await rm(blocker, { recursive: true });
+      assert.deepEqual(await reader.readMany(5), ['{"id":"2"}']);
+    });
+
     test('a blocked readMany() is woken by a write and returns what it can take then', async () => {
       const name = `manywake${++counter}`;
       const [reader, writer] = [queue({}, name), queue({}, name)];

@@ -95,7 +95,14 @@ export class Claims {
       }
       // enrolled at the first claim, not before: a reader of an empty queue writes nothing
       mine ??= await this.#membership.enrol();
-      const data = this.claim(mine, this.#ready, this.#listing[this.#next++]!, false);
+      let data: string | null;
+      try {
+        data = this.claim(mine, this.#ready, this.#listing[this.#next++]!, false);
+      } catch (error) {
+        // the messages already claimed are returned, not stranded in our claims; the next take meets the error again
+        if (taken.length > 0) break;
+        throw error;
+      }
       if (data !== null) taken.push(data);
     }
     return taken;
