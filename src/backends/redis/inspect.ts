@@ -1,0 +1,93 @@
+/**
+ * What `huey info`, `peek`, `trace` and `dead-letters` read and change in
+ * a Redis queue, without taking a message from a consumer. The queue's
+ * inspection members call these.
+ *
+ * @internal
+ * @module
+ */
+import { mentionsTask } from '../../trace.js';
+import type { ClaimedMessage, ConsumerInfo, DeadLetter, ScheduledMessage } from '../base.js';
+import type { RedisClient } from './connection.js';
+import { isGoneLocally, parseConsumerId } from './consumer-id.js';
+import { heartbeatKey, processingKey, type QueueKeys } from './keys.js';
+
+/** How many lines the trace stream of a queue keeps, about (`MAXLEN ~`). */
+const REDIS_TRACE_LINES = 100_000;
+
+/** Appends a line to the capped trace stream (`XADD MAXLEN ~`). */
+export async function traceAppend(client: RedisClient, keys: QueueKeys, line: string): Promise<void> {
+  await client.xadd(keys.trace, 'MAXLEN', '~', REDIS_TRACE_LINES, '*', 'line', line);
+}
+
+/** The trace stream's lines, oldest first; only those about `taskId` when given. */
+export async function traceRead(client: RedisClient, keys: QueueKeys, taskId?: string): Promise<string[]> {
+  const entries = await client.xrange(keys.trace, '-', '+');
+  const lines = entries.map(([, fields]) => fields[fields.indexOf('line') + 1] ?? '');
+  return taskId === undefined ? lines : lines.filter((line) => mentionsTask(line, taskId));
+}
+
+/** The next `limit` messages, head (the right end of the list) first. */
+export async function waiting(client: RedisClient, keys: QueueKeys, limit: number): Promise<string[]> {
+  const start = Number.isFinite(limit) ? -Math.max(1, limit) : 0;
+  const found = limit <= 0 ? [] : await client.lrange(keys.queue, start, -1);
+  return found.reverse();
+}
+
+/** The first `limit` scheduled messages, earliest first, with their etas. */
+export async function scheduled(client: RedisClient, keys: QueueKeys, limit: number): Promise<ScheduledMessage[]> {
+  if (limit <= 0) return [];
+  const flat = await client.zrange(keys.schedule, 0, Number.isFinite(limit) ? limit - 1 : -1, 'WITHSCORES');
+  const found: ScheduledMessage[] = [];
+  for (let i = 0; i < flat.length; i += 2) found.push({ data: flat[i]!, eta: new Date(Number(flat[i + 1])) });
+  return found;
+}
+
+/** The processing lists of the registered consumers; Redis keeps no claim time. */
+export async function claims(client: RedisClient, keys: QueueKeys): Promise<ClaimedMessage[]> {
+  const found: ClaimedMessage[] = [];
+  for (const consumer of await client.zrange(keys.consumers, 0, -1)) {
+    for (const data of await client.lrange(processingKey(keys.base, consumer), 0, -1)) found.push({ consumer, data, since: null });
+  }
+  return found;
+}
+
+/**
+ * The registered consumers, alive while their heartbeat key lives (and, on
+ * this host, their process runs); the last beat is estimated from the
+ * key's remaining time to live and `heartbeatMs`.
+ */
+export async function consumers(client: RedisClient, keys: QueueKeys, heartbeatMs: number): Promise<ConsumerInfo[]> {
+  const now = Date.now();
+  const found: ConsumerInfo[] = [];
+  for (const id of await client.zrange(keys.consumers, 0, -1)) {
+    const ttl = await client.pttl(heartbeatKey(keys.base, id));
+    const { host, pid } = parseConsumerId(id);
+    found.push({
+      id,
+      host,
+      pid,
+      lastBeat: ttl > 0 ? new Date(now - Math.max(0, heartbeatMs - ttl)) : null,
+      alive: ttl > 0 && !isGoneLocally(id),
+    });
+  }
+  return found;
+}
+
+/** Moves one dead letter back to the tail of the queue: `LREM` of its entry, then `LPUSH` by the one caller whose `LREM` removed it. */
+export async function requeueDeadLetter(client: RedisClient, keys: QueueKeys, letter: DeadLetter): Promise<boolean> {
+  for (const entry of await client.lrange(keys.dead, 0, -1)) {
+    const parsed = JSON.parse(entry) as { data: string; at: string };
+    if (parsed.data !== letter.data || new Date(parsed.at).getTime() !== letter.at.getTime()) continue;
+    if ((await client.lrem(keys.dead, 1, entry)) === 0) return false;
+    await client.lpush(keys.queue, letter.data);
+    return true;
+  }
+  return false;
+}
+
+/** Deletes the dead letters (`LLEN` and `DEL` in one `MULTI`) and says how many there were. */
+export async function purgeDeadLetters(client: RedisClient, keys: QueueKeys): Promise<number> {
+  const replies = await client.multi().llen(keys.dead).del(keys.dead).exec();
+  return Number(replies?.[0]?.[1] ?? 0);
+}

@@ -1,0 +1,465 @@
+/**
+ * The Redis queue: claims into a processing list per consumer, heartbeats
+ * and recovery, the schedule, dead letters and leases. The module
+ * `huey/backends/redis` describes the keys and scripts.
+ *
+ * @internal
+ * @module
+ */
+import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from '../base.js';
+import { DataStorePutException } from '../../exceptions.js';
+import * as check from '../../validate.js';
+import { BlockingRead } from './blocking-read.js';
+import { Claims } from './claims.js';
+import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sameDatabase, withScripts, type RedisClient, type RedisConnectionOptions, type ScriptCommands } from './connection.js';
+import { isGoneLocally, newConsumerId } from './consumer-id.js';
+import * as inspect from './inspect.js';
+import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
+import { RedisDataStore, resultTarget } from './store.js';
+
+/** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
+export interface RedisQueueOptions extends RedisConnectionOptions {
+  /**
+   * Seconds a reader's heartbeat lives. A consumer killed without warning
+   * has its messages back in the queue within this plus a third of it.
+   * @defaultValue `15`
+   */
+  heartbeat?: number;
+  /**
+   * How many messages one read claims at once. Above 1, the extra ones wait
+   * in this object (claimed, so a crash loses none) for the next reads:
+   * fewer round trips when a backlog exists, but `length()` no longer counts
+   * them and other consumers cannot take them.
+   * @defaultValue `1`
+   */
+  prefetch?: number;
+}
+
+/**
+ * A queue in Redis whose `read` answers at once, `null` when the queue is
+ * empty (the consumer polls). See {@link RedisBlockingQueue} for one that
+ * waits.
+ *
+ * @example
+ * ```ts
+ * const queue = new RedisQueue('test-queue', { host: 'localhost', port: 6379 });
+ * ```
+ */
+export class RedisQueue extends BaseQueue {
+  /** `false`: `read` never waits. */
+  readonly blocking: boolean = false;
+  /** This queue object's consumer id, `<host>:<pid>:<random>`, as it appears in key names. */
+  readonly consumerId: string;
+  /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
+  readonly key: string;
+
+  readonly #client: RedisClient & ScriptCommands;
+  /** The name as it appears in the hash tag. */
+  readonly #tag: string;
+  readonly #owned: boolean;
+  readonly #onError: ((error: Error) => void) | undefined;
+  readonly #heartbeatMs: number;
+  readonly #commandTimeoutMs: number;
+  readonly #prefetch: number;
+  readonly #keys: QueueKeys;
+  /** The connection `BLMOVE` waits on, made at the first wait. */
+  #reader: BlockingRead | undefined;
+  /** What this object holds, and the repair after a dropped connection. */
+  readonly #claims = new Claims(() => this.#repair());
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  /**
+   * @param name - The queue's name; `test-queue` is stored as `huey.redis.{testqueue}`.
+   * @param options - Where Redis is (host, port, db, password, url, tls, or an ioredis client), the key prefix, heartbeat and prefetch.
+   * @throws ConfigurationError when an option is unknown or of the wrong kind.
+   * @example
+   * ```ts
+   * const queue = new RedisBlockingQueue('test-queue', { host: 'localhost', port: 6379, db: 0 });
+   * const shared = new RedisBlockingQueue('test-queue', { url: 'rediss://:secret@redis.example.com:6380/0' });
+   * const clustered = new RedisBlockingQueue('test-queue', { client: new Cluster([{ host: 'redis-1', port: 7000 }]) });
+   * ```
+   */
+  constructor(name: string, options: RedisQueueOptions = {}) {
+    const tag = keyName(name);
+    const parsed = parseConnection(new.target.name, options, ['heartbeat', 'prefetch']);
+    super(name, options);
+    this.#heartbeatMs = Math.round(check.seconds('heartbeat', options.heartbeat, DEFAULTS.heartbeat) * 1000);
+    if (this.#heartbeatMs < 30) check.expected('heartbeat', 'at least 0.03 seconds', options.heartbeat);
+    this.#prefetch = check.positiveInteger('prefetch', options.prefetch, DEFAULTS.prefetch);
+    this.consumerId = newConsumerId();
+    this.#keys = queueKeys(parsed.prefix, tag, this.consumerId);
+    this.key = this.#keys.queue;
+    this.#tag = tag;
+    this.#commandTimeoutMs = parsed.commandTimeoutMs;
+    const { client, owned } = connect(parsed);
+    this.#client = withScripts(client);
+    this.#owned = owned;
+    this.#onError = options.onError;
+    client.on('reconnecting', () => this.#claims.suspect());
+  }
+
+  /**
+   * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2).
+   *
+   * @param data - The encoded message.
+   * @returns A promise that settles once Redis has the message.
+   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   */
+  async write(data: string): Promise<void> {
+    await this.#client.lpush(this.key, data);
+  }
+
+  /**
+   * Takes the message at the head of the queue into this consumer's
+   * processing list, where it stays until {@link ack}.
+   *
+   * @param timeoutMs - Ignored: this queue does not wait.
+   * @returns The message, or `null` when the queue is empty or this object is closed.
+   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   */
+  async read(timeoutMs = 0): Promise<string | null> {
+    const [data] = await this.#take(1, timeoutMs);
+    return data ?? null;
+  }
+
+  /**
+   * Takes up to `count` messages from the head of the queue into this
+   * consumer's processing list with one script, oldest first; each stays
+   * claimed until {@link ack} or {@link finish}. Messages claimed ahead
+   * (`prefetch`) are handed out first, without a round trip.
+   *
+   * @param count - The most messages to take (a positive integer).
+   * @param timeoutMs - Ignored: this queue does not wait.
+   * @returns The messages, oldest first; empty when the queue is empty or this object is closed.
+   * @throws ConfigurationError when `count` is not a positive integer.
+   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   */
+  async readMany(count: number, timeoutMs = 0): Promise<string[]> {
+    return this.#take(check.positiveInteger('count', count, 1), timeoutMs);
+  }
+
+  /**
+   * Claims up to `count` messages: from the buffer when it holds any, else
+   * `max(count, prefetch)` with one script (the extra ones are buffered),
+   * else, on a blocking queue that may wait, one with BLMOVE.
+   */
+  async #take(count: number, timeoutMs: number): Promise<string[]> {
+    if (this.#closed) return [];
+    if (this.#claims.ahead.length > 0) return this.#claims.ahead.splice(0, count).map((data) => this.#claims.hand(data));
+    try {
+      const claimed = await this.#claims.claiming(() =>
+        this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, Math.max(count, this.#prefetch), this.consumerId, this.#heartbeatMs),
+      );
+      this.#startHeartbeat();
+      // claimed after close() began: release(), sent after the claim on the same connection, puts them back
+      if (this.#closed) return [];
+      if (claimed.length > 0) {
+        this.#claims.ahead.push(...claimed.slice(count));
+        return claimed.slice(0, count).map((data) => this.#claims.hand(data));
+      }
+      if (!this.blocking || timeoutMs <= 0) return [];
+      // the queue is empty: wait for the first message and hand it out at once, without claiming more
+      const data = await this.#waitForOne(timeoutMs);
+      return data === null ? [] : [data];
+    } catch (error) {
+      // close() ends the connections under a read in flight; that read simply finds nothing
+      if (this.#closed) return [];
+      throw error;
+    }
+  }
+
+  /** Removes every waiting message (not the claimed, scheduled or dead ones). */
+  async flush(): Promise<void> {
+    await this.#client.del(this.key);
+  }
+
+  /** The number of waiting messages (`LLEN`). */
+  async length(): Promise<number> {
+    return this.#client.llen(this.key);
+  }
+
+  /**
+   * Forgets a message read with {@link read} or taken with {@link due}: its call is done.
+   *
+   * @param data - The message exactly as it was returned.
+   * @throws Error from ioredis when Redis cannot be reached. The message then
+   *   stays claimed, and this object acknowledges it again before its next
+   *   claim, so a restart of Redis does not make a finished call run twice.
+   */
+  async ack(data: string): Promise<void> {
+    try {
+      await this.#client.lrem(this.#keys.processing, -1, data);
+    } catch (error) {
+      // the call is done: finish the acknowledgement once Redis answers again, before the next claim
+      this.#claims.unacked.add(data);
+      this.#claims.suspect();
+      throw error;
+    }
+    this.#claims.held.delete(data);
+    this.#claims.unacked.delete(data);
+  }
+
+  /**
+   * Stores a call's result and acknowledges its message in one script
+   * (`hueyFinish`: `SET` with the store's `resultTtl`, `PUBLISH` on the
+   * store's channel, `LREM` from this consumer's processing list), one
+   * round trip instead of `store.put` and {@link ack}. Nothing is written
+   * when this queue cannot reach `store`'s keys in one script.
+   *
+   * @param data - The message exactly as it was returned by a read.
+   * @param store - The result store; only a {@link RedisDataStore} on the
+   *   same server, database and user (the same client, or the same
+   *   connection options) qualifies, and on a Cluster only one whose name
+   *   gives the queue's hash tag, so the result lives in the queue's slot.
+   * @param key - The result's key (the task id).
+   * @param value - The encoded result.
+   * @returns `true` when both are done; `false`, having sent nothing, when
+   *   `store` does not qualify: the caller then uses `store.put` and `ack`.
+   * @throws DataStorePutException, with the ioredis error as `cause`, when
+   *   Redis cannot be reached. The message then stays claimed by this
+   *   object: `close()` puts it back, or `recover()` once this consumer is
+   *   gone; its result may or may not have been stored.
+   */
+  async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
+    if (!(store instanceof RedisDataStore)) return false;
+    const target = resultTarget(store);
+    if (!sameDatabase(this.#client, target.client)) return false;
+    // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
+    if (isCluster(this.#client) && target.tag !== this.#tag) return false;
+    const { key: resultKey, argv } = target.write(key, value);
+    try {
+      await this.#client.hueyFinish(resultKey, this.#keys.processing, ...argv, data);
+    } catch (error) {
+      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${(error as Error).message}`, { cause: error, raw: data });
+    }
+    this.#claims.held.delete(data);
+    return true;
+  }
+
+  /**
+   * Puts the messages of dead consumers back at the head of the queue: those
+   * whose heartbeat expired, and those on this host whose process is gone.
+   * Every reading queue object also runs this on its heartbeat timer.
+   *
+   * @returns How many messages came back.
+   */
+  async recover(): Promise<number> {
+    const consumers = await this.#client.zrange(this.#keys.consumers, 0, -1);
+    const gone = consumers.filter(isGoneLocally);
+    return this.#client.hueyRecover(this.key, this.#keys.consumers, this.#keys.base, DEFAULTS.deadConsumerGrace, ...gone);
+  }
+
+  /**
+   * Keeps a message in the schedule (a sorted set by eta) until it is due.
+   *
+   * @param data - The encoded message.
+   * @param eta - When it becomes due.
+   */
+  async schedule(data: string, eta: Date): Promise<void> {
+    await this.#client.zadd(this.#keys.schedule, check.date('eta', eta).getTime(), data);
+  }
+
+  /**
+   * Takes up to `limit` scheduled messages whose eta is at or before `now`,
+   * earliest first; each goes to exactly one caller, however many ask. A
+   * message taken is claimed like one from {@link read}: {@link ack} it once
+   * it has run or is back in the queue; if this consumer dies first,
+   * {@link recover} returns it to the queue.
+   *
+   * @param now - The instant to compare etas with.
+   * @param limit - The most messages to take.
+   * @returns The messages taken, earliest first.
+   */
+  async due(now: Date, limit: number): Promise<string[]> {
+    check.date('now', now);
+    check.positiveInteger('limit', limit, 1);
+    const taken = await this.#claims.claiming(() =>
+      this.#client.hueyDue(this.#keys.schedule, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, now.getTime(), limit, this.consumerId, this.#heartbeatMs),
+    );
+    if (taken.length > 0) this.#startHeartbeat();
+    for (const data of taken) this.#claims.held.add(data);
+    return taken;
+  }
+
+  /** The earliest eta in the schedule, or `null` when it is empty. */
+  async nextEta(): Promise<Date | null> {
+    const [, score] = await this.#client.zrange(this.#keys.schedule, 0, 0, 'WITHSCORES');
+    return score === undefined ? null : new Date(Number(score));
+  }
+
+  /**
+   * Moves a message this consumer holds to the dead letters, with the reason and the time.
+   *
+   * @param data - The message as read.
+   * @param reason - Why it cannot be run.
+   */
+  async deadLetter(data: string, reason: string): Promise<void> {
+    const entry = JSON.stringify({ data, reason, at: new Date().toISOString() });
+    await this.#client.hueyDeadLetter(this.#keys.processing, this.#keys.dead, data, entry);
+    this.#claims.held.delete(data);
+  }
+
+  /** The dead letters of this queue, oldest first. */
+  async deadLetters(): Promise<DeadLetter[]> {
+    const entries = await this.#client.lrange(this.#keys.dead, 0, -1);
+    return entries.map((entry) => {
+      const { data, reason, at } = JSON.parse(entry) as { data: string; reason: string; at: string };
+      return { data, reason, at: new Date(at) };
+    });
+  }
+
+  /**
+   * Takes a lease with `SET NX PX`: one client of this queue gets it until it expires.
+   *
+   * @param key - What the lease is for, e.g. `periodic:2011-01-01T00:05`.
+   * @param ttlMs - How long it is held.
+   * @returns `true` for the one caller that got it.
+   */
+  async lease(key: string, ttlMs: number): Promise<boolean> {
+    check.positiveInteger('ttlMs', ttlMs, 1);
+    return (await this.#client.set(leaseKey(this.#keys.base, key), this.consumerId, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /**
+   * Stops the heartbeat, wakes a blocked read with `null`, puts this
+   * consumer's unacknowledged messages back at the head of the queue, and
+   * closes the connections this object opened (not a `client` it was given).
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#reader?.stop();
+    try {
+      for (const data of this.#claims.unacked) await this.#client.lrem(this.#keys.processing, -1, data);
+      if (this.#timer !== undefined || this.#claims.ahead.length > 0 || this.#claims.held.size > 0) {
+        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId);
+      }
+    } catch (error) {
+      // Redis is down: the heartbeat expires instead and recover() returns the messages
+      this.#onError?.(error as Error);
+    } finally {
+      this.#claims.ahead.length = 0;
+      this.#claims.held.clear();
+      if (this.#owned) await closeClient(this.#client);
+    }
+  }
+
+  /** Waits for a message with BLMOVE on a connection of its own, which `close()` unblocks. */
+  async #waitForOne(timeoutMs: number): Promise<string | null> {
+    this.#reader ??= new BlockingRead({ client: this.#client, commandTimeoutMs: this.#commandTimeoutMs, onError: this.#onError, onSuspect: () => this.#claims.suspect() });
+    const reader = this.#reader;
+    await reader.connect();
+    if (this.#closed) return null;
+    const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
+    // after close() a message moved in the last instant is not handed out: release() has put it back
+    return data === null || this.#closed ? null : this.#claims.hand(data);
+  }
+
+  /**
+   * After a dropped connection (or a failed `ack`), finishes the failed
+   * acknowledgements, then puts back what a claim whose reply was lost left
+   * in the processing list: every message there that this object does not
+   * hold.
+   */
+  async #repair(): Promise<void> {
+    for (const data of this.#claims.unacked) await this.ack(data);
+    await this.#client.hueyReclaim(this.key, this.#keys.processing, ...this.#claims.held, ...this.#claims.ahead);
+  }
+
+  /** Starts refreshing the heartbeat (and recovering dead consumers) once this object has claimed. */
+  #startHeartbeat(): void {
+    if (this.#timer !== undefined || this.#closed) return;
+    this.#timer = setInterval(() => void this.#beat(), this.#heartbeatMs / 3);
+    // the connection, not the timer, decides whether the process stays alive
+    this.#timer.unref();
+  }
+
+  async #beat(): Promise<void> {
+    try {
+      await this.#client.hueyHeartbeat(this.#keys.consumers, this.#keys.heartbeat, this.consumerId, this.#heartbeatMs);
+      await this.recover();
+    } catch (error) {
+      // Redis is down; the next beat tries again, and reads and writes report the outage
+      this.#onError?.(error as Error);
+    }
+  }
+
+  // Inspection and trace (huey info, peek, trace, dead-letters): the work is in ./inspect.ts.
+
+  /**
+   * Appends a line to the queue's trace, the capped stream
+   * `<prefix>{<name>}.trace` (`XADD MAXLEN ~ 100000`).
+   *
+   * @param line - One line of JSON.
+   */
+  async traceAppend(line: string): Promise<void> {
+    await inspect.traceAppend(this.#client, this.#keys, line);
+  }
+
+  /**
+   * Reads the trace stream, oldest first.
+   *
+   * @param taskId - When given, only the lines about that task.
+   */
+  async traceRead(taskId?: string): Promise<string[]> {
+    return inspect.traceRead(this.#client, this.#keys, taskId);
+  }
+
+  /**
+   * The next messages, head (the right end of the list) first, without taking them.
+   *
+   * @param limit - The most to return.
+   */
+  async waiting(limit: number): Promise<string[]> {
+    return inspect.waiting(this.#client, this.#keys, limit);
+  }
+
+  /**
+   * The scheduled messages, earliest first, without taking them.
+   *
+   * @param limit - The most to return.
+   */
+  async scheduled(limit: number): Promise<ScheduledMessage[]> {
+    return inspect.scheduled(this.#client, this.#keys, limit);
+  }
+
+  /**
+   * The processing lists of the consumers that have taken messages. Redis
+   * keeps no claim time: `since` is `null`.
+   */
+  async claims(): Promise<ClaimedMessage[]> {
+    return inspect.claims(this.#client, this.#keys);
+  }
+
+  /**
+   * The consumers that have taken messages, alive while their heartbeat key
+   * lives (and, on this host, their process runs). The last beat is
+   * estimated from the key's remaining time to live, assuming this queue's
+   * `heartbeat` setting.
+   */
+  async consumers(): Promise<ConsumerInfo[]> {
+    return inspect.consumers(this.#client, this.#keys, this.#heartbeatMs);
+  }
+
+  /**
+   * Moves a dead letter back to the tail of the queue: `LREM` of its entry,
+   * then `LPUSH` of its message by the one caller whose `LREM` removed it.
+   *
+   * @param letter - As {@link RedisQueue.deadLetters} returned it.
+   * @returns `false` when it is no longer in the dead letters.
+   */
+  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
+    return inspect.requeueDeadLetter(this.#client, this.#keys, letter);
+  }
+
+  /**
+   * Deletes the dead letters (`LLEN` and `DEL` in one `MULTI`).
+   *
+   * @returns How many there were.
+   */
+  async purgeDeadLetters(): Promise<number> {
+    return inspect.purgeDeadLetters(this.#client, this.#keys);
+  }
+}
