@@ -31,6 +31,28 @@ export interface BackendSpec {
   prefetch?: number;
 }
 
+/** The environment that names `spec` to another process (a consumer, a writer); {@link specFromEnv} reads it back. */
+export function specEnv(spec: BackendSpec): Record<string, string> {
+  return {
+    HUEY_BENCH_BACKEND: spec.backend,
+    HUEY_BENCH_QUEUE: spec.queue,
+    ...(spec.path ? { HUEY_BENCH_PATH: spec.path } : {}),
+    ...(spec.prefix ? { HUEY_BENCH_PREFIX: spec.prefix } : {}),
+    ...(spec.prefetch ? { HUEY_BENCH_PREFETCH: String(spec.prefetch) } : {}),
+  };
+}
+
+/** The spec another process named with {@link specEnv}. */
+export function specFromEnv(env: NodeJS.ProcessEnv = process.env): BackendSpec {
+  return {
+    backend: (env.HUEY_BENCH_BACKEND ?? 'redis') as BackendName,
+    queue: env.HUEY_BENCH_QUEUE ?? 'bench',
+    ...(env.HUEY_BENCH_PATH ? { path: env.HUEY_BENCH_PATH } : {}),
+    ...(env.HUEY_BENCH_PREFIX ? { prefix: env.HUEY_BENCH_PREFIX } : {}),
+    ...(env.HUEY_BENCH_PREFETCH ? { prefetch: Number(env.HUEY_BENCH_PREFETCH) } : {}),
+  };
+}
+
 /** A queue and its result store, opened. */
 export interface Opened {
   queue: BaseQueue;
@@ -101,9 +123,10 @@ export interface DrainReport {
 }
 
 /**
- * Counts the calls a consumer finishes, by wrapping the queue's `ack` (the
- * last step of a call: result stored, message forgotten), and reports once
- * `expect` are done.
+ * Counts the calls a consumer finishes, by wrapping the queue's last step of
+ * a call: `finish` (result stored and message acknowledged in one step)
+ * when the queue has it and it did both, else `ack` (after the result was
+ * stored). Reports once `expect` are done.
  */
 export class DrainCounter {
   count = 0;
@@ -119,16 +142,29 @@ export class DrainCounter {
     if (ack === undefined) throw new Error(`queue "${queue.name}" has no ack(): the counter cannot see calls finish`);
     queue.ack = async (data: string) => {
       await ack(data);
-      this.count++;
-      if (this.count === this.#expect) {
-        this.lastFinish = wallMs();
-        this.#done({ count: this.count, firstStart: this.firstStart, lastFinish: this.lastFinish });
-      }
+      this.#finished();
     };
+    const finish = queue.finish?.bind(queue);
+    if (finish !== undefined) {
+      queue.finish = async (data, store, key, value) => {
+        // false: nothing done, the consumer stores the result and calls ack (counted there)
+        const done = await finish(data, store, key, value);
+        if (done) this.#finished();
+        return done;
+      };
+    }
   }
 
   /** Notes a call's start; the first one starts the clock. */
   started(startedAt: number): void {
     if (Number.isNaN(this.firstStart)) this.firstStart = startedAt;
+  }
+
+  #finished(): void {
+    this.count++;
+    if (this.count === this.#expect) {
+      this.lastFinish = wallMs();
+      this.#done({ count: this.count, firstStart: this.firstStart, lastFinish: this.lastFinish });
+    }
   }
 }

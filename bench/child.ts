@@ -10,6 +10,9 @@ import { fileURLToPath } from 'node:url';
 /** The repository root (dist/bench/ is two levels down). */
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
+/** Time spent waiting for worker processes to exit after their work was done (for the run's summary of where the time went). */
+export const stopping = { ms: 0, count: 0 };
+
 /** A running worker process. */
 export class Child {
   readonly process: ChildProcess;
@@ -70,10 +73,13 @@ export class Child {
   /** Sends SIGTERM (a clean shutdown) and waits for the exit; kills it after `graceMs`. */
   async stop(graceMs = 10_000): Promise<void> {
     if (this.process.exitCode !== null || this.process.signalCode !== null) return;
+    const started = performance.now();
     this.process.kill('SIGTERM');
     const timer = setTimeout(() => this.process.kill('SIGKILL'), graceMs);
     const code = await this.#exited;
     clearTimeout(timer);
+    stopping.ms += performance.now() - started;
+    stopping.count++;
     if (code !== 0 && code !== null) process.stderr.write(`[bench] ${this.#what} exited with code ${code}\n${this.#stderr}\n`);
   }
 }

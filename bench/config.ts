@@ -7,18 +7,12 @@
  */
 import { BaseConfiguration } from 'huey/bin/config';
 import { registry } from 'huey/registry';
-import { DrainCounter, noopInvoker, openBackend, type BackendName } from './backends.js';
+import { DrainCounter, noopInvoker, openBackend, specFromEnv } from './backends.js';
 import { exitWithParent, waitForGo } from './child.js';
 
 exitWithParent();
 const env = process.env;
-const opened = await openBackend({
-  backend: (env.HUEY_BENCH_BACKEND ?? 'redis') as BackendName,
-  queue: env.HUEY_BENCH_QUEUE ?? 'bench',
-  ...(env.HUEY_BENCH_PATH ? { path: env.HUEY_BENCH_PATH } : {}),
-  ...(env.HUEY_BENCH_PREFIX ? { prefix: env.HUEY_BENCH_PREFIX } : {}),
-  ...(env.HUEY_BENCH_PREFETCH ? { prefetch: Number(env.HUEY_BENCH_PREFETCH) } : {}),
-});
+const opened = await openBackend(specFromEnv(env));
 const expect = Number(env.HUEY_BENCH_EXPECT ?? Infinity);
 const counter = new DrainCounter(opened.queue, expect, (report) => process.stdout.write(`${JSON.stringify(report)}\n`));
 noopInvoker(opened, (_sentAt, startedAt) => counter.started(startedAt), registry);

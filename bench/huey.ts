@@ -5,8 +5,9 @@
 import type { AsyncData } from 'huey/queue';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
-import { DrainCounter, noopInvoker, openBackend, type BackendSpec, type DrainReport, type Noop, type Opened } from './backends.js';
+import { DrainCounter, noopInvoker, openBackend, specEnv, type BackendSpec, type DrainReport, type Opened } from './backends.js';
 import { hueyConsumer } from './child.js';
+import { fillBacklog } from './fill.js';
 import { percentile, rate, sleep, wallMs } from './stats.js';
 
 /** Sequential awaited calls of the no-op from one producer; calls/s. */
@@ -32,35 +33,44 @@ async function cleanUp(spec: BackendSpec, opened: Opened): Promise<void> {
   await opened.close();
 }
 
-/** Enqueues `n` calls, `parallel` at a time (filling is not what is measured; 16 fills the file backend fastest here). */
-export async function fill(noop: Noop, n: number, parallel = 16): Promise<void> {
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < n) {
-      next++;
-      await noop(wallMs());
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, n) }, lane));
+/** What a drain run is asked: how many calls are queued, how many threads drain them, how many of them are timed. */
+export interface DrainPlan {
+  /** Calls queued before the consumer starts. */
+  queued: number;
+  threads: number;
+  /** Calls timed, the first ones (the rest are flushed); all of them by default. */
+  sample?: number;
+  /** A {@link Consumer} in this process instead of `bin/huey-consumer.js` (always for the memory backend). */
+  inProcess?: boolean;
+}
+
+/** A drain run's rate, and the untimed work around it. */
+export interface Drained {
+  rate: number;
+  /** How long filling the backlog took. */
+  fillMs: number;
+  /** From "go" to the first call's start: what was left of the worker's boot when the fill was done. */
+  bootWaitMs: number;
 }
 
 /**
- * Drain rate: `n` calls queued, then one consumer at `threads`; calls/s from
- * the first call's start to the `sample`th call's acknowledgement (all `n`
- * unless a smaller sample is asked for; the rest is flushed). `timing`
- * receives how long filling took. The consumer is
- * `bin/huey-consumer.js` in a process of its own, or a {@link Consumer} in
- * this process with `inProcess` (always for the memory backend).
+ * Drain rate: `queued` calls queued (by {@link fillBacklog}), then one
+ * consumer at `threads`; calls/s from the first call's start to the
+ * `sample`th call's acknowledgement. The consumer is `bin/huey-consumer.js`
+ * in a process of its own, booting while the queue fills, or a
+ * {@link Consumer} in this process.
  */
-export async function drainRate(spec: BackendSpec, n: number, threads: number, inProcess = spec.backend === 'memory', sample = n, timing: { fillMs: number } = { fillMs: 0 }): Promise<number> {
+export async function drainRate(spec: BackendSpec, plan: DrainPlan): Promise<Drained> {
+  const { queued, threads, sample = queued, inProcess = spec.backend === 'memory' } = plan;
   const producer = await openBackend(spec);
   // the consumer process boots while the queue fills, and starts once it is full
-  const child = inProcess ? undefined : hueyConsumer(threads, { ...consumerEnv(spec, sample), HUEY_BENCH_GO: '1' });
+  const child = inProcess ? undefined : hueyConsumer(threads, { ...specEnv(spec), HUEY_BENCH_EXPECT: String(sample), HUEY_BENCH_GO: '1' });
   try {
     const { noop } = noopInvoker(producer);
     const filling = performance.now();
-    await fill(noop, n);
-    timing.fillMs = performance.now() - filling;
+    await fillBacklog(spec, producer, noop, queued);
+    const fillMs = performance.now() - filling;
+    const goAt = wallMs();
     let report: DrainReport;
     if (child === undefined) {
       report = await drainHere(spec, producer, sample, threads);
@@ -68,23 +78,11 @@ export async function drainRate(spec: BackendSpec, n: number, threads: number, i
       child.go();
       report = await child.report<DrainReport>(60_000 + sample * 10);
     }
-    return rate(report.count, report.lastFinish - report.firstStart);
+    return { rate: rate(report.count, report.lastFinish - report.firstStart), fillMs, bootWaitMs: child === undefined ? 0 : Math.max(0, report.firstStart - goAt) };
   } finally {
     await child?.stop();
     await cleanUp(spec, producer);
   }
-}
-
-/** The environment that points bench/config at `spec`. */
-export function consumerEnv(spec: BackendSpec, expect: number | undefined): Record<string, string> {
-  return {
-    HUEY_BENCH_BACKEND: spec.backend,
-    HUEY_BENCH_QUEUE: spec.queue,
-    ...(spec.path ? { HUEY_BENCH_PATH: spec.path } : {}),
-    ...(spec.prefix ? { HUEY_BENCH_PREFIX: spec.prefix } : {}),
-    ...(spec.prefetch ? { HUEY_BENCH_PREFETCH: String(spec.prefetch) } : {}),
-    ...(expect !== undefined ? { HUEY_BENCH_EXPECT: String(expect) } : {}),
-  };
 }
 
 /** A configuration class for in-process consumers. */
@@ -135,7 +133,7 @@ export async function latency(spec: BackendSpec, seconds: number, perSecond: num
       consumer = new Consumer(invoker, configuration(threads), { readTimeoutMs: 100 });
       await consumer.start();
     } else {
-      child = hueyConsumer(threads, consumerEnv(spec, undefined));
+      child = hueyConsumer(threads, specEnv(spec));
     }
     const one = async (): Promise<[number, number]> => {
       const sentAt = wallMs();

@@ -9,11 +9,20 @@ import { join } from 'node:path';
 import type { DrainReport } from './backends.js';
 import { REDIS } from './backends.js';
 import { Child, ROOT } from './child.js';
+import type { Drained } from './huey.js';
 import { rate, wallMs } from './stats.js';
 
 /** The peers compared with. */
 export type PeerName = 'bullmq' | 'bee-queue';
 export const PEERS: readonly PeerName[] = ['bullmq', 'bee-queue'];
+/** How the table names each peer, and the producer call its enqueue row measures. */
+export const PEER_LABEL = { bullmq: 'BullMQ', 'bee-queue': 'bee-queue' } as const;
+export const PEER_ADD = { bullmq: '`Queue.add()`', 'bee-queue': '`createJob().save()`' } as const;
+
+/** The key prefix of a peer's queues, under the run's own prefix. */
+export function peerPrefix(runPrefix: string, peer: PeerName): string {
+  return `${runPrefix}${peer === 'bullmq' ? 'bull' : 'bq'}`;
+}
 
 /** A peer's producer: add one job, add many, remove everything. */
 interface Producer {
@@ -64,17 +73,20 @@ export async function peerEnqueueRate(peer: PeerName, queue: string, prefix: str
   }
 }
 
-/** `n` jobs queued, then one worker process at `concurrency`; jobs/s from the first start to the last completion. */
-export async function peerDrainRate(peer: PeerName, queue: string, prefix: string, n: number, concurrency: number): Promise<number> {
+/** `n` jobs queued, then one worker process at `concurrency`; jobs/s from the first start to the last completion, and how long the fill took. */
+export async function peerDrainRate(peer: PeerName, queue: string, prefix: string, n: number, concurrency: number): Promise<Drained> {
   const p = await producer(peer, queue, prefix);
   try {
     // the worker process boots while the queue fills, and starts once it is full
     const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), String(n)], { HUEY_BENCH_GO: '1' });
     try {
+      const filling = performance.now();
       await p.addMany(n);
+      const fillMs = performance.now() - filling;
+      const goAt = wallMs();
       child.go();
       const report = await child.report<DrainReport>(60_000 + n * 10);
-      return rate(report.count, report.lastFinish - report.firstStart);
+      return { rate: rate(report.count, report.lastFinish - report.firstStart), fillMs, bootWaitMs: Math.max(0, report.firstStart - goAt) };
     } finally {
       await child.stop();
     }

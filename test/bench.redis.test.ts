@@ -1,0 +1,61 @@
+/**
+ * The benchmark harness on Redis: the backlog fill and the runs taken in
+ * turn with the peers, against a real Redis (the fill writes the queue's
+ * own list, and the peers are real BullMQ and bee-queue workers). Nothing
+ * here checks a timing. Skipped without Redis, failing instead under
+ * HUEY_REQUIRE_REDIS=1.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { after, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { noopInvoker, openBackend } from '../bench/backends.js';
+import { fillBacklog } from '../bench/fill.js';
+import { deletePrefix, testPrefix } from './backends/redis-helpers.js';
+import { redisSkipReason } from './helpers.js';
+
+const skip = await redisSkipReason();
+const prefix = testPrefix();
+const run = join(dirname(fileURLToPath(import.meta.url)), '..', 'bench', 'run.js');
+
+after(() => (skip ? undefined : deletePrefix(prefix)));
+
+test('fillBacklog on Redis queues the calls asked for in order: the first written is the first read', { skip }, async () => {
+  const spec = { backend: 'redis' as const, queue: 'filled', prefix };
+  const producer = await openBackend(spec);
+  try {
+    const { invoker, noop } = noopInvoker(producer);
+    await fillBacklog(spec, producer, noop, 2500);
+    assert.equal(await producer.queue.length(), 2500);
+    let previous = -Infinity;
+    for (let i = 0; i < 2500; i++) {
+      const command = await invoker.dequeue();
+      assert.equal(command?.name, 'bench.noop');
+      // the no-op's argument is the instant it was called: read in the order written
+      const sentAt = command.args[0] as number;
+      assert.ok(sentAt >= previous, `message ${i} was called before message ${i - 1}`);
+      previous = sentAt;
+    }
+    assert.equal(await producer.queue.read(), null);
+  } finally {
+    await producer.queue.flush();
+    await producer.close();
+  }
+});
+
+test('bench/run.js on Redis takes the enqueue and drain runs in turn: huey, BullMQ, bee-queue, then the next run', { skip }, async () => {
+  const { stdout, stderr } = await promisify(execFile)(process.execPath, [run, '--backend', 'redis', '--n', '30', '--runs', '2', '--seconds', '1', '--growth', '30', '--no-docs', '--json'], { timeout: 170_000 });
+  const runs = stderr
+    .split('\n')
+    .map((line) => /\] (\S+) (enqueue|drain)(?: THREADS| concurrency)? ?(\d*): run (\d)\/2/.exec(line))
+    .filter((match) => match !== null)
+    .map(([, who, what, threads, n]) => `${what}${threads} ${who} ${n}`);
+  const turn = (what: string) => [1, 2].flatMap((n) => ['redis', 'bullmq', 'bee-queue'].map((who) => `${what} ${who} ${n}`));
+  assert.deepEqual(runs, [...turn('enqueue'), ...turn('drain1'), ...turn('drain50')]);
+  const keys = (JSON.parse(stdout) as { rows: { key: string; figure: { runs: number[] } }[] }).rows.map((row) => row.key);
+  // the table's rows and their order are those of a run without turns
+  assert.deepEqual(keys.slice(0, 3), ['redis.enqueue', 'redis.drain.1', 'redis.drain.50']);
+  assert.deepEqual(keys.slice(keys.indexOf('redis.floor.pipelined') + 1), ['bullmq.enqueue', 'bullmq.drain.1', 'bullmq.drain.50', 'bee-queue.enqueue', 'bee-queue.drain.1', 'bee-queue.drain.50', 'redis.growth.30']);
+});
