@@ -7,12 +7,56 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { after } from 'node:test';
 import { Redis } from 'ioredis';
+import { RedisBlockingQueue, RedisDataStore, type RedisDataStoreOptions, type RedisQueueOptions } from 'huey/backends/redis';
 import { REDIS } from '../helpers.js';
 
 /** A key prefix no other test run uses: `hueytest.<pid>.<random>.`. */
 export function testPrefix(): string {
   return `hueytest.${process.pid}.${randomBytes(3).toString('hex')}.`;
+}
+
+/** Queues and stores on the shared Redis under a prefix of their own, and an admin client to look at the keys. */
+export interface RedisBackends {
+  prefix: string;
+  /** A plain client, for looking at keys as `redis-cli` would. */
+  admin: Redis;
+  /** A name not used before in this suite. */
+  fresh(what: string): string;
+  /** Closes `backend` after the suite. */
+  track<T extends { close(): Promise<void> }>(backend: T): T;
+  blocking(name: string, options?: RedisQueueOptions): RedisBlockingQueue;
+  store(name: string, options?: RedisDataStoreOptions): RedisDataStore;
+}
+
+/**
+ * Opens Redis backends for one suite (call it inside `describe`): each
+ * under the suite's own key prefix, closed after the suite, which then
+ * deletes the prefix's keys.
+ */
+export function redisBackends(): RedisBackends {
+  const prefix = testPrefix();
+  const admin = new Redis({ ...REDIS, lazyConnect: true });
+  const opened: { close(): Promise<void> }[] = [];
+  let counter = 0;
+  after(async () => {
+    for (const backend of opened) await backend.close();
+    await deletePrefix(prefix);
+    admin.disconnect();
+  });
+  const track = <T extends { close(): Promise<void> }>(backend: T): T => {
+    opened.push(backend);
+    return backend;
+  };
+  return {
+    prefix,
+    admin,
+    fresh: (what) => `${what}${++counter}`,
+    track,
+    blocking: (name, options = {}) => track(new RedisBlockingQueue(name, { ...REDIS, prefix, ...options })),
+    store: (name, options = {}) => track(new RedisDataStore(name, { ...REDIS, prefix, ...options })),
+  };
 }
 
 /** Deletes every key under `prefix` (never the rest of the shared Redis). */
