@@ -45,7 +45,8 @@ export class Child {
     this.process.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
       this.#stderr = (this.#stderr + chunk).slice(-4000);
     });
-    this.#exited = new Promise((resolve) => this.process.on('exit', (code) => resolve(code)));
+    // 'close', not 'exit': a worker may print its report and exit at once, and the report must be read first
+    this.#exited = new Promise((resolve) => this.process.on('close', (code) => resolve(code)));
   }
 
   /** The next line of stdout, parsed as JSON; rejects when the process exits first or `timeoutMs` passes. */

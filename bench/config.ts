@@ -3,7 +3,8 @@
  * `node bin/huey-consumer.js dist.bench.config.Configuration -t 50`.
  * Which backend, queue and how many calls to expect come from the
  * environment (set by bench/run). Once the expected number of calls is
- * done it prints one JSON line on stdout: `{"count","firstStart","lastFinish"}`.
+ * done it prints one JSON line on stdout, `{"count","firstStart","lastFinish"}`,
+ * and exits.
  */
 import { BaseConfiguration } from 'huey/bin/config';
 import { registry } from 'huey/registry';
@@ -14,7 +15,9 @@ exitWithParent();
 const env = process.env;
 const opened = await openBackend(specFromEnv(env));
 const expect = Number(env.HUEY_BENCH_EXPECT ?? Infinity);
-const counter = new DrainCounter(opened.queue, expect, (report) => process.stdout.write(`${JSON.stringify(report)}\n`));
+// the measured part is over once the report is out: exit then, instead of a clean stop that waits out the
+// consumer's blocking read (up to a second a run); the run's queue is flushed or removed next anyway
+const counter = new DrainCounter(opened.queue, expect, (report) => process.stdout.write(`${JSON.stringify(report)}\n`, () => process.exit(0)));
 noopInvoker(opened, (_sentAt, startedAt) => counter.started(startedAt), registry);
 
 // started while the queue fills; the consumer starts (and the clock with it) only now

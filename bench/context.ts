@@ -54,8 +54,9 @@ export class Context {
    * @returns The run's rate.
    */
   drained(queue: string, count: number, run: Drained): number {
+    if (run.bootWaitMs > 0) this.timeline.chore('waiting for a worker to boot', run.bootWaitMs);
+    if (run.fillMs === undefined) return run.rate;
     this.timeline.chore('filling backlogs', run.fillMs);
-    if (run.bootWaitMs > 0) this.timeline.chore('waiting for a worker to boot after the fill', run.bootWaitMs);
     const largest = this.#fills.get(queue);
     if (largest === undefined || count >= largest.count) this.#fills.set(queue, { count, ms: run.fillMs });
     return run.rate;

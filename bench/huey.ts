@@ -10,8 +10,12 @@ import { hueyConsumer } from './child.js';
 import { fillBacklog } from './fill.js';
 import { percentile, rate, sleep, wallMs } from './stats.js';
 
-/** Sequential awaited calls of the no-op from one producer; calls/s. */
-export async function enqueueRate(spec: BackendSpec, n: number): Promise<number> {
+/**
+ * Sequential awaited calls of the no-op from one producer; calls/s. With
+ * `keep`, the calls stay queued (one more than `n`: the first call, which
+ * connects, is not timed) for a drain run to take over.
+ */
+export async function enqueueRate(spec: BackendSpec, n: number, keep = false): Promise<number> {
   const opened = await openBackend(spec);
   try {
     const { noop } = noopInvoker(opened);
@@ -20,7 +24,7 @@ export async function enqueueRate(spec: BackendSpec, n: number): Promise<number>
     for (let i = 0; i < n; i++) await noop(wallMs());
     return rate(n, performance.now() - start);
   } finally {
-    await cleanUp(spec, opened);
+    await (keep ? opened.close() : cleanUp(spec, opened));
   }
 }
 
@@ -42,13 +46,15 @@ export interface DrainPlan {
   sample?: number;
   /** A {@link Consumer} in this process instead of `bin/huey-consumer.js` (always for the memory backend). */
   inProcess?: boolean;
+  /** The calls are queued already (an enqueue run's, kept): no fill, and the consumer boots now. */
+  queuedAlready?: boolean;
 }
 
 /** A drain run's rate, and the untimed work around it. */
 export interface Drained {
   rate: number;
-  /** How long filling the backlog took. */
-  fillMs: number;
+  /** How long filling the backlog took; `undefined` when it was queued already. */
+  fillMs: number | undefined;
   /** From "go" to the first call's start: what was left of the worker's boot when the fill was done. */
   bootWaitMs: number;
 }
@@ -68,8 +74,8 @@ export async function drainRate(spec: BackendSpec, plan: DrainPlan): Promise<Dra
   try {
     const { noop } = noopInvoker(producer);
     const filling = performance.now();
-    await fillBacklog(spec, producer, noop, queued);
-    const fillMs = performance.now() - filling;
+    if (plan.queuedAlready !== true) await fillBacklog(spec, producer, noop, queued);
+    const fillMs = plan.queuedAlready === true ? undefined : performance.now() - filling;
     const goAt = wallMs();
     let report: DrainReport;
     if (child === undefined) {

@@ -3,8 +3,8 @@
  * `node dist/bench/peer-worker.js <bullmq|bee-queue> <queue> <prefix> <concurrency> <expect>`.
  * Runs the same no-op (returns the instant it started) and prints one JSON
  * line, `{"count","firstStart","lastFinish"}`, once `expect` jobs are done
- * (BullMQ's `completed`, bee-queue's `succeeded`: after the result is stored).
- * Stops cleanly on SIGTERM.
+ * (BullMQ's `completed`, bee-queue's `succeeded`: after the result is stored),
+ * and exits. Stops cleanly on SIGTERM before that.
  */
 import BeeQueue from 'bee-queue';
 import { Worker } from 'bullmq';
@@ -27,7 +27,8 @@ function noop(): number {
 
 function finished(): void {
   count++;
-  if (count === expect) process.stdout.write(`${JSON.stringify({ count, firstStart, lastFinish: wallMs() })}\n`);
+  // the measured part is over: exit as huey's consumer does (bench/config), the queue is removed next anyway
+  if (count === expect) process.stdout.write(`${JSON.stringify({ count, firstStart, lastFinish: wallMs() })}\n`, () => process.exit(0));
 }
 
 // started while the queue fills; the worker starts only now

@@ -10,7 +10,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { BACKENDS, REDIS, type BackendName } from './backends.js';
+import { BACKENDS, REDIS, type BackendName, type BackendSpec } from './backends.js';
 import { ROOT, stopping } from './child.js';
 import { Context, type Options } from './context.js';
 import { arrayFloor, encodedMessages, fileFloor, redisFloors } from './floors.js';
@@ -19,7 +19,7 @@ import { drainRate, enqueueRate, latency, memoryEndToEnd, type Latency } from '.
 import { fresh } from './names.js';
 import { measure, measureInTurn, type Contender } from './progress.js';
 import { describeMachine, renderJson, renderMarkdown, renderPage, type Results, type Row } from './report.js';
-import { formatValue } from './stats.js';
+import { formatValue, type Figure } from './stats.js';
 
 /**
  * Seconds the default run aims to stay within (issue 7: the full table in
@@ -79,10 +79,18 @@ const MEMORY_N = 20_000;
 type Peers = typeof import('./peers.js');
 
 /**
+ * Backends whose enqueue runs leave their calls queued for the THREADS 1
+ * drain run that follows each: filling 10,000 files costs the disk seconds,
+ * and the enqueue run has just written the very backlog a drain needs.
+ */
+const DRAINS_THE_ENQUEUED: readonly BackendName[] = ['file'];
+
+/**
  * Scenarios 1 to 3 and the floor on `backend`. On Redis with the peers,
  * the enqueue and drain figures are taken in turn (huey run 1, BullMQ run
  * 1, bee-queue run 1, huey run 2, ...), so each ratio compares runs made
- * seconds apart; the peers' rows still come after the floors.
+ * seconds apart; the peers' rows still come after the floors. On files,
+ * each enqueue run is followed by the THREADS 1 drain of its backlog.
  */
 async function runBackend(ctx: Context, backend: BackendName): Promise<void> {
   const { options, timeline, names } = ctx;
@@ -93,20 +101,6 @@ async function runBackend(ctx: Context, backend: BackendName): Promise<void> {
   const peerRows: Row[] = [];
   const withPeers = peers === undefined ? '' : `, ${peers.PEERS.map((peer) => peers.PEER_LABEL[peer]).join(', ')}`;
 
-  // 1 enqueue
-  timeline.section(`${backend} enqueue${withPeers}`);
-  const enqueueContenders: Contender[] = [{ what: `${backend} enqueue`, unit: '/s', once: () => fresh(names, backend, (spec) => enqueueRate(spec, n)) }];
-  for (const peer of peers?.PEERS ?? []) {
-    enqueueContenders.push({ what: `${peer} enqueue`, unit: '/s', once: () => peers!.peerEnqueueRate(peer, names.next(), peers!.peerPrefix(names.prefix, peer), n) });
-  }
-  const [enqueue, ...peerEnqueues] = await measureInTurn(timeline, runs, enqueueContenders);
-  ctx.add({ key: `${backend}.enqueue`, scenario: '1 enqueue', backend, subject: `huey: ${count} sequential awaited calls`, figure: enqueue! });
-  for (const [i, peer] of (peers?.PEERS ?? []).entries()) {
-    peerRows.push({ key: `${peer}.enqueue`, scenario: '1 enqueue', backend: 'redis', subject: `${peers!.PEER_LABEL[peer]}: ${count} sequential awaited ${peers!.PEER_ADD[peer]}`, figure: peerEnqueues[i]! });
-  }
-
-  // 2 drain
-  timeline.section(`${backend} drain${withPeers}`);
   const where = backend === 'memory' ? 'in-process consumer' : 'consumer process';
   const hueyDrain = (what: string, threads: number, variant: { prefetch?: number; inProcess?: boolean } = {}): Contender => ({
     what,
@@ -114,7 +108,52 @@ async function runBackend(ctx: Context, backend: BackendName): Promise<void> {
     once: () =>
       fresh(names, backend, async (spec) => ctx.drained(backend, n, await drainRate(variant.prefetch === undefined ? spec : { ...spec, prefetch: variant.prefetch }, { queued: n, threads, ...(variant.inProcess ? { inProcess: true } : {}) }))),
   });
-  for (const threads of [1, 50]) {
+  const drainsEnqueued = DRAINS_THE_ENQUEUED.includes(backend);
+  const drainRow = (threads: number, figure: Figure): Row => ({ key: `${backend}.drain.${threads}`, scenario: '2 drain', backend, subject: `huey: ${count} queued, ${where}, THREADS ${threads}`, figure });
+
+  // 1 enqueue (on files, each run followed by the THREADS 1 drain of its backlog)
+  timeline.section(`${backend} enqueue${withPeers}${drainsEnqueued ? ', then drain THREADS 1' : ''}`);
+  const backlogs: BackendSpec[] = [];
+  const enqueueContenders: Contender[] = [
+    {
+      what: `${backend} enqueue`,
+      unit: '/s',
+      once: drainsEnqueued
+        ? async () => {
+            const spec = await names.spec(backend);
+            backlogs.push(spec);
+            return enqueueRate(spec, n, true);
+          }
+        : () => fresh(names, backend, (spec) => enqueueRate(spec, n)),
+    },
+  ];
+  if (drainsEnqueued) {
+    enqueueContenders.push({
+      what: `${backend} drain THREADS 1`,
+      unit: '/s',
+      once: async () => {
+        const spec = backlogs.shift()!;
+        try {
+          return ctx.drained(backend, n, await drainRate(spec, { queued: n, threads: 1, queuedAlready: true }));
+        } finally {
+          await names.removeDir(spec);
+        }
+      },
+    });
+  }
+  for (const peer of peers?.PEERS ?? []) {
+    enqueueContenders.push({ what: `${peer} enqueue`, unit: '/s', once: () => peers!.peerEnqueueRate(peer, names.next(), peers!.peerPrefix(names.prefix, peer), n) });
+  }
+  const [enqueue, ...others] = await measureInTurn(timeline, runs, enqueueContenders);
+  ctx.add({ key: `${backend}.enqueue`, scenario: '1 enqueue', backend, subject: `huey: ${count} sequential awaited calls`, figure: enqueue! });
+  if (drainsEnqueued) ctx.add(drainRow(1, others.shift()!));
+  for (const [i, peer] of (peers?.PEERS ?? []).entries()) {
+    peerRows.push({ key: `${peer}.enqueue`, scenario: '1 enqueue', backend: 'redis', subject: `${peers!.PEER_LABEL[peer]}: ${count} sequential awaited ${peers!.PEER_ADD[peer]}`, figure: others[i]! });
+  }
+
+  // 2 drain
+  timeline.section(`${backend} drain${withPeers}`);
+  for (const threads of drainsEnqueued ? [50] : [1, 50]) {
     const contenders = [hueyDrain(`${backend} drain THREADS ${threads}`, threads)];
     for (const peer of peers?.PEERS ?? []) {
       contenders.push({
@@ -124,7 +163,7 @@ async function runBackend(ctx: Context, backend: BackendName): Promise<void> {
       });
     }
     const [figure, ...peerDrains] = await measureInTurn(timeline, runs, contenders);
-    ctx.add({ key: `${backend}.drain.${threads}`, scenario: '2 drain', backend, subject: `huey: ${count} queued, ${where}, THREADS ${threads}`, figure: figure! });
+    ctx.add(drainRow(threads, figure!));
     for (const [i, peer] of (peers?.PEERS ?? []).entries()) {
       peerRows.push({ key: `${peer}.drain.${threads}`, scenario: '2 drain', backend: 'redis', subject: `${peers!.PEER_LABEL[peer]}: ${count} queued, worker process, concurrency ${threads}`, figure: peerDrains[i]! });
     }
