@@ -15,7 +15,7 @@ import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sa
 import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
-import { RedisDataStore, resultTarget } from './store.js';
+import { RedisDataStore, resultTarget, type ResultTarget } from './store.js';
 
 /** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
 export interface RedisQueueOptions extends RedisConnectionOptions {
@@ -66,6 +66,8 @@ export class RedisQueue extends BaseQueue {
   #reader: BlockingRead | undefined;
   /** What this object holds, and the repair after a dropped connection. */
   readonly #claims = new Claims(() => this.#repair());
+  /** How `finish` writes a store's results in this queue's script, or `null` when it cannot; decided once a store (clients and names do not change). */
+  readonly #reachable = new WeakMap<RedisDataStore, ResultTarget | null>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
@@ -223,10 +225,14 @@ export class RedisQueue extends BaseQueue {
    */
   async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
     if (!(store instanceof RedisDataStore)) return false;
-    const target = resultTarget(store);
-    if (!sameDatabase(this.#client, target.client)) return false;
-    // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
-    if (isCluster(this.#client) && target.tag !== this.#tag) return false;
+    let target = this.#reachable.get(store);
+    if (target === undefined) {
+      const found = resultTarget(store);
+      // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
+      target = sameDatabase(this.#client, found.client) && (!isCluster(this.#client) || found.tag === this.#tag) ? found : null;
+      this.#reachable.set(store, target);
+    }
+    if (target === null) return false;
     const { key: resultKey, argv } = target.write(key, value);
     try {
       await this.#client.hueyFinish(resultKey, this.#keys.processing, ...argv, data);
