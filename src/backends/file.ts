@@ -21,10 +21,14 @@
  *     values/<key>                     one value a key (a task id for results): the message that
  *                                      produced it on the first line (empty after put), then the value
  *     tmp/                             values being written or taken
+ *   spare/<slot>                       at most 128 files done with (a value read, a message
+ *                                      acknowledged), filled by the next writes instead of new files
  * ```
  *
  * How the guarantees are kept:
  * - A write goes to `tmp/` and is renamed into `ready/`: a reader never sees a part.
+ *   The file written is a spare one when `spare/` has one: creating a file
+ *   (an inode) costs 0.1–1.5 ms, filling a spare 0.1–0.3 ms.
  * - A read renames the oldest file of `ready/` into `claimed/<consumer>/`: of
  *   several consumers, exactly one rename succeeds. `ack` deletes the file.
  * - `finish` appends the result to the claimed file, after the message's
@@ -69,6 +73,7 @@ import { deadLetterIn, deadLettersIn, purgeDeadLettersIn, requeueDeadLetterIn } 
 import { claimsIn, consumersIn, nextEtaIn, scheduledIn, waitingIn, type QueueDirs } from './file/inspect.js';
 import { takeLease } from './file/lease.js';
 import { FileDataStore, valueFile } from './file/store.js';
+import { Spares } from './file/spares.js';
 import { TraceFile } from './file/trace.js';
 import { DirectoryWaker } from './file/waker.js';
 
@@ -104,6 +109,7 @@ export class FileQueue extends BaseQueue {
   readonly #membership: Membership;
   readonly #claims: Claims;
   readonly #trace: TraceFile;
+  readonly #spares: Spares;
   /** Stores on another file system than this queue: `finish` cannot rename into them. */
   readonly #unreachable = new WeakSet<FileDataStore>();
   #made: Promise<void> | undefined;
@@ -134,6 +140,7 @@ export class FileQueue extends BaseQueue {
     this.#claims = new Claims(this.#dirs, this.#membership);
     this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
     this.#trace = new TraceFile(join(this.directory, 'trace.log'), resolved.fileMode);
+    this.#spares = new Spares(resolved.path);
   }
 
   /**
@@ -150,9 +157,9 @@ export class FileQueue extends BaseQueue {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
     checkOneLine(data);
     await this.#io(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
-      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, `${sortableName()}.json`), data, this.#options);
+      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, `${sortableName()}.json`), data, { ...this.#options, spares: this.#spares });
       const claim = this.#claims.release(data, true);
-      if (claim !== undefined) await unlessMissing(unlink(claim.file), undefined);
+      if (claim !== undefined) await this.#spares.give(claim.file);
     });
   }
 
@@ -181,11 +188,6 @@ export class FileQueue extends BaseQueue {
    * @returns The messages, oldest first; empty when none came in time or the queue was closed.
    * @throws ConfigurationError when `count` is not a positive integer or `timeoutMs` not a number.
    * @throws QueueReadException when the directory cannot be read.
-   * @example
-   * ```ts
-   * const batch = await queue.readMany(50, 1000); // up to 50 messages, each claimed
-   * for (const data of batch) await queue.ack(data);
-   * ```
    */
   async readMany(count: number, timeoutMs = 0): Promise<string[]> {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) check.expected('count', 'a positive integer', count);
@@ -223,18 +225,19 @@ export class FileQueue extends BaseQueue {
   }
 
   /**
-   * Forgets a message this object read: its file is deleted. A message
+   * Forgets a message this object read: its file leaves the claims (kept
+   * in `spare/` for a later write to fill, or deleted). A message
    * recovered meanwhile by another consumer (this one was taken for dead)
    * is not an error: it will simply run again.
    *
    * @param data - The message exactly as {@link FileQueue.read} or {@link FileQueue.due} returned it.
-   * @returns A promise that settles once the file is deleted.
-   * @throws QueueException when the file cannot be deleted.
+   * @returns A promise that settles once the file has left the claims.
+   * @throws QueueException when the file cannot be moved or deleted.
    */
   async ack(data: string): Promise<void> {
     const claim = this.#claims.release(data);
     if (claim === undefined) return;
-    await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => unlessMissing(unlink(claim.file), undefined));
+    await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => this.#spares.give(claim.file));
   }
 
   /**
@@ -318,7 +321,7 @@ export class FileQueue extends BaseQueue {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
     checkOneLine(data);
     check.date('eta', eta);
-    await this.#io(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, () => writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, this.#options));
+    await this.#io(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, () => writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, { ...this.#options, spares: this.#spares }));
   }
 
   /**
@@ -411,7 +414,7 @@ export class FileQueue extends BaseQueue {
 
   #ready(): Promise<void> {
     const { dirMode, path } = this.#options;
-    this.#made ??= makeDirs(dirMode, path, ...Object.values(this.#dirs)).catch((error: unknown) => {
+    this.#made ??= makeDirs(dirMode, path, this.#spares.dir, ...Object.values(this.#dirs)).catch((error: unknown) => {
       this.#made = undefined;
       throw error;
     });

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -16,7 +16,7 @@ import { FileDataStore, FileQueue, type FileQueueOptions } from 'huey/backends/f
 import { MemoryDataStore } from 'huey/backends/memory';
 import { ConfigurationError, QueueReadException } from 'huey/exceptions';
 import { decodeMessage } from '../../src/message.js';
-import { eventually, scratchDir, sleep } from '../helpers.js';
+import { eventually, REPO_ROOT, scratchDir, sleep } from '../helpers.js';
 import { backendContract } from './contract.js';
 
 for (const watch of [true, false]) {
@@ -410,6 +410,118 @@ describe('file backend', () => {
     });
   });
 
+  describe('spare files', () => {
+    const inode = async (file: string): Promise<number> => (await stat(file)).ino;
+    const onlyFile = async (dir: string): Promise<string> => {
+      const names = await readdir(dir);
+      assert.equal(names.length, 1, `${dir}: ${names.join(', ')}`);
+      return join(dir, names[0]!);
+    };
+
+    test('get() keeps the value file in spare/, and a later write() fills that file instead of creating one', async () => {
+      const { path, remove: done } = await scratchDir('huey-spare-');
+      try {
+        const s = new FileDataStore('results', { path });
+        const q = new FileQueue('q', { path });
+        await s.put('k', '"a value longer than the message that will reuse its file"');
+        const was = await inode(join(s.directory, 'values', 'k'));
+        assert.equal(await s.get('k'), '"a value longer than the message that will reuse its file"');
+        assert.equal(await inode(await onlyFile(join(path, 'spare'))), was);
+        await q.write('{"id":"m"}');
+        const message = await onlyFile(join(q.directory, 'ready'));
+        assert.equal(await inode(message), was, 'the same inode');
+        assert.equal(await readFile(message, 'utf8'), '{"id":"m"}', 'holding only the new bytes');
+        assert.deepEqual(await readdir(join(path, 'spare')), []);
+        assert.deepEqual(await readdir(join(q.directory, 'tmp')), []);
+        await q.close();
+        await s.close();
+      } finally {
+        await done();
+      }
+    });
+
+    test('ack() keeps the claimed file as a spare, and put() reuses it with the store\'s fileMode', async () => {
+      const { path, remove: done } = await scratchDir('huey-spare-');
+      try {
+        const q = new FileQueue('q', { path, fileMode: 0o600 });
+        const s = new FileDataStore('results', { path, fileMode: 0o640 });
+        await q.write('{"id":"acked"}');
+        const was = await inode(await onlyFile(join(q.directory, 'ready')));
+        await q.ack((await q.read(0))!);
+        await s.put('k', 'v');
+        const value = join(s.directory, 'values', 'k');
+        assert.equal(await inode(value), was);
+        assert.equal((await stat(value)).mode & 0o777, 0o640);
+        assert.equal(await s.get('k'), 'v');
+        await q.close();
+        await s.close();
+      } finally {
+        await done();
+      }
+    });
+
+    test('spare/ holds at most 128 files, and nothing there but slot-numbered files is ever taken', async () => {
+      const { path, remove: done } = await scratchDir('huey-spare-');
+      try {
+        const s = new FileDataStore('results', { path });
+        for (let n = 0; n < 140; n++) await s.put(`k${n}`, 'v');
+        for (let n = 0; n < 140; n++) await s.get(`k${n}`);
+        const spare = join(path, 'spare');
+        assert.equal((await readdir(spare)).length, 128);
+        for (const name of await readdir(spare)) await rm(join(spare, name));
+        await writeFile(join(spare, 'notes.txt'), 'mine');
+        await mkdir(join(spare, '7'));
+        const q = new FileQueue('q', { path });
+        await q.write('{"id":"x"}');
+        assert.deepEqual(await list(spare), ['7', 'notes.txt']);
+        assert.equal(await q.read(0), '{"id":"x"}');
+        await q.close();
+        await s.close();
+      } finally {
+        await done();
+      }
+    });
+
+    test('a spare file the writer may not open is removed and a file created instead', async () => {
+      const { path, remove: done } = await scratchDir('huey-spare-');
+      try {
+        const writer = join(path, 'writer');
+        await mkdir(join(writer, 'spare'), { recursive: true });
+        await writeFile(join(writer, 'spare', '3'), 'stale', { mode: 0o400 });
+        const write = `import { FileQueue } from 'huey/backends/file';\nawait new FileQueue('q', { path: ${JSON.stringify(writer)}, dirMode: 0o777 }).write('{"id":"w"}');`;
+        if (process.getuid?.() === 0) {
+          // root opens any file: the writer runs as nobody, the spare stays root's
+          for (const dir of [path, writer, join(writer, 'spare')]) await chmod(dir, 0o777);
+          const run = spawnSync(process.execPath, ['--input-type=module', '-e', write], { uid: 65534, gid: 65534, cwd: REPO_ROOT, encoding: 'utf8' });
+          assert.equal(run.status, 0, run.stderr);
+        } else {
+          const run = spawnSync(process.execPath, ['--input-type=module', '-e', write], { cwd: REPO_ROOT, encoding: 'utf8' });
+          assert.equal(run.status, 0, run.stderr);
+        }
+        const q = new FileQueue('q', { path: writer });
+        assert.equal(await q.read(0), '{"id":"w"}');
+        assert.deepEqual(await readdir(join(writer, 'spare')), []);
+        assert.deepEqual(await readdir(join(q.directory, 'tmp')), []);
+        await q.close();
+      } finally {
+        await done();
+      }
+    });
+
+    test('recover() keeps a temp file named a moment ago whatever its mtime (a spare just taken), and removes one named long ago', async () => {
+      const q = queue();
+      await q.length();
+      const tmp = join(q.directory, 'tmp');
+      const old = new Date(Date.now() - 3600_000);
+      const fresh = join(tmp, `${Date.now()}-000001-taken.tmp`);
+      await writeFile(fresh, 'stale bytes');
+      await utimes(fresh, old, old);
+      await writeFile(join(tmp, `${old.getTime()}-000001-dead.tmp`), 'half');
+      await q.recover();
+      assert.deepEqual((await readdir(tmp)).map((n) => n.slice(14)), ['000001-taken.tmp']);
+    });
+  });
+
   describe('recovery of dead consumers', () => {
     const fakeConsumer = async (q: FileQueue, id: string, owner: object, ageSeconds: number, message: string): Promise<void> => {
       await q.length();
@@ -710,7 +822,7 @@ describe('file backend', () => {
         await assert.rejects(s.wait(key, 10), ConfigurationError);
         await assert.rejects(q.lease(key, 10), ConfigurationError);
       }
-      assert.deepEqual(await readdir(root).then((entries) => entries.sort()), ['queues', 'stores']);
+      assert.deepEqual(await readdir(root).then((entries) => entries.sort()), ['queues', 'spare', 'stores']);
     });
 
     test('the message of an unsafe name says what is wrong and what is expected', () => {

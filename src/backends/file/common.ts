@@ -10,6 +10,7 @@ import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
 import { expected, knownKeys } from '../../validate.js';
+import type { Spares } from './spares.js';
 
 /** Options of both the file queue and the file result store. */
 export interface FileOptions {
@@ -238,15 +239,18 @@ export async function syncToDisk(path: string): Promise<void> {
 /**
  * Writes `data` to `target` so that no reader ever sees a part of it: the
  * bytes go to a new file in `tmpDir` first, which is then renamed over
- * `target` (a rename within one file system is atomic).
+ * `target` (a rename within one file system is atomic). The file is a
+ * spare one when `options.spares` has one (see `spares.ts`).
  *
  * @param tmpDir - A directory on the same file system as `target`.
  * @param target - The final path.
  * @param data - The content.
- * @param options - The file mode, and whether to flush to the disk.
+ * @param options - The file mode, whether to flush to the disk, and where to take a spare file from.
  */
-export async function writeAtomically(tmpDir: string, target: string, data: string, options: { fileMode: number; fsync: boolean }): Promise<void> {
+export async function writeAtomically(tmpDir: string, target: string, data: string, options: { fileMode: number; fsync: boolean; spares?: Spares | undefined }): Promise<void> {
   const tmp = join(tmpDir, `${sortableName()}.tmp`);
+  // a spare file when there is one: no inode to make (with fsync, the flush costs more than the inode)
+  if (!options.fsync && options.spares?.write(tmp, target, data, options.fileMode) === true) return;
   if (options.fsync) {
     const handle = await open(tmp, 'wx', options.fileMode);
     try {

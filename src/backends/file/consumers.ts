@@ -11,6 +11,7 @@ import { readdir, readFile, rename, rmdir, stat, unlink, utimes } from 'node:fs/
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isNotFound, makeDirs, processAlive, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
+import { namedAt } from './format.js';
 
 /** The directories of a queue that claims involve. */
 export interface ClaimDirs {
@@ -167,8 +168,9 @@ export async function recoverDead(dirs: ClaimDirs, self: string, timeoutMs: numb
   const cutoff = Date.now() - Math.max(timeoutMs, 60_000);
   for (const file of await readdir(dirs.tmp)) {
     const path = join(dirs.tmp, file);
-    const info = await unlessMissing(stat(path), undefined);
-    if (info !== undefined && info.mtimeMs < cutoff) await unlessMissing(unlink(path), undefined);
+    // a temp file's name starts with when it was made: a spare file renamed there a moment ago has an old mtime
+    const made = namedAt(file) ?? (await unlessMissing(stat(path), undefined))?.mtimeMs;
+    if (made !== undefined && made < cutoff) await unlessMissing(unlink(path), undefined);
   }
   return count;
 }

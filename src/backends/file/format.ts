@@ -31,6 +31,11 @@ export const isScheduled = (name: string): boolean => SCHEDULED.test(name);
 /** The eta (or any instant) a file's name starts with, in ms. */
 export const etaOf = (name: string): number => Number(name.slice(0, TIME_WIDTH));
 
+const STAMPED = new RegExp(`^\\d{${TIME_WIDTH}}-`);
+
+/** When a file named by `sortableName` (temp files, messages) was named, in ms; `undefined` for other names. */
+export const namedAt = (name: string): number | undefined => (STAMPED.test(name) ? etaOf(name) : undefined);
+
 const NEWLINE = 0x0a;
 
 /** A message file's content, split. */

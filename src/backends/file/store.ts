@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { DataStoreGetException, DataStorePutException, QueueException } from '../../exceptions.js';
 import { BaseDataStore, EmptyData } from '../base.js';
 import {
-  TIME_WIDTH,
   makeDirs,
   resolveOptions,
   safeName,
@@ -20,7 +19,8 @@ import {
   type FileDataStoreOptions,
   type ResolvedOptions,
 } from './common.js';
-import { valueOf, valueTail } from './format.js';
+import { namedAt, valueOf, valueTail } from './format.js';
+import { Spares } from './spares.js';
 import { DirectoryWaker } from './waker.js';
 
 const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode'] as const;
@@ -31,8 +31,8 @@ const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * deleted; a live process takes microseconds between the two.
  */
 const STALE_TMP_MS = 60_000;
-/** A file of `tmp/`: its name starts with the time it was made (`sortableName`). */
-const TMP_FILE = new RegExp(`^(\\d{${TIME_WIDTH}})-.*\\.(tmp|taken)$`);
+/** A file of `tmp/` made by `put` or `get`; its name starts with the time it was made (`sortableName`). */
+const TMP_FILE = /\.(tmp|taken)$/;
 
 /** The value file of `key` in `store`, once the store's directories exist: how `FileQueue.finish` reaches into a store. */
 let valueFileIn: (store: FileDataStore, key: string) => Promise<string>;
@@ -74,6 +74,7 @@ export class FileDataStore extends BaseDataStore {
   readonly #values: string;
   readonly #tmp: string;
   readonly #waker: DirectoryWaker;
+  readonly #spares: Spares;
   #made: Promise<void> | undefined;
 
   /**
@@ -96,6 +97,7 @@ export class FileDataStore extends BaseDataStore {
     this.#values = join(this.directory, 'values');
     this.#tmp = join(this.directory, 'tmp');
     this.#waker = new DirectoryWaker(this.#values, resolved.watch, resolved.pollMs);
+    this.#spares = new Spares(resolved.path);
   }
 
   /**
@@ -112,7 +114,7 @@ export class FileDataStore extends BaseDataStore {
     safeName('key', key);
     await wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, async () => {
       await this.#ready();
-      await writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), this.#options);
+      await writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), { ...this.#options, spares: this.#spares });
     });
   }
 
@@ -133,7 +135,7 @@ export class FileDataStore extends BaseDataStore {
       const claimed = await unlessMissing(rename(join(this.#values, key), taken).then(() => true), false);
       if (!claimed) return EmptyData;
       const text = await readFile(taken, 'utf8');
-      await unlink(taken);
+      await this.#spares.give(taken);
       return valueOf(text);
     });
   }
@@ -199,7 +201,7 @@ export class FileDataStore extends BaseDataStore {
 
   /** Makes the directories and removes stale temp files, once, at the first use. */
   #ready(): Promise<void> {
-    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, this.#values, this.#tmp)
+    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, this.#spares.dir, this.#values, this.#tmp)
       .then(() => this.#removeStale())
       .catch((error: unknown) => {
         this.#made = undefined;
@@ -212,8 +214,8 @@ export class FileDataStore extends BaseDataStore {
   async #removeStale(): Promise<void> {
     const cutoff = Date.now() - STALE_TMP_MS;
     for (const name of await readdir(this.#tmp)) {
-      const made = TMP_FILE.exec(name)?.[1];
-      if (made !== undefined && Number(made) < cutoff) await unlessMissing(unlink(join(this.#tmp, name)), undefined);
+      const made = TMP_FILE.test(name) ? namedAt(name) : undefined;
+      if (made !== undefined && made < cutoff) await unlessMissing(unlink(join(this.#tmp, name)), undefined);
     }
   }
 
