@@ -30,7 +30,7 @@
  *   The file written is a spare one when `spare/` has one: creating a file
  *   (an inode) costs 0.1–1.5 ms, filling a spare 0.1–0.3 ms.
  * - A read renames the oldest file of `ready/` into `claimed/<consumer>/`: of
- *   several consumers, exactly one rename succeeds. `ack` deletes the file.
+ *   several consumers, exactly one rename succeeds. `ack` moves the file to `spare/`.
  * - `finish` appends the result to the claimed file, after the message's
  *   line, and renames the file into the store under the result's key: one
  *   rename stores the result and acknowledges the message, and no file is
