@@ -285,23 +285,32 @@ export class Invoker {
    * Stores a call's result by the rules of {@link Invoker.execute}; the
    * consumer calls it for results computed in a worker thread or process.
    *
+   * @param command - The call.
+   * @param value - What it returned.
+   * @param message - The message the call came in: when given and the queue
+   *   has `finish`, the result is stored and the message acknowledged in one step.
+   * @returns `true` when `message` was acknowledged with the result; `false`
+   *   when the caller still has to acknowledge it.
    * @throws DataStorePutException when the store cannot be written.
    */
-  async storeResult(command: QueueCommand, value: unknown): Promise<void> {
-    if (this.resultStore !== undefined && !(command instanceof PeriodicQueueCommand) && (value != null || this.storeNone)) {
-      await this.#putOutcome(command, { ok: true, value });
-    }
+  async storeResult(command: QueueCommand, value: unknown, message?: string): Promise<boolean> {
+    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand || (value == null && !this.storeNone)) return false;
+    return this.#putOutcome(command, { ok: true, value }, message);
   }
 
   /**
    * Stores a call's final failure, so that `AsyncData.get` rejects with {@link TaskException}.
    *
+   * @param command - The call.
+   * @param error - Why it failed.
+   * @param message - As in {@link Invoker.storeResult}.
+   * @returns As {@link Invoker.storeResult}.
    * @throws DataStorePutException when the store cannot be written.
    */
-  async storeError(command: QueueCommand, error: unknown): Promise<void> {
-    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return;
+  async storeError(command: QueueCommand, error: unknown, message?: string): Promise<boolean> {
+    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return false;
     const err = error instanceof Error ? error : new Error(String(error));
-    await this.#putOutcome(command, { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
+    return this.#putOutcome(command, { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } }, message);
   }
 
   /** Removes every waiting message from the queue. */
@@ -309,15 +318,19 @@ export class Invoker {
     await this.queue.flush();
   }
 
-  async #put(key: string, data: string): Promise<void> {
+  /** Stores `data` under `key`, acknowledging `message` in the same step when the queue can; `true` when it did. */
+  async #put(key: string, data: string, message: string | undefined): Promise<boolean> {
+    const store = this.resultStore!;
     try {
-      await this.resultStore!.put(key, data);
+      if (message !== undefined && this.queue.finish && (await this.queue.finish(message, store, key, data))) return true;
+      await store.put(key, data);
+      return false;
     } catch (error) {
       throw new DataStorePutException(`Could not store the result of ${key}: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  async #putOutcome(command: QueueCommand, outcome: Outcome): Promise<void> {
+  async #putOutcome(command: QueueCommand, outcome: Outcome, message: string | undefined): Promise<boolean> {
     let data: string;
     try {
       data = encodeOutcome(outcome, `the result of ${command.name}`);
@@ -325,8 +338,9 @@ export class Invoker {
       // a result that cannot travel becomes the call's error, so the producer learns why
       data = encodeOutcome({ ok: false, error: { name: 'QueueWriteException', message: (error as Error).message } });
     }
-    await this.#put(command.taskId, data);
+    const acknowledged = await this.#put(command.taskId, data, message);
     if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: command.taskId, command: command.name, ok: outcome.ok });
+    return acknowledged;
   }
 }
 

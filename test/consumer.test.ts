@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { BaseQueue, type BaseDataStore } from 'huey/backends/base';
+import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
 import { MemoryDataStore, MemoryQueue } from 'huey/backends/memory';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
@@ -83,6 +83,81 @@ test('at most THREADS calls run at once, and no more messages are taken than fre
     await sleep(5);
   }
   assert.equal(peak, 3);
+});
+
+test('the free slots are filled with one readMany() claim, not one read per slot', async () => {
+  class CountingQueue extends MemoryQueue {
+    asked: number[] = [];
+    override async readMany(count: number, timeoutMs?: number): Promise<string[]> {
+      this.asked.push(count);
+      return super.readMany(count, timeoutMs);
+    }
+  }
+  const queue = new CountingQueue('q');
+  const { invoker, consumer } = setup({ queue, settings: { THREADS: 4 } });
+  const handles = [];
+  const echo = queueCommand(invoker)(async function echo(n: number) {
+    await sleep(20);
+    return n;
+  });
+  for (let n = 0; n < 10; n++) handles.push(await echo(n));
+  await consumer().start();
+  assert.deepEqual(await Promise.all(handles.map((h) => h!.get({ blocking: true, timeout: 5 }))), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(queue.asked[0], 4);
+  assert.ok(queue.asked.length <= 10, `asked ${queue.asked.length} times for 10 messages`);
+});
+
+test('a slot is freed once its call has run, while its result is stored, for up to THREADS calls at a time', async () => {
+  const gates: (() => void)[] = [];
+  class SlowStore extends MemoryDataStore {
+    override async put(key: string, value: string): Promise<void> {
+      await new Promise<void>((resolve) => gates.push(resolve));
+      return super.put(key, value);
+    }
+  }
+  const { invoker, queue, consumer } = setup({ resultStore: new SlowStore('r'), settings: { THREADS: 1 } });
+  const ran: number[] = [];
+  const note = queueCommand(invoker)(function note(n: number) {
+    ran.push(n);
+    return n;
+  });
+  const handles = [await note(1), await note(2), await note(3)];
+  await consumer().start();
+  await eventually(() => ran.length === 2, 'the second call to run while the first result is being stored');
+  await sleep(100);
+  assert.deepEqual(ran, [1, 2], 'a third call ran while two results were still being stored');
+  assert.equal(gates.length, 2, 'the first result (slot freed) and the second (slot held) are being stored');
+  while (ran.length < 3 || gates.length > 0) {
+    gates.shift()?.();
+    await sleep(5);
+  }
+  assert.deepEqual(await Promise.all(handles.map((h) => h!.get({ blocking: true, timeout: 5 }))), [1, 2, 3]);
+  assert.deepEqual(await queue.claims!(), []);
+});
+
+test('with a store the queue cannot finish() into, the result is put and then the message acknowledged', async () => {
+  class MapStore extends BaseDataStore {
+    values = new Map<string, string>();
+    async put(key: string, value: string): Promise<void> {
+      this.values.set(key, value);
+    }
+    async get(key: string): Promise<string | typeof EmptyData> {
+      const value = this.values.get(key);
+      this.values.delete(key);
+      return value ?? EmptyData;
+    }
+    async flush(): Promise<void> {
+      this.values.clear();
+    }
+  }
+  const { invoker, queue, consumer } = setup({ resultStore: new MapStore('r') });
+  const add = queueCommand(invoker)(function add(a: number, b: number) {
+    return a + b;
+  });
+  const res = await add(2, 3);
+  await consumer().start();
+  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 5);
+  await eventually(async () => (await queue.claims!()).length === 0, 'the message to be acknowledged');
 });
 
 test('async calls overlap: with THREADS 5, five sleeping calls are in flight together', async () => {

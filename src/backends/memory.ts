@@ -102,6 +102,27 @@ export class MemoryQueue extends BaseQueue {
     });
   }
 
+  async readMany(count: number, timeoutMs = 0): Promise<string[]> {
+    const taken: string[] = [];
+    while (taken.length < count) {
+      const data = this.#messages.shift();
+      if (data === undefined) break;
+      this.#claimed.set(data, Date.now());
+      taken.push(data);
+    }
+    if (taken.length > 0 || timeoutMs <= 0) return taken;
+    const data = await this.read(timeoutMs);
+    return data === null ? [] : [data];
+  }
+
+  /** Stores the result and forgets the message, when `store` is a memory store (of this process, as every one is). */
+  async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
+    if (!(store instanceof MemoryDataStore)) return false;
+    await store.put(key, value);
+    this.#claimed.delete(data);
+    return true;
+  }
+
   async flush(): Promise<void> {
     this.#messages.clear();
   }

@@ -106,6 +106,8 @@ export class Consumer {
   #wakeLoop: (() => void) | undefined;
   #loop: Promise<void> | undefined;
   #inFlight = new Set<Promise<void>>();
+  /** Calls that have run and are still storing their result or being acknowledged, holding no slot. */
+  #finishing = 0;
   #timers = new Set<NodeJS.Timeout>();
   #nextEta: number | null = null;
   #nextEtaReadAt = 0;
@@ -311,20 +313,19 @@ export class Consumer {
         if (await this.#takeDue()) continue;
         const now = this.#clock().getTime();
         const untilEta = this.#nextEta === null ? Infinity : Math.max(1, this.#nextEta - now);
-        this.#free--;
-        let data: string | null;
+        const slots = this.#free;
+        this.#free -= slots;
+        let batch: string[] = [];
         try {
-          data = await queue.read(queue.blocking ? Math.min(this.#readTimeoutMs, untilEta) : 0);
-        } catch (error) {
-          this.#free++;
-          throw error;
+          batch = await this.#read(slots, queue.blocking ? Math.min(this.#readTimeoutMs, untilEta) : 0);
+        } finally {
+          this.#free += slots - batch.length;
         }
-        if (data !== null) {
+        if (batch.length > 0) {
           delay = this.config.INITIAL_DELAY * 1000;
-          this.#dispatch(data, false);
+          for (const data of batch) this.#dispatch(data, false);
           continue;
         }
-        this.#free++;
         if (!queue.blocking) {
           const wait = Math.min(delay, untilEta);
           if (this.log.enabled('debug')) this.log.debug(`queue "${queue.name}" is empty: polling again in ${Math.round(wait)} ms`);
@@ -337,6 +338,14 @@ export class Consumer {
         delay = Math.min(delay * this.config.BACKOFF, this.config.MAX_DELAY * 1000);
       }
     }
+  }
+
+  /** Takes up to `count` messages: in one claim when the queue has `readMany`. */
+  async #read(count: number, timeoutMs: number): Promise<string[]> {
+    const queue = this.invoker.queue;
+    if (queue.readMany) return queue.readMany(count, timeoutMs);
+    const data = await queue.read(timeoutMs);
+    return data === null ? [] : [data];
   }
 
   /** Takes due scheduled calls into free slots; `true` when it took any. */
@@ -363,17 +372,35 @@ export class Consumer {
     this.#nextEtaReadAt = this.#clock().getTime();
   }
 
-  /** Runs one taken message in a slot already reserved for it. */
+  /**
+   * Runs one taken message in a slot already reserved for it. The slot is
+   * freed as soon as the call has run, while its result is stored and its
+   * message acknowledged: the next read overlaps that bookkeeping (on Redis
+   * both share one round trip). At most `THREADS` calls are in bookkeeping
+   * at once; beyond that a slot waits for its own.
+   */
   #dispatch(data: string, fromSchedule: boolean): void {
-    const call = this.#handle(data, fromSchedule).finally(() => {
-      this.#inFlight.delete(call);
+    let released = false;
+    let early = false;
+    const release = (ran: boolean): void => {
+      if (released) return;
+      if (ran && this.#finishing >= this.#threads) return;
+      released = true;
+      early = ran;
+      if (early) this.#finishing++;
       this.#free++;
       this.#wakeLoop?.();
+    };
+    const call = this.#handle(data, fromSchedule, () => release(true)).finally(() => {
+      this.#inFlight.delete(call);
+      if (early) this.#finishing--;
+      release(false);
     });
     this.#inFlight.add(call);
   }
 
-  async #handle(data: string, fromSchedule: boolean): Promise<void> {
+  /** Handles one message; `ran` is called once its call has run, before the bookkeeping. */
+  async #handle(data: string, fromSchedule: boolean, ran: () => void = () => {}): Promise<void> {
     let command: QueueCommand;
     try {
       command = await this.invoker.commandFor(data, this.#importRoot);
@@ -387,16 +414,20 @@ export class Consumer {
       await this.#scheduleLater(command, data, fromSchedule);
       return;
     }
-    await this.#run(command, data, fromSchedule);
+    await this.#run(command, data, fromSchedule, ran);
   }
 
-  async #run(command: QueueCommand, data: string, fromSchedule: boolean): Promise<void> {
+  async #run(command: QueueCommand, data: string, fromSchedule: boolean, ran: () => void): Promise<void> {
     const started = performance.now();
     const events = this.invoker.events;
     if (this.log.enabled('debug')) this.log.debug(`executing ${command.name} ${command.taskId}`);
     if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name });
+    // the schedule's own copy is acknowledged by the schedule, not with the result
+    const message = fromSchedule && !this.#schedule!.claims ? undefined : data;
+    let acknowledged = false;
     try {
-      await this.invoker.storeResult(command, await this.#executor.run(command));
+      const value = await this.#executor.run(command).finally(ran);
+      acknowledged = await this.invoker.storeResult(command, value, message);
       if (this.log.enabled('debug')) this.log.debug(`${command.name} ${command.taskId} finished in ${(performance.now() - started).toFixed(1)} ms`);
       if (events.listenerCount('finished') > 0) events.emit('finished', { taskId: command.taskId, command: command.name, duration: performance.now() - started });
     } catch (error) {
@@ -411,14 +442,14 @@ export class Consumer {
           await this.invoker.enqueue(retry);
           if (events.listenerCount('retrying') > 0) events.emit('retrying', { taskId: command.taskId, command: command.name, retries: retry.retries, eta: retry.eta });
         } else {
-          await this.invoker.storeError(command, error);
+          acknowledged = await this.invoker.storeError(command, error, message);
         }
       } catch (bookkeeping) {
         this.log.error(`could not record the failure of ${command.taskId}, leaving it unacknowledged: ${(bookkeeping as Error).message}`);
         return;
       }
     }
-    await this.#done(data, fromSchedule);
+    if (!acknowledged) await this.#done(data, fromSchedule);
   }
 
   async #scheduleLater(command: QueueCommand, data: string, fromSchedule: boolean): Promise<void> {

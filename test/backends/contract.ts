@@ -26,6 +26,18 @@ export interface BackendFactory {
   skip?: string | undefined;
 }
 
+/** A store of no backend's: `finish()` cannot write it. */
+class ForeignStore extends BaseDataStore {
+  puts = 0;
+  async put(): Promise<void> {
+    this.puts++;
+  }
+  async get(): Promise<typeof EmptyData> {
+    return EmptyData;
+  }
+  async flush(): Promise<void> {}
+}
+
 let counter = 0;
 /** A name of its own for each test, so tests never see each other's messages. */
 const fresh = (what: string): string => `${what}-${process.pid}-${++counter}`;
@@ -241,6 +253,93 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(consumer?.alive, true);
       await q.ack(data!);
       assert.deepEqual(await q.claims(), []);
+    });
+
+    test('readMany() takes up to `count` messages oldest first, and an empty queue answers []', async (t) => {
+      const q = await queue(fresh('many'));
+      if (!q.readMany) return t.skip('no readMany()');
+      assert.deepEqual(await q.readMany(3, 0), []);
+      for (let n = 1; n <= 5; n++) await q.write(`{"id":"m${n}"}`);
+      assert.deepEqual(await q.readMany(3, 0), ['{"id":"m1"}', '{"id":"m2"}', '{"id":"m3"}']);
+      assert.equal(await q.length(), 2);
+      assert.deepEqual(await q.readMany(3, 0), ['{"id":"m4"}', '{"id":"m5"}']);
+      assert.deepEqual(await q.readMany(3, 0), []);
+    });
+
+    test('readMany() by two clients at once never hands out the same message', async (t) => {
+      const name = fresh('many-shared');
+      const [a, b] = [await queue(name), await queue(name)];
+      if (!a.readMany || !b.readMany) return t.skip('no readMany()');
+      for (let n = 0; n < 40; n++) await a.write(`{"id":"m${n}"}`);
+      const seen: string[] = [];
+      const drain = async (q: BaseQueue): Promise<void> => {
+        for (let batch = await q.readMany!(7, 0); batch.length > 0; batch = await q.readMany!(7, 0)) seen.push(...batch);
+      };
+      await Promise.all([drain(a), drain(b)]);
+      assert.equal(seen.length, 40);
+      assert.equal(new Set(seen).size, 40);
+    });
+
+    test('a blocking readMany() waits for the first write and returns it without waiting for more', async (t) => {
+      const q = await queue(fresh('many-wake'));
+      if (!q.readMany || !q.blocking) return t.skip('this queue does not block');
+      const reading = q.readMany(10, 30_000);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const writer = await queue(q.name);
+      const started = Date.now();
+      await writer.write('{"id":"late"}');
+      assert.deepEqual(await reading, ['{"id":"late"}']);
+      assert.ok(Date.now() - started < 10_000, 'waited for more than the first message');
+    });
+
+    test('messages taken by readMany() stay claimed until ack()', async (t) => {
+      const q = await queue(fresh('many-claims'));
+      if (!q.readMany || !q.ack || !q.claims) return t.skip('no readMany() with claims()');
+      await q.write('{"id":"a"}');
+      await q.write('{"id":"b"}');
+      const taken = await q.readMany(2, 0);
+      assert.deepEqual((await q.claims()).map((c) => c.data).sort(), ['{"id":"a"}', '{"id":"b"}']);
+      for (const data of taken) await q.ack(data);
+      assert.deepEqual(await q.claims(), []);
+    });
+
+    test('finish() stores the result, readable by another client, and acknowledges the message', async (t) => {
+      const q = await queue(fresh('finish'));
+      if (!q.finish) return t.skip('no finish()');
+      const s = await store(q.name);
+      await q.write('{"id":"f1"}');
+      const data = (await q.read(0))!;
+      assert.equal(await q.finish(data, s, 'f1', '{"ok":true,"value":42}'), true);
+      const reader = await store(q.name);
+      assert.equal(await reader.get('f1'), '{"ok":true,"value":42}');
+      assert.equal(await reader.get('f1'), EmptyData);
+      if (q.claims) assert.deepEqual(await q.claims(), []);
+      if (q.recover) assert.equal(await q.recover(), 0);
+      assert.equal(await q.read(0), null);
+    });
+
+    test('finish() wakes a wait() of another client of the store', async (t) => {
+      const q = await queue(fresh('finish-wake'));
+      const s = await store(q.name);
+      if (!q.finish || !s.wait) return t.skip('no finish() or the store cannot push');
+      const waiter = await store(q.name);
+      const waiting = waiter.wait!('w1', 30_000);
+      await q.write('{"id":"w1"}');
+      assert.equal(await q.finish((await q.read(0))!, s, 'w1', '"done"'), true);
+      assert.equal(await waiting, true);
+      assert.equal(await waiter.get('w1'), '"done"');
+    });
+
+    test('finish() with a store it cannot write answers false and leaves the message claimed', async (t) => {
+      const q = await queue(fresh('finish-foreign'));
+      if (!q.finish || !q.claims) return t.skip('no finish() with claims()');
+      const foreign = new ForeignStore('elsewhere');
+      await q.write('{"id":"x1"}');
+      const data = (await q.read(0))!;
+      assert.equal(await q.finish(data, foreign, 'x1', '"value"'), false);
+      assert.equal(foreign.puts, 0);
+      assert.deepEqual((await q.claims()).map((c) => c.data), [data]);
+      await q.ack!(data);
     });
 
     test('requeueDeadLetter() moves a dead letter back to the queue once; purgeDeadLetters() empties them and counts', async (t) => {
