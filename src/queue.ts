@@ -318,18 +318,7 @@ export class Invoker {
     await this.queue.flush();
   }
 
-  /** Stores `data` under `key`, acknowledging `message` in the same step when the queue can; `true` when it did. */
-  async #put(key: string, data: string, message: string | undefined): Promise<boolean> {
-    const store = this.resultStore!;
-    try {
-      if (message !== undefined && this.queue.finish && (await this.queue.finish(message, store, key, data))) return true;
-      await store.put(key, data);
-      return false;
-    } catch (error) {
-      throw new DataStorePutException(`Could not store the result of ${key}: ${(error as Error).message}`, { cause: error });
-    }
-  }
-
+  /** Stores the outcome under the call's id, acknowledging `message` in the same step when the queue can; `true` when it did. */
   async #putOutcome(command: QueueCommand, outcome: Outcome, message: string | undefined): Promise<boolean> {
     let data: string;
     try {
@@ -338,8 +327,16 @@ export class Invoker {
       // a result that cannot travel becomes the call's error, so the producer learns why
       data = encodeOutcome({ ok: false, error: { name: 'QueueWriteException', message: (error as Error).message } });
     }
-    const acknowledged = await this.#put(command.taskId, data, message);
-    if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: command.taskId, command: command.name, ok: outcome.ok });
+    const store = this.resultStore!;
+    const key = command.taskId;
+    let acknowledged = false;
+    try {
+      if (message !== undefined && this.queue.finish) acknowledged = await this.queue.finish(message, store, key, data);
+      if (!acknowledged) await store.put(key, data);
+    } catch (error) {
+      throw new DataStorePutException(`Could not store the result of ${key}: ${(error as Error).message}`, { cause: error });
+    }
+    if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: key, command: command.name, ok: outcome.ok });
     return acknowledged;
   }
 }
@@ -355,6 +352,9 @@ export interface GetOptions {
   /** With `blocking` on a store that cannot push, the longest polling delay in seconds. @defaultValue `1` */
   maxDelay?: number;
 }
+
+/** The options {@link AsyncData.get} knows; one array for every call, which checks them. */
+const GET_OPTIONS = ['blocking', 'timeout', 'backoff', 'maxDelay'] as const;
 
 /** The first polling delay of a blocking get, in seconds (huey 0.2's). */
 const INITIAL_GET_DELAY = 0.1;
@@ -406,7 +406,7 @@ export class AsyncData<R = unknown> {
    * @throws DataStoreGetException when the store cannot be read.
    */
   async get(options: GetOptions = {}): Promise<R | undefined> {
-    check.knownKeys('get()', options, ['blocking', 'timeout', 'backoff', 'maxDelay']);
+    check.knownKeys('get()', options, GET_OPTIONS);
     const timeout = options.timeout === undefined ? Infinity : check.seconds('timeout', options.timeout, 0);
     const backoff = options.backoff ?? 1.15;
     if (typeof backoff !== 'number' || !(backoff >= 1)) check.expected('backoff', 'a number of at least 1', backoff);
@@ -420,7 +420,11 @@ export class AsyncData<R = unknown> {
       if (left <= 0) throw new DataStoreTimeout(`No result for task ${this.taskId} within ${timeout} s`);
       const store = this.#store!;
       if (store.wait !== undefined) {
-        await this.#guard(() => store.wait!(this.taskId, Math.min(left, 2 ** 31 - 1)));
+        try {
+          await store.wait(this.taskId, Math.min(left, 2 ** 31 - 1));
+        } catch (error) {
+          throw this.#readFailure(error);
+        }
       } else {
         await new Promise((resolve) => setTimeout(resolve, Math.min(left, Math.min(delay, maxDelay) * 1000)));
         delay = Math.min(delay * backoff, maxDelay);
@@ -433,8 +437,14 @@ export class AsyncData<R = unknown> {
   }
 
   async #read(): Promise<void> {
-    if (this.#store === undefined) return;
-    const raw = await this.#guard(() => this.#store!.get(this.taskId));
+    const store = this.#store;
+    if (store === undefined) return;
+    let raw: string | typeof EmptyData;
+    try {
+      raw = await store.get(this.taskId);
+    } catch (error) {
+      throw this.#readFailure(error);
+    }
     if (raw === EmptyData) return;
     try {
       this.#outcome = decodeOutcome(raw);
@@ -444,12 +454,8 @@ export class AsyncData<R = unknown> {
     if (this.#events !== undefined && this.#events.listenerCount('resultRead') > 0) this.#events.emit('resultRead', { taskId: this.taskId, ok: this.#outcome.ok });
   }
 
-  async #guard<T>(read: () => Promise<T>): Promise<T> {
-    try {
-      return await read();
-    } catch (error) {
-      throw new DataStoreGetException(`Could not read the result of task ${this.taskId}: ${(error as Error).message}`, { cause: error });
-    }
+  #readFailure(error: unknown): DataStoreGetException {
+    return new DataStoreGetException(`Could not read the result of task ${this.taskId}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -72,8 +72,8 @@ export class MemoryQueue extends BaseQueue {
   #leases = new Map<string, number>();
 
   async write(data: string): Promise<void> {
-    const [reader] = this.#readers;
-    if (reader !== undefined) {
+    if (this.#readers.size > 0) {
+      const reader = this.#readers.values().next().value!;
       this.#readers.delete(reader);
       this.#claimed.set(data, Date.now());
       reader(data);
@@ -238,8 +238,9 @@ export class MemoryDataStore extends BaseDataStore {
   async put(key: string, value: string): Promise<void> {
     this.#values.set(key, value);
     const waiters = this.#waiters.get(key);
+    if (waiters === undefined) return;
     this.#waiters.delete(key);
-    for (const wake of waiters ?? []) wake();
+    for (const wake of waiters) wake();
   }
 
   async get(key: string): Promise<string | typeof EmptyData> {

@@ -310,8 +310,11 @@ export class Consumer {
         continue;
       }
       try {
-        if (await this.#takeDue()) continue;
-        const now = this.#clock().getTime();
+        let now = this.#clock().getTime();
+        if (this.#shouldLookAtSchedule(now)) {
+          if (await this.#takeDue(now)) continue;
+          now = this.#clock().getTime();
+        }
         const untilEta = this.#nextEta === null ? Infinity : Math.max(1, this.#nextEta - now);
         const slots = this.#free;
         this.#free -= slots;
@@ -348,9 +351,17 @@ export class Consumer {
     return data === null ? [] : [data];
   }
 
+  /**
+   * Tells whether the schedule may have due calls or its next eta is worth
+   * re-reading; checked before `#takeDue` so that most turns
+   * of the read loop skip the schedule without an await.
+   */
+  #shouldLookAtSchedule(now: number): boolean {
+    return now - this.#nextEtaReadAt >= SCHEDULE_REFRESH_MS || (this.#nextEta !== null && this.#nextEta <= now);
+  }
+
   /** Takes due scheduled calls into free slots; `true` when it took any. */
-  async #takeDue(): Promise<boolean> {
-    const now = this.#clock().getTime();
+  async #takeDue(now: number): Promise<boolean> {
     if (now - this.#nextEtaReadAt >= SCHEDULE_REFRESH_MS) await this.#refreshNextEta();
     if (this.#nextEta === null || this.#nextEta > now) return false;
     const slots = this.#free;
@@ -426,7 +437,12 @@ export class Consumer {
     const message = fromSchedule && !this.#schedule!.claims ? undefined : data;
     let acknowledged = false;
     try {
-      const value = await this.#executor.run(command).finally(ran);
+      let value: unknown;
+      try {
+        value = await this.#executor.run(command);
+      } finally {
+        ran();
+      }
       acknowledged = await this.invoker.storeResult(command, value, message);
       if (this.log.enabled('debug')) this.log.debug(`${command.name} ${command.taskId} finished in ${(performance.now() - started).toFixed(1)} ms`);
       if (events.listenerCount('finished') > 0) events.emit('finished', { taskId: command.taskId, command: command.name, duration: performance.now() - started });
