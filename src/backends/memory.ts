@@ -104,10 +104,11 @@ export class MemoryQueue extends BaseQueue {
 
   async readMany(count: number, timeoutMs = 0): Promise<string[]> {
     const taken: string[] = [];
+    const now = Date.now();
     while (taken.length < count) {
       const data = this.#messages.shift();
       if (data === undefined) break;
-      this.#claimed.set(data, Date.now());
+      this.#claimed.set(data, now);
       taken.push(data);
     }
     if (taken.length > 0 || timeoutMs <= 0) return taken;
