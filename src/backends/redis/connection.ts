@@ -203,7 +203,7 @@ export interface ScriptCommands {
   hueyDeadLetter(processing: string, dead: string, data: string, entry: string): Promise<number>;
   hueyRecover(queue: string, consumers: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
   hueyReclaim(queue: string, processing: string, ...held: string[]): Promise<number>;
-  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string): Promise<number>;
+  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string, settled: '1' | '0'): Promise<number>;
   hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
   hueyFinish(key: string, processing: string, value: string, ttlMs: number, channel: string, announced: string, data: string): Promise<number>;
 }

@@ -329,18 +329,18 @@ export class RedisQueue extends BaseQueue {
 
   /**
    * Stops the heartbeat, wakes a blocked read with `null`, puts this
-   * consumer's unacknowledged messages back at the head of the queue, and
-   * closes the connections this object opened (not a `client` it was given).
+   * consumer's unacknowledged messages back at the head of the queue, takes
+   * it off the list of consumers, and closes the connections this object opened (not a `client` it was given).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#reader?.stop();
+    const settled = (await this.#reader?.stop()) ?? true;
     try {
       for (const data of this.#claims.unacked) await this.#client.lrem(this.#keys.processing, -1, data);
       if (this.#timer !== undefined || this.#claims.ahead.length > 0 || this.#claims.held.size > 0) {
-        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId);
+        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId, settled ? '1' : '0');
       }
     } catch (error) {
       // Redis is down: the heartbeat expires instead and recover() returns the messages
