@@ -262,6 +262,7 @@ export class Invoker {
       try {
         definition = await this.registry.load(message.command, importRoot);
       } catch (error) {
+        if (error instanceof QueueException) throw new QueueException(error.message, { raw });
         throw new QueueException(`${message.command} could not be imported: ${(error as Error).message}`, { cause: error, raw });
       }
     }
