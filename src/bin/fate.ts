@@ -56,12 +56,12 @@ export interface FateContext {
 export class Fate {
   readonly #ctx: FateContext;
   /**
-   * Whether the queue's `finish` stores and acknowledges as one step for
-   * this result store; `undefined` until the first `finish` tells. When it
-   * does not, a message can be delivered again after its outcome was
-   * stored, and the stored outcome is looked up before a call runs.
+   * Whether the queue's `finish` has stored and acknowledged in one step.
+   * Until it has, a message may be one delivered again after its outcome
+   * was stored (put, then a failed or interrupted ack), so the stored
+   * outcome is looked up before its call runs.
    */
-  #atomicFinish: boolean | undefined;
+  #atomicFinish = false;
 
   constructor(context: FateContext) {
     this.#ctx = context;
@@ -123,7 +123,7 @@ export class Fate {
    */
   async #ranBefore(command: QueueCommand, data: string, origin: Origin): Promise<boolean> {
     const store = this.#ctx.invoker.resultStore;
-    if (this.#atomicFinish === true || store?.peek === undefined || command.definition.validator !== undefined) return false;
+    if (this.#atomicFinish || store?.peek === undefined || command.definition.validator !== undefined) return false;
     if ((await store.peek(command.taskId)) === EmptyData) return false;
     this.#ctx.log.info(`${command.name} ${command.taskId} already ran (its result is stored): acknowledged without running it again`);
     await this.#acknowledge(data, origin);
@@ -186,9 +186,9 @@ export class Fate {
   /** Stores and acknowledges in one step when the queue can: `true` when it did. */
   async #finish(data: string, origin: Origin, stored: StoredOutcome): Promise<boolean> {
     const queue = this.#ctx.invoker.queue;
-    if (!this.#claimsOf(origin) || queue.finish === undefined || this.#atomicFinish === false) return false;
+    if (!this.#claimsOf(origin) || queue.finish === undefined) return false;
     const finished = await queue.finish(data, this.#ctx.invoker.resultStore!, stored.key, stored.value);
-    this.#atomicFinish ??= finished;
+    if (finished) this.#atomicFinish = true;
     return finished;
   }
 

@@ -15,7 +15,7 @@ import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sa
 import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
-import { RedisDataStore, resultTarget, type ResultTarget } from './store.js';
+import { RedisDataStore, type ResultTarget } from './store.js';
 
 /** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
 export interface RedisQueueOptions extends RedisConnectionOptions {
@@ -227,7 +227,7 @@ export class RedisQueue extends BaseQueue {
     if (!(store instanceof RedisDataStore)) return false;
     let target = this.#reachable.get(store);
     if (target === undefined) {
-      const found = resultTarget(store);
+      const found = store.resultTarget();
       // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
       target = sameDatabase(this.#client, found.client) && (!isCluster(this.#client) || found.tag === this.#tag) ? found : null;
       this.#reachable.set(store, target);

@@ -43,14 +43,6 @@ export interface ResultTarget {
   write(key: string, value: string): ResultWrite;
 }
 
-/** Opens a store's private parts to the queue's module; set by {@link RedisDataStore}'s static block. */
-let targetOf: (store: RedisDataStore) => ResultTarget;
-
-/** What a queue needs to store a result of `store` in its own script (see {@link ResultTarget}). */
-export function resultTarget(store: RedisDataStore): ResultTarget {
-  return targetOf(store);
-}
-
 /**
  * A result store in Redis: each result is its own key, read and deleted in
  * one step (`GETDEL`), and dropped by Redis after `resultTtl` if nobody
@@ -109,8 +101,14 @@ export class RedisDataStore extends BaseDataStore {
     await this.#client.hueyPutResult(resultKey, ...argv);
   }
 
-  static {
-    targetOf = (store) => ({ client: store.#client, tag: store.#tag, write: (key, value) => store.#write(key, value) });
+  /**
+   * What a Redis queue's `finish` needs to store this store's results in its
+   * own script: the client, the hash tag and how a result is written.
+   *
+   * @internal
+   */
+  resultTarget(): ResultTarget {
+    return { client: this.#client, tag: this.#tag, write: (key, value) => this.#write(key, value) };
   }
 
   /** The result's key and the arguments of the script that stores it: one place for `put` and the queue's `finish`. */
