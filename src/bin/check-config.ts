@@ -75,8 +75,14 @@ function extendsBaseConfiguration(config: unknown): boolean {
   return false;
 }
 
+/** The class by its name: the first named one up its chain (the CLI wraps the user's class to apply its options). */
 function describeClass(config: unknown): string {
-  return typeof config === 'function' ? `"${(config as { name?: string }).name || 'anonymous'}"` : check.describe(config);
+  if (typeof config !== 'function') return check.describe(config);
+  for (let cls: unknown = config; typeof cls === 'function' && cls !== Function.prototype; cls = Object.getPrototypeOf(cls)) {
+    const name = (cls as { name?: string }).name;
+    if (name) return `"${name}"`;
+  }
+  return 'class';
 }
 
 /** Duck-typed: a queue or store from another copy of huey is one too. */

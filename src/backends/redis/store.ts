@@ -6,6 +6,8 @@
  * @module
  */
 import { BaseDataStore, EmptyData } from '../base.js';
+import { DataStoreGetException, DataStorePutException } from '../../exceptions.js';
+import { redisCall } from './errors.js';
 import * as check from '../../validate.js';
 import {
   DEFAULTS,
@@ -94,11 +96,11 @@ export class RedisDataStore extends BaseDataStore {
   /**
    * Stores `value` under `key` with the store's time to live, and wakes whoever waits for it.
    *
-   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   * @throws DataStorePutException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async put(key: string, value: string): Promise<void> {
     const { key: resultKey, argv } = this.#write(key, value);
-    await this.#client.hueyPutResult(resultKey, ...argv);
+    await redisCall(this.#client, DataStorePutException, `Could not store key "${key}"`, () => this.#client.hueyPutResult(resultKey, ...argv));
   }
 
   /**
@@ -122,12 +124,12 @@ export class RedisDataStore extends BaseDataStore {
    * @returns The value, or {@link EmptyData} when there is none.
    */
   async get(key: string): Promise<string | typeof EmptyData> {
-    return (await this.#client.getdel(this.#keyOf(key))) ?? EmptyData;
+    return (await redisCall(this.#client, DataStoreGetException, `Could not get key "${key}"`, () => this.#client.getdel(this.#keyOf(key)))) ?? EmptyData;
   }
 
   /** Reads the value under `key` without deleting it. */
   async peek(key: string): Promise<string | typeof EmptyData> {
-    return (await this.#client.get(this.#keyOf(key))) ?? EmptyData;
+    return (await redisCall(this.#client, DataStoreGetException, `Could not peek at key "${key}"`, () => this.#client.get(this.#keyOf(key)))) ?? EmptyData;
   }
 
   /**
