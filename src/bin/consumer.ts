@@ -162,9 +162,9 @@ export class Consumer {
     await this.#executor.start();
     this.log.info('huey initialized with following commands');
     for (const name of invoker.registry.names()) this.log.info(`+ ${name}`);
-    const { loop } = await this.#prepare();
     this.#stopping = new AbortController();
     this.#giveUp = new AbortController();
+    const { loop } = await this.#prepare();
     if (invoker.queue.recover) {
       await this.#recover();
       this.#timers.push(this.#recoverEvery(this.#stopping.signal));
@@ -236,7 +236,9 @@ export class Consumer {
         this.log.warn(`${loop.inFlight.size} calls still running after ${this.config.SHUTDOWN_TIMEOUT} s: left unacknowledged for recovery`);
       }
     }
+    // bookkeeping stops trying now; the last step it takes (a dead letter) is awaited, a call still running is not
     this.#giveUp.abort();
+    await Promise.allSettled(loop.settling);
     await this.#executor.close();
     await schedule.save();
     await tracerOf(this.invoker)?.flush();

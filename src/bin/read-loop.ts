@@ -44,6 +44,8 @@ export class ReadLoop {
   /** Calls that have run and are still in bookkeeping, holding no slot. */
   #finishing = 0;
   #inFlight = new Set<Promise<void>>();
+  /** Those of {@link inFlight} whose call has run: only their bookkeeping is left. */
+  #settling = new Set<Promise<void>>();
   #wake: (() => void) | undefined;
   #nextEta: number | null = null;
   #nextEtaReadAt = -Infinity;
@@ -57,6 +59,11 @@ export class ReadLoop {
   /** The messages whose fate is being carried out now. */
   get inFlight(): ReadonlySet<Promise<void>> {
     return this.#inFlight;
+  }
+
+  /** The messages whose call has run and whose outcome is being stored or acknowledged. */
+  get settling(): ReadonlySet<Promise<void>> {
+    return this.#settling;
   }
 
   /** Starts reading; {@link stop} ends it. */
@@ -159,11 +166,16 @@ export class ReadLoop {
       this.#free++;
       this.#wake?.();
     };
-    const handled = this.#ctx.fate
-      .handle(data, origin, () => release(true))
+    const ran = (): void => {
+      this.#settling.add(handled);
+      release(true);
+    };
+    const handled: Promise<void> = this.#ctx.fate
+      .handle(data, origin, ran)
       .catch((error: unknown) => this.#ctx.log.error(`unexpected error handling a message: ${(error as Error).stack ?? String(error)}`))
       .finally(() => {
         this.#inFlight.delete(handled);
+        this.#settling.delete(handled);
         if (early) this.#finishing--;
         release(false);
       });
