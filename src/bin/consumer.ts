@@ -2,9 +2,9 @@
  * The consumer: the process that reads calls from the queue and runs them.
  * It is what users start (`huey-consumer main.Configuration`), watch and
  * stop; {@link Consumer} is the same engine for use inside a program. It
- * wires the parts together: the {@link ReadLoop} takes messages, each
- * message's {@link Fate} decides what becomes of it, {@link Periodic}
- * enqueues the periodic commands.
+ * wires the parts together: the read loop (`read-loop.ts`) takes messages,
+ * each message's fate (`fate.ts`) decides what becomes of it, and
+ * `periodic.ts` enqueues the periodic commands.
  *
  * @module
  */
