@@ -8,79 +8,24 @@
  *
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import type { BaseQueue } from '../backends/base.js';
 import { ConfigurationError } from '../exceptions.js';
 import { startTrace, tracerOf } from '../trace.js';
-import { CommandSchedule, Invoker } from '../queue.js';
+import { Invoker } from '../queue.js';
 import * as check from '../validate.js';
 import { BaseConfiguration, type LogLevel } from './config.js';
 import { checkConfiguration } from './check-config.js';
 import { importCommands } from './discover.js';
-import { Fate, idOf } from './fate.js';
-import { Logger, type LogSink } from './logger.js';
+import { idOf } from './fate.js';
+import { Logger } from './logger.js';
 import { Periodic } from './periodic.js';
 import { ReadLoop } from './read-loop.js';
-import { backendSchedule, memorySchedule, type Schedule } from './schedule.js';
-import { AsyncExecutor, PoolExecutor, type Executor } from './workers.js';
+import { assemble, type Parts } from './parts.js';
+import { recoverEvery, recoverOnce } from './recovery.js';
+import { moduleOf, type ConsumerOptions, type StepResult } from './consumer-options.js';
+import { AsyncExecutor, startExecutor, type Executor } from './workers.js';
 
 export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js';
-
-/** How long one blocking read waits before the loop looks around (shutdown, schedule), in ms. */
-const READ_TIMEOUT_MS = 1000;
-/** How often dead consumers' messages are recovered, in ms. */
-const RECOVER_INTERVAL_MS = 5000;
-
-/** Options of {@link Consumer}, for embedding and tests. */
-export interface ConsumerOptions {
-  /**
-   * The package root that unknown commands' modules are imported from, once
-   * each; the CLI passes the configuration module's package root. Ignored
-   * when `COMMANDS` is set: then only its modules are imported.
-   * @defaultValue none: unknown commands are dead-lettered without an import
-   */
-  importRoot?: string;
-  /** Where log lines go besides `LOGFILE`. @defaultValue stderr */
-  logSink?: LogSink;
-  /** The clock the consumer reads for etas and periodic minutes. @defaultValue `() => new Date()` */
-  clock?: () => Date;
-  /** How long one blocking read may wait, in ms; bounds how long `stop()` waits for the reader. @defaultValue `1000` */
-  readTimeoutMs?: number;
-  /**
-   * The configuration module and its export name, e.g. `{ file: '/app/main.js', attribute: 'Configuration' }`:
-   * `COMMANDS` are relative to it, and thread and process workers import it. The CLI passes it.
-   */
-  configModule?: {
-    /** The configuration module's file. */
-    file: string;
-    /** The name it exports the configuration class under. */
-    attribute: string;
-  };
-}
-
-/** What one {@link Consumer.step} did. */
-export interface StepResult {
-  /**
-   * `scheduled`: ran (or re-scheduled, or dead-lettered) a due call of the schedule;
-   * `periodic`: enqueued the periodic commands of the clock's minute;
-   * `message`: took one message from the queue and handled it;
-   * `idle`: found nothing to do.
-   */
-  kind: 'scheduled' | 'periodic' | 'message' | 'idle';
-  /** The message's id, for `scheduled` and `message` (when readable). */
-  taskId?: string | undefined;
-  /** The command the message names, for `scheduled` and `message` (when readable). */
-  command?: string | undefined;
-  /** For `periodic`: the commands enqueued. */
-  enqueued?: string[];
-}
-
-/** The parts a started (or stepped) consumer works with, made once. */
-interface Parts {
-  schedule: Schedule;
-  fate: Fate;
-  loop: ReadLoop;
-}
+export type { ConsumerOptions, StepResult } from './consumer-options.js';
 
 /**
  * Reads calls from the invoker's queue and runs them, at most `THREADS` at
@@ -107,9 +52,8 @@ export class Consumer {
   readonly #options: ConsumerOptions;
   readonly #clock: () => Date;
   readonly #periodic: Periodic;
-  /** Aborted by `stop()`: ends the timers. */
+  /** Aborted by `stop()` to end the timers, and once it stops waiting for calls in bookkeeping. */
   #stopping = new AbortController();
-  /** Aborted when `stop()` stops waiting for calls in bookkeeping. */
   #giveUp = new AbortController();
   #executor: Executor = new AsyncExecutor();
   #parts: Promise<Parts> | undefined;
@@ -151,23 +95,16 @@ export class Consumer {
     if (this.#running) return;
     const { config, invoker } = this;
     const module = this.#options.configModule;
-    if ((config.COMMANDS.length > 0 || config.WORKER_TYPE !== 'async') && module === undefined) {
-      throw new ConfigurationError('COMMANDS and thread or process workers need the `configModule` option (the CLI passes it)');
-    }
-    if (config.COMMANDS.length > 0) await importCommands(module!.file, config.COMMANDS, (file) => this.log.info(`imported ${file} (COMMANDS)`));
-    if (config.WORKER_TYPE !== 'async') {
-      const root = this.#options.importRoot ?? module!.file.replace(/[/\\][^/\\]*$/, '');
-      this.#executor = new PoolExecutor(config.WORKER_TYPE, config.THREADS, { configFile: module!.file, attribute: module!.attribute, root }, this.log);
-    }
-    await this.#executor.start();
+    if (config.COMMANDS.length > 0) await importCommands(moduleOf(module, 'COMMANDS').file, config.COMMANDS, (file) => this.log.info(`imported ${file} (COMMANDS)`));
+    this.#executor = await startExecutor(config, config.WORKER_TYPE === 'async' ? undefined : moduleOf(module, 'thread or process workers'), this.#options.importRoot, this.log);
     this.log.info('huey initialized with following commands');
     for (const name of invoker.registry.names()) this.log.info(`+ ${name}`);
     this.#stopping = new AbortController();
     this.#giveUp = new AbortController();
     const { loop } = await this.#prepare();
     if (invoker.queue.recover) {
-      await this.#recover();
-      this.#timers.push(this.#recoverEvery(this.#stopping.signal));
+      await recoverOnce(invoker, this.log);
+      this.#timers.push(recoverEvery(invoker, this.log, this.#stopping.signal));
     }
     if (config.PERIODIC) this.#timers.push(this.#periodic.every(this.#stopping.signal));
     this.#running = true;
@@ -228,14 +165,7 @@ export class Consumer {
     await loop.stop();
     await Promise.all(this.#timers);
     this.#timers = [];
-    const pending = [...loop.inFlight];
-    if (pending.length > 0) {
-      this.log.info(`waiting for ${pending.length} calls in flight`);
-      const timeout = sleep(this.config.SHUTDOWN_TIMEOUT * 1000, 'timeout' as const, { signal: this.#giveUp.signal }).catch(() => 'timeout' as const);
-      if ((await Promise.race([Promise.allSettled(pending), timeout])) === 'timeout') {
-        this.log.warn(`${loop.inFlight.size} calls still running after ${this.config.SHUTDOWN_TIMEOUT} s: left unacknowledged for recovery`);
-      }
-    }
+    await loop.drain(this.config.SHUTDOWN_TIMEOUT * 1000);
     // bookkeeping stops trying now; the last step it takes (a dead letter) is awaited, a call still running is not
     this.#giveUp.abort();
     await Promise.allSettled(loop.settling);
@@ -246,20 +176,15 @@ export class Consumer {
     this.log.info('consumer stopped');
   }
 
-  /**
-   * Starts fresh thread or process workers, which import the commands anew;
-   * the old ones finish their calls and exit. Hot reload calls it.
-   */
+  /** Starts fresh thread or process workers (they import the commands anew); hot reload calls it. */
   async restartWorkers(): Promise<void> {
     await this.#executor.restart();
   }
 
   /**
-   * Enqueues every periodic command whose validator accepts the minute of
-   * `minute`, once per minute: a second call for the same or an earlier
-   * minute does nothing, and with a backend `lease` only one consumer of
-   * the queue enqueues it. The consumer's timer calls this at each minute
-   * boundary; tests call it with the minutes they want.
+   * Enqueues the periodic commands whose crontab accepts the minute of
+   * `minute`, once per minute (with a backend `lease`, once across
+   * consumers). The timer calls it at each minute; tests with theirs.
    *
    * @param minute - Any instant in the minute.
    * @returns The names of the commands enqueued.
@@ -268,69 +193,11 @@ export class Consumer {
     return this.#periodic.enqueue(minute);
   }
 
-  /** Makes the schedule (the backend's or the in-memory one, loaded), the fate and the read loop; once. */
+  /** Makes the schedule, the fate and the read loop; once. */
   #prepare(): Promise<Parts> {
-    this.#parts ??= this.#makeParts();
-    return this.#parts;
-  }
-
-  async #makeParts(): Promise<Parts> {
     const { invoker, config, log } = this;
-    const queue = invoker.queue;
     if (config.TRACE) startTrace(invoker);
-    let schedule: Schedule;
-    if (queue.schedule && queue.due && queue.nextEta) {
-      schedule = backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
-    } else {
-      const saved = new CommandSchedule(invoker);
-      for (const data of await saved.load()) log.error(`QueueReadException: unreadable entry in the saved schedule, skipped: ${data}`);
-      if (saved.size > 0) log.info(`loaded ${saved.size} scheduled calls from the task store`);
-      schedule = memorySchedule(saved);
-    }
-    let loop: ReadLoop | undefined;
-    const fate = new Fate({
-      invoker,
-      log,
-      clock: this.#clock,
-      executor: this.#executor,
-      schedule,
-      importRoot: config.COMMANDS.length > 0 ? undefined : this.#options.importRoot,
-      maxDelayMs: config.MAX_DELAY * 1000,
-      giveUp: this.#giveUp.signal,
-      onScheduled: (eta) => loop?.scheduled(eta),
-    });
-    loop = new ReadLoop({
-      queue,
-      schedule,
-      fate,
-      log,
-      clock: this.#clock,
-      threads: config.THREADS,
-      readTimeoutMs: this.#options.readTimeoutMs ?? READ_TIMEOUT_MS,
-      polling: { initialMs: config.INITIAL_DELAY * 1000, maxMs: config.MAX_DELAY * 1000, backoff: config.BACKOFF },
-    });
-    await loop.refreshNextEta();
-    return { schedule, fate, loop };
-  }
-
-  async #recoverEvery(signal: AbortSignal): Promise<void> {
-    for (;;) {
-      try {
-        await sleep(RECOVER_INTERVAL_MS, undefined, { signal });
-      } catch {
-        return; // stopped
-      }
-      await this.#recover();
-    }
-  }
-
-  async #recover(): Promise<void> {
-    try {
-      const count = await this.invoker.queue.recover!();
-      if (count > 0) this.log.info(`recovered ${count} messages of dead consumers`);
-      if (count > 0 && this.invoker.events.listenerCount('recovered') > 0) this.invoker.events.emit('recovered', { count });
-    } catch (error) {
-      this.log.error(`could not recover messages: ${(error as Error).message}`);
-    }
+    this.#parts ??= assemble({ invoker, config, log, clock: this.#clock, executor: this.#executor, importRoot: this.#options.importRoot, readTimeoutMs: this.#options.readTimeoutMs, giveUp: this.#giveUp.signal });
+    return this.#parts;
   }
 }

@@ -78,6 +78,21 @@ export class ReadLoop {
     await this.#done;
   }
 
+  /**
+   * Waits for the messages in flight, for up to `timeoutMs`; those still
+   * running then are left unacknowledged, for recovery.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    const pending = [...this.#inFlight];
+    if (pending.length === 0) return;
+    this.#ctx.log.info(`waiting for ${pending.length} calls in flight`);
+    const timeout = new AbortController();
+    const timedOut = sleep(timeoutMs, true, { signal: timeout.signal }).catch(() => false);
+    const gaveUp = await Promise.race([Promise.allSettled(pending).then(() => false), timedOut]);
+    timeout.abort();
+    if (gaveUp) this.#ctx.log.warn(`${this.#inFlight.size} calls still running after ${timeoutMs / 1000} s: left unacknowledged for recovery`);
+  }
+
   /** A call was put into the schedule: the loop wakes for it if it is the earliest. */
   scheduled(eta: Date): void {
     if (this.#nextEta === null || eta.getTime() < this.#nextEta) this.#nextEta = eta.getTime();
