@@ -28,16 +28,13 @@ export { loadConfig, type LoadedConfig, type LoadConfigOptions } from './load.js
 export type { ConsumerOptions, StepResult } from './consumer-options.js';
 
 /**
- * Reads calls from the invoker's queue and runs them, at most `THREADS` at
- * a time; keeps calls with an eta until they are due; enqueues periodic
- * commands each minute with `PERIODIC`; retries failures; dead-letters what
- * cannot run.
+ * Reads calls from the invoker's queue and runs them, at most `THREADS` at a time; keeps calls
+ * with an eta until due; enqueues periodic commands; retries failures; dead-letters what cannot run.
  *
  * @example
  * ```ts
  * const consumer = new Consumer(invoker, Configuration);
  * await consumer.start();   // resolves once it is receiving
- * // ...
  * await consumer.stop();    // resolves once in-flight calls are done
  * ```
  */
@@ -150,10 +147,9 @@ export class Consumer {
   }
 
   /**
-   * Stops reading, lets calls in flight finish for up to `SHUTDOWN_TIMEOUT`
-   * seconds (unfinished ones stay unacknowledged, for recovery), and saves
-   * the schedule. Backends are left open: the caller owns them, and closing
-   * the queue takes this consumer off the backend's list of consumers.
+   * Stops reading, lets calls in flight finish for up to `SHUTDOWN_TIMEOUT` seconds (unfinished
+   * ones stay unacknowledged, for recovery), and saves the schedule. Backends are left open: the
+   * caller owns them, and closing the queue takes this consumer off the backend's list of consumers.
    *
    * @returns A promise that resolves once the consumer has stopped.
    */

@@ -124,7 +124,8 @@ export class Fate {
   async #ranBefore(command: QueueCommand, data: string, origin: Origin): Promise<boolean> {
     const store = this.#ctx.invoker.resultStore;
     if (this.#atomicFinish || store?.peek === undefined || command.definition.validator !== undefined) return false;
-    if ((await store.peek(command.taskId)) === EmptyData) return false;
+    const stored = await this.#persist(`looking up the result of ${command.name} ${command.taskId}`, () => store.peek!(command.taskId));
+    if (stored === EmptyData) return false;
     this.#ctx.log.info(`${command.name} ${command.taskId} already ran (its result is stored): acknowledged without running it again`);
     await this.#acknowledge(data, origin);
     return true;

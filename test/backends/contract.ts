@@ -50,6 +50,8 @@ class FailingPuts extends BaseDataStore {
     super(inner.name);
     this.#inner = inner;
     this.failures = failures;
+    this.peek = inner.peek?.bind(inner);
+    this.wait = inner.wait?.bind(inner);
   }
   async put(key: string, value: string): Promise<void> {
     this.puts++;
@@ -59,12 +61,9 @@ class FailingPuts extends BaseDataStore {
   get(key: string): Promise<string | typeof EmptyData> {
     return this.#inner.get(key);
   }
-  peek(key: string): Promise<string | typeof EmptyData> {
-    return this.#inner.peek!(key);
-  }
-  wait(key: string, timeoutMs: number): Promise<boolean> {
-    return this.#inner.wait ? this.#inner.wait(key, timeoutMs) : Promise.resolve(false);
-  }
+  // as the store in front: only the optional members it has
+  override peek: BaseDataStore['peek'];
+  override wait: BaseDataStore['wait'];
   flush(): Promise<void> {
     return this.#inner.flush();
   }
