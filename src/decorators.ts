@@ -42,8 +42,8 @@ export interface QueueCommandOptions {
 
 /** Options of {@link QueuedFunction.schedule}; give `eta` or `delay`, not both. */
 export interface ScheduleOptions<A extends unknown[]> {
-  /** The call's arguments. */
-  args: A;
+  /** The call's arguments; none when not given (a function of no arguments). @defaultValue `[]` */
+  args?: A;
   /** When to run it. */
   eta?: Date;
   /** Seconds from now until it runs. */
@@ -65,7 +65,7 @@ export interface QueuedFunction<A extends unknown[], R> {
    * Enqueues a call to run at `eta`, or `delay` seconds from now.
    * @throws ConfigurationError for an invalid `eta` or `delay`.
    */
-  schedule(options: ScheduleOptions<A>): Promise<AsyncData<R> | undefined>;
+  schedule(options: ScheduleOptions<A> & ([] extends A ? unknown : { args: A })): Promise<AsyncData<R> | undefined>;
   /** The name the command is registered under. */
   readonly commandName: string;
   /** The undecorated function, to call it here and now. */
@@ -102,14 +102,21 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
     const queued = (...args: A) => enqueue(args, null);
     queued.schedule = async (options: ScheduleOptions<A>) => {
       check.knownKeys('schedule()', options, ['args', 'eta', 'delay']);
-      const { args, eta, delay } = options;
+      const { args = [] as unknown[] as A, eta, delay } = options;
       if (!Array.isArray(args)) check.expected('args', 'an array of arguments', args);
       if (eta !== undefined && delay !== undefined) throw new ConfigurationError('Give `eta` or `delay` to schedule(), not both');
-      const when = eta !== undefined ? check.date('eta', eta) : delay !== undefined ? new Date(Date.now() + check.seconds('delay', delay, 0) * 1000) : null;
+      const when = eta !== undefined ? check.date('eta', eta) : delay !== undefined ? delayed(delay) : null;
       return enqueue(args, when);
     };
     return Object.assign(queued, { commandName: definition.name, fn: fn as (...args: A) => Awaited<R> });
   };
+}
+
+/** The instant `delay` seconds from now. */
+function delayed(delay: unknown): Date {
+  const when = new Date(Date.now() + check.seconds('delay', delay, 0) * 1000);
+  if (Number.isNaN(when.getTime())) check.expected('delay', 'a number of seconds that ends before the year 275760', delay);
+  return when;
 }
 
 /** Options of {@link periodicCommand}. */

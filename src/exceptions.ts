@@ -16,6 +16,11 @@ export interface HueyErrorOptions {
 
 /** The base class of every huey error. */
 export class QueueException extends Error {
+  /**
+   * A stable identifier of the error's class, e.g. `HUEY_QUEUE_WRITE`, for
+   * code and logs that should not depend on message text. Each subclass has its own.
+   */
+  readonly code: string = 'HUEY_QUEUE';
   /** The raw message text as read from the queue, when the error concerns one. */
   readonly raw: string | undefined;
 
@@ -31,22 +36,33 @@ export class QueueException extends Error {
 }
 
 /** Writing a message to the queue failed, or the call's arguments cannot be sent. */
-export class QueueWriteException extends QueueException {}
+export class QueueWriteException extends QueueException {
+  override readonly code: string = 'HUEY_QUEUE_WRITE';
+}
 
 /** Reading from the queue failed, or what was read is not a valid message. */
-export class QueueReadException extends QueueException {}
+export class QueueReadException extends QueueException {
+  override readonly code: string = 'HUEY_QUEUE_READ';
+}
 
 /** Reading a result from the result store failed. */
-export class DataStoreGetException extends QueueException {}
+export class DataStoreGetException extends QueueException {
+  override readonly code: string = 'HUEY_STORE_GET';
+}
 
 /** Writing a result to the result store failed. */
-export class DataStorePutException extends QueueException {}
+export class DataStorePutException extends QueueException {
+  override readonly code: string = 'HUEY_STORE_PUT';
+}
 
 /** A blocking `AsyncData.get` ran out of time before the result arrived. */
-export class DataStoreTimeout extends QueueException {}
+export class DataStoreTimeout extends QueueException {
+  override readonly code: string = 'HUEY_STORE_TIMEOUT';
+}
 
 /** The queued call failed for good; `message` is the remote error's message. */
 export class TaskException extends QueueException {
+  override readonly code: string = 'HUEY_TASK';
   /** The class name of the error the command threw in the consumer, e.g. `TypeError`. */
   readonly remoteName: string;
   /** The stack of the error in the consumer, when it was recorded. */
@@ -65,10 +81,16 @@ export class TaskException extends QueueException {
 }
 
 /** A configuration, a decorator's options or a backend's options are not usable. */
-export class ConfigurationError extends QueueException {}
+export class ConfigurationError extends QueueException {
+  override readonly code: string = 'HUEY_CONFIGURATION';
+}
 
 /** A call ran longer than its command's `timeout`. */
-export class TimeoutError extends QueueException {}
+export class TimeoutError extends QueueException {
+  override readonly code: string = 'HUEY_TIMEOUT';
+}
 
 /** A worker thread or process ended while it was running a call. */
-export class WorkerExitError extends QueueException {}
+export class WorkerExitError extends QueueException {
+  override readonly code: string = 'HUEY_WORKER_EXIT';
+}

@@ -47,9 +47,11 @@ export function newId(): string {
  * @throws QueueWriteException naming the argument that cannot be sent.
  */
 export function encodeMessage(message: Message): string {
+  const badId = idProblem(message.id);
+  if (badId !== undefined) throw new QueueWriteException(`Cannot send ${message.command}: its id ${badId}, got ${JSON.stringify(message.id)}`);
   // scalars skip encodeValue, and the naming of each argument that only an error would show
   const args = message.args.map((arg, i) => (isJsonScalar(arg) ? arg : encodeValue(arg, `argument ${i} of ${message.command}`)));
-  return JSON.stringify({
+  return shallowEnough(`the arguments of ${message.command}`, () => JSON.stringify({
     v: WIRE_VERSION,
     id: message.id,
     command: message.command,
@@ -58,7 +60,20 @@ export function encodeMessage(message: Message): string {
     retries: message.retries,
     retryDelay: message.retryDelay,
     enqueuedAt: isoString(message.enqueuedAt),
-  });
+  }));
+}
+
+/**
+ * Runs an encoding step, turning the stack overflow of a value nested
+ * thousands deep into the error every unsendable value gets.
+ */
+function shallowEnough<T>(what: string, encode: () => T): T {
+  try {
+    return encode();
+  } catch (error) {
+    if (error instanceof RangeError) throw new QueueWriteException(`Cannot send ${what}: nested too deeply (${error.message})`, { cause: error });
+    throw error;
+  }
 }
 
 /**
@@ -76,8 +91,10 @@ export function decodeMessage(raw: string): Message {
   if (!isPlainObject(data)) return malformed(raw, 'not a JSON object');
   if (data.v !== WIRE_VERSION) return malformed(raw, `unknown version ${JSON.stringify(data.v)}`);
   const { id, command, args, eta, retries, retryDelay, enqueuedAt } = data;
-  if (typeof id !== 'string' || id === '') return malformed(raw, '"id" must be a non-empty string');
+  const badId = idProblem(id);
+  if (badId !== undefined) return malformed(raw, `"id" ${badId}`);
   if (typeof command !== 'string' || command === '') return malformed(raw, '"command" must be a non-empty string');
+  if (CONTROL.test(command)) return malformed(raw, '"command" must not hold control characters');
   if (!Array.isArray(args)) return malformed(raw, '"args" must be an array');
   if (!Number.isInteger(retries) || (retries as number) < 0) return malformed(raw, '"retries" must be a non-negative integer');
   if (typeof retryDelay !== 'number' || !(retryDelay >= 0)) return malformed(raw, '"retryDelay" must be a non-negative number');
@@ -91,7 +108,30 @@ export function decodeMessage(raw: string): Message {
   } catch (error) {
     return malformed(raw, (error as Error).message);
   }
-  return { id, command, args: decodedArgs, eta: etaDate, retries: retries as number, retryDelay, enqueuedAt: enqueued };
+  return { id: id as string, command, args: decodedArgs, eta: etaDate, retries: retries as number, retryDelay, enqueuedAt: enqueued };
+}
+
+/** Control characters: in a command name they would forge log lines or repaint a terminal. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
+/** The longest message id, in characters: every result store keeps a key this long. */
+export const MAX_ID_LENGTH = 128;
+const ID_CHARACTERS = /^[A-Za-z0-9_.:-]+$/;
+
+/**
+ * Why `id` cannot be a message id, or `undefined` when it can. An id is the
+ * key of the call's result in every store, a file name on the file backend:
+ * letters, digits, `_ . : -`, at most {@link MAX_ID_LENGTH} characters, not
+ * only dots. Checked when a message is read, so a forged id is dead-lettered
+ * before its call runs instead of failing when its result is stored.
+ */
+export function idProblem(id: unknown): string | undefined {
+  if (typeof id !== 'string' || id === '') return 'must be a non-empty string';
+  if (id.length > MAX_ID_LENGTH) return `must be at most ${MAX_ID_LENGTH} characters, got ${id.length}`;
+  if (!ID_CHARACTERS.test(id)) return 'may hold only letters, digits and _ . : -';
+  if (/^\.+$/.test(id)) return 'cannot be only dots';
+  return undefined;
 }
 
 function malformed(raw: string, why: string): never {
@@ -101,7 +141,8 @@ function malformed(raw: string, why: string): never {
 /** Encodes the outcome of a call for the result store. */
 export function encodeOutcome(outcome: Outcome, what = 'the result'): string {
   if (!outcome.ok) return JSON.stringify({ v: WIRE_VERSION, ok: false, error: outcome.error });
-  return JSON.stringify({ v: WIRE_VERSION, ok: true, value: encodeValue(outcome.value, what) });
+  const value = encodeValue(outcome.value, what);
+  return shallowEnough(what, () => JSON.stringify({ v: WIRE_VERSION, ok: true, value }));
 }
 
 /** Decodes an outcome read from the result store. */
@@ -141,7 +182,7 @@ export function decodeOutcome(raw: string): Outcome {
  * @throws QueueWriteException for functions, symbols, cycles and class instances.
  */
 export function encodeValue(value: unknown, what: string): unknown {
-  return isJsonScalar(value) ? value : encodeWalk(value, 'the value', what, new Set());
+  return isJsonScalar(value) ? value : shallowEnough(what, () => encodeWalk(value, 'the value', what, new Set()));
 }
 
 /**

@@ -35,15 +35,35 @@ export function moduleName(file: string): string {
   return rel.slice(0, rel.length - extname(rel).length).split(sep).join('/');
 }
 
+/** The extensions of modules the consumer may import by a command's name. */
+const MODULE_EXTENSIONS = ['.js', '.mjs', '.cjs'];
+
+/** Where a command's module is: its file, or why it may not be imported, or neither (no such file). */
+export type CommandModule = { file: string; refused?: undefined } | { file?: undefined; refused: string } | { file?: undefined; refused?: undefined };
+
 /**
- * The files that could define module `name` under `root`, or `[]` when the
- * name would resolve outside `root` (it is then never imported).
+ * Finds the module that defines module `name` (`apps/billing/tasks` of the
+ * command `apps/billing/tasks.charge`) under the package root `root`. The
+ * name comes from a message, so anyone who can write to the queue chooses
+ * it: the file must be under `root` by its real path (symlinks resolved),
+ * never under `node_modules/`, with an extension the loader knows.
+ *
+ * @returns `{ file }` to import, `{ refused }` saying why it may not be, or `{}` when no file is there.
  */
-export function candidateFiles(root: string, name: string): string[] {
-  const base = join(root, ...name.split('/'));
-  const rel = relative(root, base);
-  if (name === '' || name.includes('\0') || rel === '' || rel.startsWith('..') || isAbsolute(rel)) return [];
-  return ['.js', '.mjs', '.cjs'].map((ext) => base + ext);
+export function commandModule(root: string, name: string): CommandModule {
+  const segments = name.split('/');
+  if (name.includes('\0') || name.includes('\\') || isAbsolute(name) || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    return { refused: 'its module is not a path inside the app' };
+  }
+  if (segments.includes('node_modules')) return { refused: 'its module is under node_modules/, not part of the app' };
+  const file = MODULE_EXTENSIONS.map((ext) => join(root, ...segments) + ext).find((candidate) => existsSync(candidate));
+  if (file === undefined) return {};
+  const real = moduleFile(file);
+  const rel = relative(moduleFile(root), real);
+  if (rel.startsWith('..') || isAbsolute(rel)) return { refused: 'its module resolves (through a symlink) outside the app\'s package root' };
+  if (rel.split(sep).includes('node_modules')) return { refused: 'its module resolves (through a symlink) under node_modules/' };
+  if (!MODULE_EXTENSIONS.includes(extname(real))) return { refused: `its module resolves to a ${extname(real) || 'extensionless'} file, not a JavaScript module` };
+  return { file: real };
 }
 
 /**

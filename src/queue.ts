@@ -20,6 +20,7 @@ import {
 import { TypedEmitter, type HueyEvents } from './events.js';
 import { startTrace } from './trace.js';
 import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, newId, type Message, type Outcome } from './message.js';
+import { failure, outcomeToStore } from './outcome.js';
 import { registry as sharedRegistry, type CommandDefinition, type CommandRegistry } from './registry.js';
 import * as check from './validate.js';
 
@@ -220,6 +221,7 @@ export class Invoker {
     try {
       await this.queue.write(data);
     } catch (error) {
+      if (error instanceof QueueException) throw error;
       throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
     }
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
@@ -239,6 +241,7 @@ export class Invoker {
     try {
       raw = await this.queue.read(options.timeoutMs ?? 0);
     } catch (error) {
+      if (error instanceof QueueException) throw error;
       throw new QueueReadException(`Could not read from queue "${this.queue.name}": ${(error as Error).message}`, { cause: error });
     }
     return raw === null ? undefined : this.commandFor(raw, options.importRoot);
@@ -259,6 +262,7 @@ export class Invoker {
       try {
         definition = await this.registry.load(message.command, importRoot);
       } catch (error) {
+        if (error instanceof QueueException) throw new QueueException(error.message, { raw });
         throw new QueueException(`${message.command} could not be imported: ${(error as Error).message}`, { cause: error, raw });
       }
     }
@@ -282,20 +286,16 @@ export class Invoker {
   }
 
   /**
-   * Stores a call's result by the rules of {@link Invoker.execute}; the
-   * consumer calls it for results computed in a worker thread or process.
+   * Stores a call's result by the rules of {@link Invoker.execute}: for
+   * results computed elsewhere (a worker thread, a test).
    *
    * @param command - The call.
    * @param value - What it returned.
-   * @param message - The message the call came in: when given and the queue
-   *   has `finish`, the result is stored and the message acknowledged in one step.
-   * @returns `true` when `message` was acknowledged with the result; `false`
-   *   when the caller still has to acknowledge it.
+   * @returns A promise that settles once the result is stored (or the rules say it is not kept).
    * @throws DataStorePutException when the store cannot be written.
    */
-  async storeResult(command: QueueCommand, value: unknown, message?: string): Promise<boolean> {
-    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand || (value == null && !this.storeNone)) return false;
-    return this.#putOutcome(command, { ok: true, value }, message);
+  async storeResult(command: QueueCommand, value: unknown): Promise<void> {
+    await this.#store(command, { ok: true, value });
   }
 
   /**
@@ -303,14 +303,11 @@ export class Invoker {
    *
    * @param command - The call.
    * @param error - Why it failed.
-   * @param message - As in {@link Invoker.storeResult}.
-   * @returns As {@link Invoker.storeResult}.
+   * @returns A promise that settles once the failure is stored.
    * @throws DataStorePutException when the store cannot be written.
    */
-  async storeError(command: QueueCommand, error: unknown, message?: string): Promise<boolean> {
-    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return false;
-    const err = error instanceof Error ? error : new Error(String(error));
-    return this.#putOutcome(command, { ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } }, message);
+  async storeError(command: QueueCommand, error: unknown): Promise<void> {
+    await this.#store(command, failure(error));
   }
 
   /** Removes every waiting message from the queue. */
@@ -318,26 +315,16 @@ export class Invoker {
     await this.queue.flush();
   }
 
-  /** Stores the outcome under the call's id, acknowledging `message` in the same step when the queue can; `true` when it did. */
-  async #putOutcome(command: QueueCommand, outcome: Outcome, message: string | undefined): Promise<boolean> {
-    let data: string;
+  async #store(command: QueueCommand, outcome: Outcome): Promise<void> {
+    const stored = this.resultStore === undefined ? undefined : outcomeToStore(command, outcome, this.storeNone);
+    if (stored === undefined) return;
     try {
-      data = encodeOutcome(outcome, `the result of ${command.name}`);
+      await this.resultStore!.put(stored.key, stored.value);
     } catch (error) {
-      // a result that cannot travel becomes the call's error, so the producer learns why
-      data = encodeOutcome({ ok: false, error: { name: 'QueueWriteException', message: (error as Error).message } });
+      if (error instanceof QueueException) throw error;
+      throw new DataStorePutException(`Could not store the result of ${stored.key}: ${(error as Error).message}`, { cause: error });
     }
-    const store = this.resultStore!;
-    const key = command.taskId;
-    let acknowledged = false;
-    try {
-      if (message !== undefined && this.queue.finish) acknowledged = await this.queue.finish(message, store, key, data);
-      if (!acknowledged) await store.put(key, data);
-    } catch (error) {
-      throw new DataStorePutException(`Could not store the result of ${key}: ${(error as Error).message}`, { cause: error });
-    }
-    if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: key, command: command.name, ok: outcome.ok });
-    return acknowledged;
+    if (this.events.listenerCount('resultStored') > 0) this.events.emit('resultStored', { taskId: stored.key, command: command.name, ok: stored.ok });
   }
 }
 

@@ -6,10 +6,9 @@
  *
  * @module
  */
-import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { ConfigurationError } from './exceptions.js';
-import { candidateFiles, moduleFile } from './paths.js';
+import { ConfigurationError, QueueException } from './exceptions.js';
+import { commandModule, moduleFile } from './paths.js';
 
 /** A function that tells whether a periodic command runs in the minute of `date`; what {@link decorators!crontab} returns. */
 export type DateValidator = (date: Date, options?: { utc?: boolean }) => boolean;
@@ -101,12 +100,15 @@ export class CommandRegistry {
    *
    * The module part of the name (`apps/billing/tasks` of
    * `apps/billing/tasks.charge`) is resolved against `root`, trying `.js`,
-   * `.mjs` and `.cjs`; a name that would resolve outside `root` is never
-   * imported. Each module is tried at most once per registry.
+   * `.mjs` and `.cjs`. Names come from messages, which anyone who can write
+   * to the queue chooses, so a module is imported only when its real path
+   * (symlinks resolved) is under `root` and not under `node_modules/`. Each
+   * module is tried at most once per registry.
    *
    * @param name - The command name from a message.
    * @param root - The package root of the consumer's configuration module.
    * @returns The command, or `undefined` when it is still unknown.
+   * @throws QueueException when the name's module may not be imported, saying why.
    * @throws The import's own error when the module exists but fails to load.
    */
   async load(name: string, root: string): Promise<CommandDefinition | undefined> {
@@ -114,7 +116,8 @@ export class CommandRegistry {
     if (known !== undefined) return known;
     const dot = name.lastIndexOf('.');
     if (dot <= 0) return undefined;
-    const file = candidateFiles(root, name.slice(0, dot)).find((candidate) => existsSync(candidate));
+    const { file, refused } = commandModule(root, name.slice(0, dot));
+    if (refused !== undefined) throw new QueueException(`${name} not imported: ${refused}`);
     if (file === undefined || this.#imported.has(file)) return undefined;
     this.#imported.add(file);
     await import(pathToFileURL(file).href);

@@ -77,7 +77,7 @@ test('a call that succeeds emits enqueued, received, started, finished (with its
   const consumer = new Consumer(invoker, BaseConfiguration, { logSink: () => {} });
   await consumer.step();
   assert.equal(await res!.get(), 3);
-  assert.deepEqual(seen.map(([name]) => name), ['enqueued', 'received', 'started', 'resultStored', 'finished', 'resultRead']);
+  assert.deepEqual(seen.map(([name]) => name), ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
   for (const [name, payload] of seen) assert.equal(payload.taskId, res!.taskId, name);
   const finished = seen.find(([name]) => name === 'finished')![1];
   assert.equal(finished.command, 'tasks.add');
@@ -142,5 +142,5 @@ test('with nobody listening, events build no payloads: a call emits nothing and 
   await new Consumer(invoker, BaseConfiguration, { logSink: () => {} }).step();
   assert.equal(await res!.get(), 3);
   assert.equal(emitted, 0);
-  assert.deepEqual(counted, ['enqueued', 'received', 'started', 'resultStored', 'finished', 'resultRead']);
+  assert.deepEqual(counted, ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
 });

@@ -78,3 +78,22 @@ test('a subclass made by users gets its own name too', () => {
   class RateLimited extends QueueException {}
   assert.equal(new RateLimited('slow down').name, 'RateLimited');
 });
+
+test('each error class has a stable code of its own, for code that should not match message text', () => {
+  const codes = {
+    QueueException: 'HUEY_QUEUE',
+    QueueWriteException: 'HUEY_QUEUE_WRITE',
+    QueueReadException: 'HUEY_QUEUE_READ',
+    DataStoreGetException: 'HUEY_STORE_GET',
+    DataStorePutException: 'HUEY_STORE_PUT',
+    DataStoreTimeout: 'HUEY_STORE_TIMEOUT',
+    TaskException: 'HUEY_TASK',
+    ConfigurationError: 'HUEY_CONFIGURATION',
+    TimeoutError: 'HUEY_TIMEOUT',
+    WorkerExitError: 'HUEY_WORKER_EXIT',
+  };
+  for (const [name, code] of Object.entries(codes)) {
+    const Class = (exceptions as unknown as Record<string, new (message: string) => QueueException>)[name]!;
+    assert.equal(new Class('x').code, code, name);
+  }
+});

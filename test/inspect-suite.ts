@@ -122,7 +122,7 @@ export function inspectSuite(backend: InspectBackend): void {
       const run = await huey('trace', res!.taskId);
       assert.equal(run.code, 0, run.stderr);
       const events = run.stdout.split('\n').slice(1, -2).map((line) => line.split(/\s+/)[1]);
-      assert.deepEqual(events, ['enqueued', 'received', 'started', 'resultStored', 'finished', 'resultRead']);
+      assert.deepEqual(events, ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
       assert.match(run.stdout, /^task \S+ \(commands\.add\)\n\d\d:\d\d:\d\d\.\d{3}  enqueued /);
       assert.match(run.stdout, /\nnow: finished; result read at \d\d:\d\d:\d\d\n$/);
     });

@@ -4,9 +4,10 @@
  * imported"), which never reaches outside the package root.
  */
 import assert from 'node:assert/strict';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { CommandRegistry, registry as sharedRegistry, type CommandDefinition } from 'huey';
+import { CommandRegistry, QueueException, registry as sharedRegistry, type CommandDefinition } from 'huey';
 import { scratchPackage, type ScratchPackage } from './helpers.js';
 
 const SHARED = `
@@ -120,13 +121,35 @@ describe('CommandRegistry.load()', () => {
     assert.deepEqual(shared.imports, {});
   });
 
+  test('never imports a module under node_modules/, even a real one: refused with QueueException, nothing imported', async () => {
+    const { pkg, shared } = await consumerPackage();
+    await mkdir(join(pkg.path, 'node_modules', 'evil'), { recursive: true });
+    await writeFile(join(pkg.path, 'node_modules', 'evil', 'index.js'), 'globalThis.evilImported = true;\n');
+    for (const name of ['node_modules/evil/index.x', 'node_modules/huey/bin/huey.x', 'apps/node_modules/x.y']) {
+      await assert.rejects(shared.registry.load(name, pkg.path), (error: unknown) => error instanceof QueueException && /node_modules/.test(error.message), name);
+    }
+    assert.equal((globalThis as { evilImported?: boolean }).evilImported, undefined);
+  });
+
+  test('never follows a symlink out of the root: a link inside the app to a module outside is refused', async () => {
+    const { pkg, shared } = await consumerPackage();
+    const outside = await scratchPackage({ 'outside.js': 'globalThis.outsideImported = true;\nexport const x = 1;\n' });
+    try {
+      await symlink(join(outside.path, 'outside.js'), join(pkg.path, 'linked.js'));
+      await assert.rejects(shared.registry.load('linked.x', pkg.path), /outside the app's package root/);
+      assert.equal((globalThis as { outsideImported?: boolean }).outsideImported, undefined);
+    } finally {
+      await outside.remove();
+    }
+  });
+
   test('a module that throws while importing rejects with its own error, once', async () => {
     const { pkg, shared } = await consumerPackage();
     await assert.rejects(shared.registry.load('apps/broken.fn', pkg.path), /broken at import/);
     assert.equal(await shared.registry.load('apps/broken.fn', pkg.path), undefined);
   });
 
-  test('never imports a module outside the root: ../ paths, absolute paths and NUL bytes', async () => {
+  test('never imports a module outside the root: ../ paths, absolute paths and NUL bytes are refused with QueueException', async () => {
     const { pkg, shared } = await consumerPackage();
     const root = join(pkg.path, 'apps'); // commands.js sits one level above this root
     const outside = [
@@ -137,7 +160,7 @@ describe('CommandRegistry.load()', () => {
       'commands\0.countBeans',
       '..\0/commands.countBeans',
     ];
-    for (const name of outside) assert.equal(await shared.registry.load(name, root), undefined, JSON.stringify(name));
+    for (const name of outside) await assert.rejects(shared.registry.load(name, root), QueueException, JSON.stringify(name));
     assert.deepEqual(shared.imports, {}, 'nothing outside the root was imported');
     assert.equal((await shared.registry.load('billing/tasks.charge', root)), undefined, 'inside the root, but named differently from how it registers');
     assert.deepEqual(shared.imports, { 'apps/billing/tasks': 1 });

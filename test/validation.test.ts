@@ -115,7 +115,7 @@ describe('schedule() options', () => {
     ['a negative delay', { args: [1, 2], delay: -5 }, 'Expected `delay` to be a non-negative number of seconds, got -5 (number)'],
     ['a delay that is a string', { args: [1, 2], delay: '5' }, 'Expected `delay` to be a non-negative number of seconds, got "5" (string)'],
     ['eta and delay both', { args: [1, 2], eta: new Date(), delay: 5 }, 'Give `eta` or `delay` to schedule(), not both'],
-    ['no args', { delay: 5 }, 'Expected `args` to be an array of arguments, got undefined'],
+    ['a delay past the last instant a Date holds', { args: [1, 2], delay: 1e20 }, 'Expected `delay` to be a number of seconds that ends before the year 275760, got 100000000000000000000 (number)'],
     ['args that are not an array', { args: 1, delay: 5 }, 'Expected `args` to be an array of arguments, got 1 (number)'],
     ['an unknown option', { args: [1, 2], when: new Date() }, 'Unknown schedule() option `when`; expected one of `args`, `eta`, `delay`'],
   ];
@@ -131,6 +131,16 @@ describe('schedule() options', () => {
     const { add } = setup();
     await rejectsConfig(() => add.schedule(bad(undefined)), SHAPE);
     await rejectsConfig(() => add.schedule(bad([1, 2])), SHAPE);
+  });
+
+  test('args may be left out: the call gets no arguments, as huey\'s args=None', async () => {
+    const { invoker, queue } = memoryInvoker();
+    const ping = queueCommand(invoker)(function ping() {
+      return 'pong';
+    });
+    await ping.schedule({ delay: 5 });
+    const [data] = await queue.waiting(1);
+    assert.deepEqual(JSON.parse(data!).args, []);
   });
 
   test('a valid eta, a valid delay, or neither are accepted', async () => {

@@ -72,7 +72,7 @@ import { checkOneLine } from './file/format.js';
 import { deadLetterIn, deadLettersIn, purgeDeadLettersIn, requeueDeadLetterIn } from './file/dead.js';
 import { claimsIn, consumersIn, nextEtaIn, scheduledIn, waitingIn, type QueueDirs } from './file/inspect.js';
 import { takeLease } from './file/lease.js';
-import { FileDataStore, valueFile } from './file/store.js';
+import { FileDataStore } from './file/store.js';
 import { Spares } from './file/spares.js';
 import { TraceFile } from './file/trace.js';
 import { DirectoryWaker } from './file/waker.js';
@@ -278,7 +278,7 @@ export class FileQueue extends BaseQueue {
     return wrapped(DataStorePutException, `Could not store the result of ${key} and acknowledge its message (${claim.file})`, async () => {
       let moved: Awaited<ReturnType<typeof moveIntoStore>> | 'refused' = 'refused';
       try {
-        if (claim.bare) moved = await moveIntoStore(claim, await valueFile(store, key), value, this.#options.fsync);
+        if (claim.bare) moved = await moveIntoStore(claim, await store.valueFile(key), value, this.#options.fsync);
       } finally {
         // not stored: the caller falls back to put and ack, which needs the claim
         if (moved !== 'stored') this.#claims.restore(data, claim);

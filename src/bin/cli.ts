@@ -7,10 +7,13 @@
  * @module
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ConfigurationError } from '../exceptions.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { BaseQueue } from '../backends/base.js';
+import { ConfigurationError, QueueException } from '../exceptions.js';
 import { Invoker } from '../queue.js';
 import { registry } from '../registry.js';
 import type { BaseConfiguration, LogLevel, WorkerType } from './config.js';
+import { checkConfiguration } from './check-config.js';
 import { Consumer } from './consumer.js';
 import { loadConfig } from './load.js';
 import { Reloader } from './reload.js';
@@ -46,7 +49,11 @@ interface CliOptions {
   reload?: boolean;
   workerType?: WorkerType;
   trace?: boolean;
+  debug?: boolean;
 }
+
+/** How long start-up waits for the queue's backend to answer before it gives up, in ms. */
+const REACH_TIMEOUT_MS = 10_000;
 
 function positiveInt(value: string): number {
   const n = Number(value);
@@ -69,6 +76,7 @@ function program(io: CliIo): Command {
     .addOption(new Option('-k, --worker-type <type>', 'where calls run: async, thread or process (default: WORKER_TYPE, async)').choices(['async', 'thread', 'process']))
     .addOption(new Option('-r, --reload', 'reload command modules when their files change (default: RELOAD, false)'))
     .addOption(new Option('--trace', "append every event to the queue's trace, for huey trace (default: TRACE, false)"))
+    .addOption(new Option('--debug', 'show the stack trace of a start-up error'))
     .exitOverride()
     .showHelpAfterError()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
@@ -113,9 +121,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   let Configuration: typeof BaseConfiguration;
   try {
     const loaded = await loadConfig(cli.args[0]!, { paths: options.path });
+    if (loaded.Configuration.QUEUE === undefined) throw new ConfigurationError(`Missing module-level "QUEUE" setting: set static QUEUE on ${cli.args[0]}`);
     Configuration = withOverrides(loaded.Configuration, options);
-    const queue = Configuration.QUEUE;
-    if (queue === undefined) throw new ConfigurationError(`Missing module-level "QUEUE" setting: set static QUEUE on ${cli.args[0]}`);
+    checkConfiguration(Configuration);
+    const queue = Configuration.QUEUE!;
     const invoker = new Invoker(queue, {
       ...(Configuration.RESULT_STORE ? { resultStore: Configuration.RESULT_STORE } : {}),
       ...(Configuration.TASK_STORE ? { taskStore: Configuration.TASK_STORE } : {}),
@@ -128,7 +137,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
       reloader = new Reloader(registry, consumer.log, { configFile: loaded.file, root: loaded.root, onReload: () => started.restartWorkers(), events: invoker.events });
     }
   } catch (error) {
-    io.stderr(`${error instanceof ConfigurationError ? error.message : (error as Error).stack}\n`);
+    io.stderr(startupError(error, options.debug));
     return 1;
   }
 
@@ -146,10 +155,10 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   });
   try {
     try {
+      await reach(Configuration.QUEUE!);
       await consumer.start();
     } catch (error) {
-      if (!(error instanceof ConfigurationError)) throw error;
-      io.stderr(`${error.message}\n`);
+      io.stderr(startupError(error, options.debug));
       await closeBackends(Configuration);
       return 1;
     }
@@ -164,7 +173,41 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   return 0;
 }
 
+/**
+ * Asks the queue's backend one question, so that a Redis on a wrong port or
+ * a server that never answers is one line at start instead of a loop of errors.
+ *
+ * @throws QueueException naming the queue and the cause.
+ */
+async function reach(queue: BaseQueue): Promise<void> {
+  const timeout = new AbortController();
+  const gaveUp = sleep(REACH_TIMEOUT_MS, 'timeout' as const, { signal: timeout.signal }).catch(() => undefined);
+  try {
+    const answer = await Promise.race([queue.length(), gaveUp]);
+    if (answer === 'timeout') throw new QueueException(`Cannot reach queue "${queue.name}": no answer within ${REACH_TIMEOUT_MS / 1000} s`);
+  } catch (error) {
+    if (error instanceof QueueException && error.message.startsWith('Cannot reach')) throw error;
+    throw new QueueException(`Cannot reach queue "${queue.name}": ${(error as Error).message}`, { cause: error });
+  } finally {
+    timeout.abort();
+  }
+}
+
+/** A start-up error as one line (with `--debug`, its stack too). */
+function startupError(error: unknown, debug = false): string {
+  if (!(error instanceof Error)) return `${String(error)}\n`;
+  if (debug) return `${error.stack ?? error.message}\n`;
+  // a configuration error's own message may go on with a second line (the cause of a failed import)
+  return `${error instanceof ConfigurationError ? error.message : `${error.name}: ${error.message}`}\n`;
+}
+
 async function closeBackends(Configuration: typeof BaseConfiguration): Promise<void> {
   const backends = new Set([Configuration.QUEUE, Configuration.RESULT_STORE, Configuration.TASK_STORE]);
-  for (const backend of backends) await backend?.close?.();
+  for (const backend of backends) {
+    try {
+      await backend?.close?.();
+    } catch {
+      // closing after a failed start: the backend may be the very thing that failed
+    }
+  }
 }

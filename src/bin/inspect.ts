@@ -12,7 +12,8 @@ import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
 import type { BaseDataStore, BaseQueue, DeadLetter } from '../backends/base.js';
 import { ConfigurationError, QueueException } from '../exceptions.js';
-import { decodeMessage } from '../message.js';
+import { decodeMessage, idProblem } from '../message.js';
+import { printable } from '../printable.js';
 import { Invoker, QueueCommand } from '../queue.js';
 import { registry } from '../registry.js';
 import { locateTask, messageId, parseTraceLine, startTrace, tracerOf, type TaskWhereabouts, type TraceLine } from '../trace.js';
@@ -37,7 +38,13 @@ const defaultIo: InspectIo = {
   confirm: async (question) => {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
-      return /^y(es)?$/i.test((await rl.question(question)).trim());
+      // standard input closed (a script, `< /dev/null`): no answer will come
+      const answer = await new Promise<string | undefined>((resolve) => {
+        rl.once('close', () => resolve(undefined));
+        rl.question(question).then(resolve, () => resolve(undefined));
+      });
+      if (answer === undefined) throw new Refusal('no answer: standard input is closed; pass --yes to go on without asking');
+      return /^y(es)?$/i.test(answer.trim());
     } finally {
       rl.close();
     }
@@ -237,7 +244,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         if (!queue.waiting) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot show its messages without taking them`);
         const messages = await reach(queue, () => queue.waiting!(options.number));
         const data = messages.map((raw, i) => ({ position: i + 1, ...describeMessage(raw), raw }));
-        out(data, () => (data.length === 0 ? `queue "${queue.name}" is empty\n` : data.map((m) => `${m.position}  ${m.id ?? '?'}  ${m.call}${m.eta ? `  eta ${stamp(m.eta)}` : ''}\n   ${m.raw}\n`).join('')), options.json);
+        out(data, () => (data.length === 0 ? `queue "${queue.name}" is empty\n` : data.map((m) => printable(`${m.position}  ${m.id ?? '?'}  ${m.call}${m.eta ? `  eta ${stamp(m.eta)}` : ''}`) + `\n   ${printable(m.raw)}\n`).join('')), options.json);
       }),
     );
 
@@ -245,6 +252,8 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
     .argument('<task-id>', 'the task id (AsyncData.taskId, or the "id" of the message)')
     .action((config: string, taskId: string, options: Common) =>
       run(async () => {
+        const badId = idProblem(taskId);
+        if (badId !== undefined) throw new Refusal(`"${printable(taskId)}" is not a task id: an id ${badId}`);
         const { queue, store } = await target(config, options);
         const lines = ((await reach(queue, async () => (await queue.traceRead?.(taskId)) ?? [])).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
           (a, b) => a.time.localeCompare(b.time),
@@ -273,7 +282,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         const letters = await reach(queue, () => queue.deadLetters!());
         if (action === 'list') {
           const data = letters.map((l) => ({ ...describeMessage(l.data), reason: l.reason, at: l.at, raw: l.data }));
-          out(data, () => (data.length === 0 ? 'no dead letters\n' : data.map((d, i) => `${i + 1}  ${stamp(d.at)}  ${d.id ?? '?'}  ${d.call}\n   ${d.reason}\n   ${d.raw}\n`).join('')), options.json);
+          out(data, () => (data.length === 0 ? 'no dead letters\n' : data.map((d, i) => `${i + 1}  ${stamp(d.at)}  ${printable(`${d.id ?? '?'}  ${d.call}`)}\n   ${printable(d.reason)}\n   ${printable(d.raw)}\n`).join('')), options.json);
         } else if (action === 'requeue') {
           if (!queue.requeueDeadLetter) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot requeue dead letters`);
           const unknown = ids.filter((id) => !letters.some((l) => messageId(l.data) === id));
@@ -353,7 +362,7 @@ export async function main(argv: string[], io: InspectIo = defaultIo): Promise<n
     } catch (error) {
       code = 1;
       if (error instanceof ConfigurationError) io.stderr(`huey: ${error.message}\n`);
-      else if (error instanceof QueueException) io.stderr(`huey: ${error.message.split('\n')[0]}\n`);
+      else if (error instanceof QueueException) io.stderr(`huey: ${printable(error.message.split('\n')[0]!)}\n`);
       else io.stderr(`huey: ${(error as Error).stack ?? String(error)}\n`);
     }
   };

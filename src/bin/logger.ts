@@ -7,9 +7,13 @@
  * @module
  */
 import { appendFileSync, existsSync, renameSync, statSync } from 'node:fs';
+import { printable } from '../printable.js';
 import type { LogLevel } from './config.js';
 
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+
+/** The log file's permissions: like the queue's files, readable by their owner only. */
+const FILE_MODE = 0o600;
 
 /** Rotate the log file once it reaches this size. */
 export const ROTATE_BYTES = 1024 * 1024;
@@ -32,7 +36,7 @@ export interface LoggerOptions {
 /** A small levelled logger. */
 export class Logger {
   readonly level: LogLevel;
-  readonly #file: string | undefined;
+  #file: string | undefined;
   readonly #sink: LogSink;
   #fileSize = 0;
 
@@ -41,7 +45,11 @@ export class Logger {
     if (!(this.level in LEVELS)) throw new Error(`Unknown log level "${this.level}"; expected debug, info, warn or error`);
     this.#file = options.file;
     this.#sink = options.sink ?? ((line) => process.stderr.write(line));
-    if (this.#file !== undefined && existsSync(this.#file)) this.#fileSize = statSync(this.#file).size;
+    try {
+      if (this.#file !== undefined && existsSync(this.#file)) this.#fileSize = statSync(this.#file).size;
+    } catch {
+      // unreadable: the first append finds out and falls back to stderr
+    }
   }
 
   debug(message: string): void {
@@ -64,9 +72,19 @@ export class Logger {
 
   log(level: LogLevel, message: string): void {
     if (!this.enabled(level)) return;
-    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`;
+    const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${printable(message, { lines: true })}\n`;
     this.#sink(line);
-    if (this.#file !== undefined) this.#append(this.#file, line);
+    if (this.#file !== undefined) this.#appendOrFallBack(this.#file, line);
+  }
+
+  /** A log file that cannot be written never stops the consumer: the log goes on to the sink alone, with one warning. */
+  #appendOrFallBack(file: string, line: string): void {
+    try {
+      this.#append(file, line);
+    } catch (error) {
+      this.#file = undefined;
+      this.log('warn', `cannot write the log file ${file} (${(error as Error).message}): logging to stderr only from now on`);
+    }
   }
 
   // Synchronous on purpose: log lines of a crashing process must reach the file.
@@ -77,7 +95,7 @@ export class Logger {
       renameSync(file, `${file}.1`);
       this.#fileSize = 0;
     }
-    appendFileSync(file, line);
+    appendFileSync(file, line, { mode: FILE_MODE });
     this.#fileSize += bytes;
   }
 }

@@ -7,7 +7,9 @@
  * @module
  */
 import type { BaseQueue } from '../backends/base.js';
-import type { CommandSchedule } from '../schedule.js';
+import type { Invoker } from '../queue.js';
+import { CommandSchedule } from '../schedule.js';
+import type { Logger } from './logger.js';
 
 /** Where the consumer keeps calls with a future eta: the backend's own schedule, or huey 0.2's in-memory one. */
 export interface Schedule {
@@ -55,4 +57,17 @@ export function memorySchedule(schedule: CommandSchedule): Schedule {
     },
     save,
   };
+}
+
+/**
+ * The schedule of `invoker`'s queue: the backend's own when it has one,
+ * else huey 0.2's in-memory one, loaded from the task store.
+ */
+export async function openSchedule(invoker: Invoker, log: Logger): Promise<Schedule> {
+  const queue = invoker.queue;
+  if (queue.schedule && queue.due && queue.nextEta) return backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
+  const saved = new CommandSchedule(invoker);
+  for (const data of await saved.load()) log.error(`QueueReadException: unreadable entry in the saved schedule, skipped: ${data}`);
+  if (saved.size > 0) log.info(`loaded ${saved.size} scheduled calls from the task store`);
+  return memorySchedule(saved);
 }

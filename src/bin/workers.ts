@@ -7,7 +7,7 @@
  * @module
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConfigurationError, TimeoutError, WorkerExitError } from '../exceptions.js';
 import { decodeOutcome, encodeMessage } from '../message.js';
@@ -66,6 +66,31 @@ export class AsyncExecutor implements Executor {
 
 function timedOut(command: QueueCommand, seconds: number): TimeoutError {
   return new TimeoutError(`${command.name} ${command.taskId} timed out after ${seconds} s`);
+}
+
+/**
+ * Starts the executor a configuration asks for: calls in the consumer's
+ * event loop, or a pool of `THREADS` thread or process workers that import
+ * the configuration module themselves.
+ *
+ * @param config - `WORKER_TYPE` and `THREADS`.
+ * @param module - The configuration module, for thread and process workers.
+ * @param importRoot - The package root workers import unknown commands from; the module's folder when absent.
+ * @param log - The consumer's log.
+ * @returns The executor, once calls can run.
+ */
+export async function startExecutor(
+  config: { WORKER_TYPE: WorkerType; THREADS: number },
+  module: { file: string; attribute: string } | undefined,
+  importRoot: string | undefined,
+  log: Logger,
+): Promise<Executor> {
+  const executor: Executor =
+    config.WORKER_TYPE === 'async' || module === undefined
+      ? new AsyncExecutor()
+      : new PoolExecutor(config.WORKER_TYPE, config.THREADS, { configFile: module.file, attribute: module.attribute, root: importRoot ?? dirname(module.file) }, log);
+  await executor.start();
+  return executor;
 }
 
 /** One worker thread or process, seen from the consumer. */

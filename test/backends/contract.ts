@@ -5,7 +5,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { CommandRegistry, Invoker, queueCommand } from 'huey';
 import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
+import { BaseConfiguration } from 'huey/bin/config';
+import { Consumer } from 'huey/bin/consumer';
 
 /** Opens backends on one shared storage; each call of `queue` is another client, as another process would be. */
 export interface BackendHarness {
@@ -36,6 +39,34 @@ class ForeignStore extends BaseDataStore {
     return EmptyData;
   }
   async flush(): Promise<void> {}
+}
+
+/** A store in front of another whose first `failures` puts fail as a full disk does; a queue cannot `finish()` into it. */
+class FailingPuts extends BaseDataStore {
+  readonly #inner: BaseDataStore;
+  failures: number;
+  puts = 0;
+  constructor(inner: BaseDataStore, failures: number) {
+    super(inner.name);
+    this.#inner = inner;
+    this.failures = failures;
+    this.peek = inner.peek?.bind(inner);
+    this.wait = inner.wait?.bind(inner);
+  }
+  async put(key: string, value: string): Promise<void> {
+    this.puts++;
+    if (this.failures-- > 0) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+    await this.#inner.put(key, value);
+  }
+  get(key: string): Promise<string | typeof EmptyData> {
+    return this.#inner.get(key);
+  }
+  // as the store in front: only the optional members it has
+  override peek: BaseDataStore['peek'];
+  override wait: BaseDataStore['wait'];
+  flush(): Promise<void> {
+    return this.#inner.flush();
+  }
 }
 
 let counter = 0;
@@ -340,6 +371,73 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(foreign.puts, 0);
       assert.deepEqual((await q.claims()).map((c) => c.data), [data]);
       await q.ack!(data);
+    });
+
+    describe('a message\'s phases, through a consumer', () => {
+      class Fast extends BaseConfiguration {
+        static override MAX_DELAY = 0.2;
+        static override SHUTDOWN_TIMEOUT = 2;
+      }
+      /** Runs a consumer on `q` for the length of `work`. */
+      const consuming = async (invoker: Invoker, work: () => Promise<void>): Promise<void> => {
+        const consumer = new Consumer(invoker, Fast, { logSink: () => {}, readTimeoutMs: 200 });
+        await consumer.start();
+        try {
+          await work();
+        } finally {
+          await consumer.stop();
+        }
+      };
+
+      test('a call whose result store fails twice runs once; its result arrives and its message is acknowledged', async () => {
+        const q = await queue(fresh('phases-store'));
+        const flaky = new FailingPuts(await store(q.name), 2);
+        const invoker = new Invoker(q, { registry: new CommandRegistry(), resultStore: flaky });
+        let runs = 0;
+        const charge = queueCommand(invoker, { name: 'billing.charge', retries: 3 })((cents: number) => `charged ${cents} (run ${(runs += 1)})`);
+        await consuming(invoker, async () => {
+          assert.equal(await (await charge(500))!.get({ blocking: true, timeout: 20 }), 'charged 500 (run 1)');
+        });
+        assert.equal(flaky.puts, 3);
+        if (q.claims) assert.deepEqual(await q.claims(), []);
+        assert.equal(await q.length(), 0);
+      });
+
+      test('a message whose id no store could keep ("../x") is dead-lettered unrun, and nothing stays claimed', async (t) => {
+        const q = await queue(fresh('phases-id'));
+        if (!q.deadLetters) return t.skip('no dead letters');
+        const invoker = new Invoker(q, { registry: new CommandRegistry(), resultStore: await store(q.name) });
+        let runs = 0;
+        queueCommand(invoker, { name: 'jobs.touch' })(() => (runs += 1));
+        await q.write(JSON.stringify({ v: 1, id: '../x', command: 'jobs.touch', args: [], eta: null, retries: 0, retryDelay: 0, enqueuedAt: new Date().toISOString() }));
+        await consuming(invoker, async () => {
+          for (let i = 0; i < 200 && (await q.deadLetters!()).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+        });
+        assert.equal(runs, 0);
+        assert.deepEqual((await q.deadLetters()).map((letter) => letter.reason), ['QueueReadException: Malformed message: "id" may hold only letters, digits and _ . : -']);
+        if (q.claims) assert.deepEqual(await q.claims(), []);
+        assert.equal(await q.length(), 0);
+      });
+
+      test('a message delivered again after its result was stored is acknowledged without running again', async (t) => {
+        const q = await queue(fresh('phases-again'));
+        const s = await store(q.name);
+        if (!s.peek || !q.ack) return t.skip('no peek() or no ack()');
+        const invoker = new Invoker(q, { registry: new CommandRegistry(), resultStore: new FailingPuts(s, 0) }); // put, then ack: two steps
+        let runs = 0;
+        const once = queueCommand(invoker, { name: 'jobs.once' })(() => `run ${(runs += 1)}`);
+        const res = await once();
+        const data = (await q.read(0))!;
+        await s.put(res!.taskId, '{"v":1,"ok":true,"value":"run 0"}');
+        await q.ack(data);
+        await q.write(data); // as recovery would give it back
+        await consuming(invoker, async () => {
+          for (let i = 0; i < 200 && (await q.length()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
+        });
+        assert.equal(runs, 0);
+        assert.equal(await res!.get(), 'run 0');
+        if (q.claims) assert.deepEqual(await q.claims(), []);
+      });
     });
 
     test('requeueDeadLetter() moves a dead letter back to the queue once; purgeDeadLetters() empties them and counts', async (t) => {

@@ -7,9 +7,10 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { EmptyData } from 'huey/backends/base';
 import { FileDataStore, FileQueue, type FileQueueOptions } from 'huey/backends/file';
@@ -488,11 +489,17 @@ describe('file backend', () => {
         const writer = join(path, 'writer');
         await mkdir(join(writer, 'spare'), { recursive: true });
         await writeFile(join(writer, 'spare', '3'), 'stale', { mode: 0o400 });
-        const write = `import { FileQueue } from 'huey/backends/file';\nawait new FileQueue('q', { path: ${JSON.stringify(writer)}, dirMode: 0o777 }).write('{"id":"w"}');`;
+        const writeWith = (module: string): string => `import { FileQueue } from '${module}';\nawait new FileQueue('q', { path: ${JSON.stringify(writer)}, dirMode: 0o777 }).write('{"id":"w"}');`;
+        const write = writeWith('huey/backends/file');
         if (process.getuid?.() === 0) {
-          // root opens any file: the writer runs as nobody, the spare stays root's
+          // root opens any file: the writer runs as nobody, the spare stays root's. Nobody may
+          // not enter the checkout (a clone in root's home), so it runs a copy of the built code.
           for (const dir of [path, writer, join(writer, 'spare')]) await chmod(dir, 0o777);
-          const run = spawnSync(process.execPath, ['--input-type=module', '-e', write], { uid: 65534, gid: 65534, cwd: REPO_ROOT, encoding: 'utf8' });
+          const copy = join(path, 'huey');
+          await cp(join(REPO_ROOT, 'dist', 'src'), join(copy, 'src'), { recursive: true });
+          await writeFile(join(copy, 'package.json'), '{ "type": "module" }');
+          const module = pathToFileURL(join(copy, 'src', 'backends', 'file.js')).href;
+          const run = spawnSync(process.execPath, ['--input-type=module', '-e', writeWith(module)], { uid: 65534, gid: 65534, cwd: path, encoding: 'utf8' });
           assert.equal(run.status, 0, run.stderr);
         } else {
           const run = spawnSync(process.execPath, ['--input-type=module', '-e', write], { cwd: REPO_ROOT, encoding: 'utf8' });

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { RedisBlockingQueue, RedisQueue } from 'huey/backends/redis';
 import { ConfigurationError } from 'huey/exceptions';
-import { REDIS, redisSkipReason, sleep } from '../helpers.js';
+import { REDIS, eventually, redisSkipReason, sleep } from '../helpers.js';
 import { redisBackends } from './redis-helpers.js';
 
 const skip = await redisSkipReason();
@@ -44,9 +44,11 @@ describe('redis readMany()', { skip }, () => {
   });
 
   test('readMany() on an empty blocking queue waits for the first message and returns it alone, at once', async () => {
-    const q = blocking(fresh('manywait'));
+    const connectionName = `manywait${process.pid}`;
+    const q = blocking(fresh('manywait'), { redisOptions: { connectionName } });
     const reading = q.readMany(10, 5000);
-    await sleep(50);
+    const blocked = async (): Promise<boolean> => String(await admin.client('LIST')).split('\n').some((line) => line.includes(`name=${connectionName} `) && line.includes('cmd=blmove'));
+    await eventually(blocked, 'the read to block on BLMOVE');
     // three messages in one LPUSH: the waiting BLMOVE takes the oldest, and readMany does not go back for the others
     await admin.lpush(q.key, '{"id":"w0"}', '{"id":"w1"}', '{"id":"w2"}');
     assert.deepEqual(await reading, ['{"id":"w0"}']);

@@ -23,7 +23,7 @@
  * @internal
  * @module
  */
-import { closeSync, fchmodSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, ftruncateSync, openSync, readdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isNotFound, unlessMissing } from './common.js';
@@ -124,11 +124,14 @@ export class Spares {
           return false;
         }
       }
+      const spare = join(this.dir, this.#listing[this.#next++]!);
       try {
-        renameSync(join(this.dir, this.#listing[this.#next++]!), target);
+        renameSync(spare, target);
         return true;
       } catch (error) {
-        // ENOENT: another writer took it first; anything else (spare/ on another file system, say): create files for a while
+        // ENOENT: another writer took it first, or the target's folder is gone (the caller's write makes it again);
+        // anything else (spare/ on another file system, say): create files for a while
+        if (isNotFound(error) && existsSync(spare)) return false;
         if (!isNotFound(error)) {
           this.#listing = [];
           this.#listedEmptyAt = Date.now();

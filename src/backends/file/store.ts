@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { DataStoreGetException, DataStorePutException, QueueException } from '../../exceptions.js';
 import { BaseDataStore, EmptyData } from '../base.js';
 import {
+  isNotFound,
   makeDirs,
   resolveOptions,
   safeName,
@@ -34,17 +35,6 @@ const STALE_TMP_MS = 60_000;
 /** A file of `tmp/` made by `put` or `get`; its name starts with the time it was made (`sortableName`). */
 const TMP_FILE = /\.(tmp|taken)$/;
 
-/** The value file of `key` in `store`, once the store's directories exist: how `FileQueue.finish` reaches into a store. */
-let valueFileIn: (store: FileDataStore, key: string) => Promise<string>;
-
-/**
- * The value file of `key` in `store`, its directories made.
- *
- * @param store - The store.
- * @param key - A key, already checked with `safeName`.
- */
-export const valueFile = (store: FileDataStore, key: string): Promise<string> => valueFileIn(store, key);
-
 /**
  * A result store in a directory: `<path>/stores/<name>/values/<key>` holds
  * the value of `key`, after a first line that names the message whose
@@ -61,13 +51,6 @@ export const valueFile = (store: FileDataStore, key: string): Promise<string> =>
  * ```
  */
 export class FileDataStore extends BaseDataStore {
-  static {
-    valueFileIn = async (store, key) => {
-      await store.#ready();
-      return join(store.#values, key);
-    };
-  }
-
   /** The store's directory: `<path>/stores/<name>`. */
   readonly directory: string;
   readonly #options: ResolvedOptions;
@@ -112,10 +95,9 @@ export class FileDataStore extends BaseDataStore {
    */
   async put(key: string, value: string): Promise<void> {
     safeName('key', key);
-    await wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, async () => {
-      await this.#ready();
-      await writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), { ...this.#options, spares: this.#spares });
-    });
+    await wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, () =>
+      this.#withDirs(() => writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), { ...this.#options, spares: this.#spares })),
+    );
   }
 
   /**
@@ -184,8 +166,7 @@ export class FileDataStore extends BaseDataStore {
    */
   async flush(): Promise<void> {
     await wrapped(QueueException, `Could not flush ${this.directory}`, async () => {
-      await this.#ready();
-      for (const key of await readdir(this.#values)) await unlessMissing(unlink(join(this.#values, key)), undefined);
+      for (const key of await this.#withDirs(() => readdir(this.#values))) await unlessMissing(unlink(join(this.#values, key)), undefined);
       await this.#removeStale();
     });
   }
@@ -197,6 +178,38 @@ export class FileDataStore extends BaseDataStore {
    */
   async close(): Promise<void> {
     this.#waker.close();
+  }
+
+  /**
+   * The file that holds the value of `key`, the store's directories made:
+   * `FileQueue.finish` renames a finished message's file to it.
+   *
+   * @param key - One file name.
+   * @returns The file's path.
+   * @throws ConfigurationError when the key is not one file name.
+   * @throws DataStorePutException when the directories cannot be made.
+   */
+  async valueFile(key: string): Promise<string> {
+    safeName('key', key);
+    await wrapped(DataStorePutException, `Could not make the directories of ${this.directory}`, () => this.#ready());
+    return join(this.#values, key);
+  }
+
+  /**
+   * Runs `work` once the directories exist. The directories are made once,
+   * at the first use; when `work` finds them gone (someone removed the
+   * folder), they are made again and `work` runs once more.
+   */
+  async #withDirs<T>(work: () => Promise<T>): Promise<T> {
+    await this.#ready();
+    try {
+      return await work();
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      this.#made = undefined;
+      await this.#ready();
+      return work();
+    }
   }
 
   /** Makes the directories and removes stale temp files, once, at the first use. */
@@ -225,9 +238,6 @@ export class FileDataStore extends BaseDataStore {
    * @throws QueueException when the directory cannot be read.
    */
   async count(): Promise<number> {
-    return wrapped(QueueException, `Could not list ${this.#values}`, async () => {
-      await this.#ready();
-      return (await readdir(this.#values)).length;
-    });
+    return wrapped(QueueException, `Could not list ${this.#values}`, async () => (await this.#withDirs(() => readdir(this.#values))).length);
   }
 }

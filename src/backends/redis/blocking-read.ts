@@ -90,15 +90,20 @@ export class BlockingRead {
    * after the queue's release has run (it notices the disconnect a moment
    * later). That message is not lost (`recover()` finds it), but it would
    * wait there until then.
+   *
+   * @returns `true` when no move can land any more: there was no wait, or it was ended on the server.
    */
-  async stop(): Promise<void> {
+  async stop(): Promise<boolean> {
     const blocking = this.#connection;
-    if (blocking === undefined) return;
+    if (blocking === undefined) return true;
     try {
-      if (this.#id !== undefined) await this.#options.client.client('UNBLOCK', this.#id);
+      if (this.#id === undefined) return false;
+      await this.#options.client.client('UNBLOCK', this.#id);
+      return true;
     } catch (error) {
       // Redis is down: disconnecting is all there is to do
       this.#options.onError?.(error as Error);
+      return false;
     } finally {
       blocking.disconnect();
     }

@@ -10,6 +10,7 @@ import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../../exceptions.js';
 import * as check from '../../validate.js';
+import { rememberConnectionError } from './errors.js';
 import { scripts } from './scripts.js';
 
 /** A client of one Redis server (also through Sentinel) or of a Redis Cluster. */
@@ -192,7 +193,10 @@ export function duplicate(client: RedisClient, onError: ((error: Error) => void)
 function listenForErrors(client: RedisClient, onError: ((error: Error) => void) | undefined): void {
   // Without a listener ioredis prints every failed reconnection attempt; the
   // failures reach the caller anyway, as rejected calls.
-  client.on('error', (error: Error) => onError?.(error));
+  client.on('error', (error: Error) => {
+    rememberConnectionError(client, error);
+    onError?.(error);
+  });
 }
 
 /** The backend's scripts as ioredis defines them on a client: one method each, named `huey` + the script's name. */
@@ -203,7 +207,7 @@ export interface ScriptCommands {
   hueyDeadLetter(processing: string, dead: string, data: string, entry: string): Promise<number>;
   hueyRecover(queue: string, consumers: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
   hueyReclaim(queue: string, processing: string, ...held: string[]): Promise<number>;
-  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string): Promise<number>;
+  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string, settled: '1' | '0'): Promise<number>;
   hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
   hueyFinish(key: string, processing: string, value: string, ttlMs: number, channel: string, announced: string, data: string): Promise<number>;
 }

@@ -7,7 +7,8 @@
  * @module
  */
 import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from '../base.js';
-import { DataStorePutException } from '../../exceptions.js';
+import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
+import { addressOf, causeOf, redisCall } from './errors.js';
 import * as check from '../../validate.js';
 import { BlockingRead } from './blocking-read.js';
 import { Claims } from './claims.js';
@@ -15,7 +16,7 @@ import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sa
 import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
-import { RedisDataStore, resultTarget, type ResultTarget } from './store.js';
+import { RedisDataStore, type ResultTarget } from './store.js';
 
 /** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
 export interface RedisQueueOptions extends RedisConnectionOptions {
@@ -106,10 +107,10 @@ export class RedisQueue extends BaseQueue {
    *
    * @param data - The encoded message.
    * @returns A promise that settles once Redis has the message.
-   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   * @throws QueueWriteException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async write(data: string): Promise<void> {
-    await this.#client.lpush(this.key, data);
+    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, () => this.#client.lpush(this.key, data));
   }
 
   /**
@@ -118,10 +119,10 @@ export class RedisQueue extends BaseQueue {
    *
    * @param timeoutMs - Ignored: this queue does not wait.
    * @returns The message, or `null` when the queue is empty or this object is closed.
-   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   * @throws QueueReadException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async read(timeoutMs = 0): Promise<string | null> {
-    const [data] = await this.#take(1, timeoutMs);
+    const [data] = await redisCall(this.#client, QueueReadException, `Could not read from queue "${this.name}"`, () => this.#take(1, timeoutMs));
     return data ?? null;
   }
 
@@ -135,10 +136,11 @@ export class RedisQueue extends BaseQueue {
    * @param timeoutMs - Ignored: this queue does not wait.
    * @returns The messages, oldest first; empty when the queue is empty or this object is closed.
    * @throws ConfigurationError when `count` is not a positive integer.
-   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   * @throws QueueReadException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async readMany(count: number, timeoutMs = 0): Promise<string[]> {
-    return this.#take(check.positiveInteger('count', count, 1), timeoutMs);
+    const many = check.positiveInteger('count', count, 1);
+    return redisCall(this.#client, QueueReadException, `Could not read from queue "${this.name}"`, () => this.#take(many, timeoutMs));
   }
 
   /**
@@ -173,19 +175,19 @@ export class RedisQueue extends BaseQueue {
 
   /** Removes every waiting message (not the claimed, scheduled or dead ones). */
   async flush(): Promise<void> {
-    await this.#client.del(this.key);
+    await redisCall(this.#client, QueueException, `Could not flush queue "${this.name}"`, () => this.#client.del(this.key));
   }
 
   /** The number of waiting messages (`LLEN`). */
   async length(): Promise<number> {
-    return this.#client.llen(this.key);
+    return redisCall(this.#client, QueueReadException, `Could not read the length of queue "${this.name}"`, () => this.#client.llen(this.key));
   }
 
   /**
    * Forgets a message read with {@link read} or taken with {@link due}: its call is done.
    *
    * @param data - The message exactly as it was returned.
-   * @throws Error from ioredis when Redis cannot be reached. The message then
+   * @throws QueueException when Redis cannot be reached. The message then
    *   stays claimed, and this object acknowledges it again before its next
    *   claim, so a restart of Redis does not make a finished call run twice.
    */
@@ -196,7 +198,7 @@ export class RedisQueue extends BaseQueue {
       // the call is done: finish the acknowledgement once Redis answers again, before the next claim
       this.#claims.unacked.add(data);
       this.#claims.suspect();
-      throw error;
+      throw new QueueException(`Could not acknowledge a message of queue "${this.name}": ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
     }
     this.#claims.held.delete(data);
     this.#claims.unacked.delete(data);
@@ -227,7 +229,7 @@ export class RedisQueue extends BaseQueue {
     if (!(store instanceof RedisDataStore)) return false;
     let target = this.#reachable.get(store);
     if (target === undefined) {
-      const found = resultTarget(store);
+      const found = store.resultTarget();
       // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
       target = sameDatabase(this.#client, found.client) && (!isCluster(this.#client) || found.tag === this.#tag) ? found : null;
       this.#reachable.set(store, target);
@@ -237,7 +239,7 @@ export class RedisQueue extends BaseQueue {
     try {
       await this.#client.hueyFinish(resultKey, this.#keys.processing, ...argv, data);
     } catch (error) {
-      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${(error as Error).message}`, { cause: error, raw: data });
+      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
     }
     this.#claims.held.delete(data);
     return true;
@@ -329,18 +331,18 @@ export class RedisQueue extends BaseQueue {
 
   /**
    * Stops the heartbeat, wakes a blocked read with `null`, puts this
-   * consumer's unacknowledged messages back at the head of the queue, and
-   * closes the connections this object opened (not a `client` it was given).
+   * consumer's unacknowledged messages back at the head of the queue, takes
+   * it off the list of consumers, and closes the connections this object opened (not a `client` it was given).
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
-    await this.#reader?.stop();
+    const settled = (await this.#reader?.stop()) ?? true;
     try {
       for (const data of this.#claims.unacked) await this.#client.lrem(this.#keys.processing, -1, data);
       if (this.#timer !== undefined || this.#claims.ahead.length > 0 || this.#claims.held.size > 0) {
-        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId);
+        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId, settled ? '1' : '0');
       }
     } catch (error) {
       // Redis is down: the heartbeat expires instead and recover() returns the messages

@@ -172,10 +172,13 @@ return moved
 
 /**
  * A consumer stops: its processing list goes back to the head of the
- * queue and its heartbeat is removed. It stays registered, marked dead
- * from now, so `recover` still finds a claim that lands after this.
+ * queue and its heartbeat is removed. When its blocking read was ended on
+ * the server (`CLIENT UNBLOCK`, ARGV[2] = '1'), nothing can land in its
+ * list any more and it leaves the consumers set; otherwise it stays
+ * registered, marked dead from now, so `recover` still finds a claim that
+ * lands after this.
  *
- * KEYS: queue, processing, consumers, heartbeat. ARGV: consumer id.
+ * KEYS: queue, processing, consumers, heartbeat. ARGV: consumer id, '1' when no read can still land.
  * Returns how many messages went back.
  */
 export const release: ScriptDefinition = {
@@ -184,7 +187,9 @@ export const release: ScriptDefinition = {
 local moved = 0
 while redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT') do moved = moved + 1 end
 redis.call('DEL', KEYS[4])
-if redis.call('ZSCORE', KEYS[3], ARGV[1]) then
+if ARGV[2] == '1' then
+  redis.call('ZREM', KEYS[3], ARGV[1])
+elseif redis.call('ZSCORE', KEYS[3], ARGV[1]) then
   local time = redis.call('TIME')
   redis.call('ZADD', KEYS[3], tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000), ARGV[1])
 end

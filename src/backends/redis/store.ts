@@ -6,6 +6,8 @@
  * @module
  */
 import { BaseDataStore, EmptyData } from '../base.js';
+import { DataStoreGetException, DataStorePutException } from '../../exceptions.js';
+import { redisCall } from './errors.js';
 import * as check from '../../validate.js';
 import {
   DEFAULTS,
@@ -41,14 +43,6 @@ export interface ResultTarget {
   client: RedisClient;
   tag: string;
   write(key: string, value: string): ResultWrite;
-}
-
-/** Opens a store's private parts to the queue's module; set by {@link RedisDataStore}'s static block. */
-let targetOf: (store: RedisDataStore) => ResultTarget;
-
-/** What a queue needs to store a result of `store` in its own script (see {@link ResultTarget}). */
-export function resultTarget(store: RedisDataStore): ResultTarget {
-  return targetOf(store);
 }
 
 /**
@@ -102,15 +96,21 @@ export class RedisDataStore extends BaseDataStore {
   /**
    * Stores `value` under `key` with the store's time to live, and wakes whoever waits for it.
    *
-   * @throws Error from ioredis when Redis cannot be reached within `commandTimeout`.
+   * @throws DataStorePutException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async put(key: string, value: string): Promise<void> {
     const { key: resultKey, argv } = this.#write(key, value);
-    await this.#client.hueyPutResult(resultKey, ...argv);
+    await redisCall(this.#client, DataStorePutException, `Could not store key "${key}"`, () => this.#client.hueyPutResult(resultKey, ...argv));
   }
 
-  static {
-    targetOf = (store) => ({ client: store.#client, tag: store.#tag, write: (key, value) => store.#write(key, value) });
+  /**
+   * What a Redis queue's `finish` needs to store this store's results in its
+   * own script: the client, the hash tag and how a result is written.
+   *
+   * @internal
+   */
+  resultTarget(): ResultTarget {
+    return { client: this.#client, tag: this.#tag, write: (key, value) => this.#write(key, value) };
   }
 
   /** The result's key and the arguments of the script that stores it: one place for `put` and the queue's `finish`. */
@@ -124,12 +124,12 @@ export class RedisDataStore extends BaseDataStore {
    * @returns The value, or {@link EmptyData} when there is none.
    */
   async get(key: string): Promise<string | typeof EmptyData> {
-    return (await this.#client.getdel(this.#keyOf(key))) ?? EmptyData;
+    return (await redisCall(this.#client, DataStoreGetException, `Could not get key "${key}"`, () => this.#client.getdel(this.#keyOf(key)))) ?? EmptyData;
   }
 
   /** Reads the value under `key` without deleting it. */
   async peek(key: string): Promise<string | typeof EmptyData> {
-    return (await this.#client.get(this.#keyOf(key))) ?? EmptyData;
+    return (await redisCall(this.#client, DataStoreGetException, `Could not peek at key "${key}"`, () => this.#client.get(this.#keyOf(key)))) ?? EmptyData;
   }
 
   /**

@@ -1,0 +1,278 @@
+/**
+ * One message's fate, decided in one place. A message read from the queue
+ * (or taken from the schedule) goes through these phases, in order:
+ *
+ * 1. **vet**: decode it and find its command (importing the command's
+ *    module once, when allowed). A message that cannot be run — a bad
+ *    shape, a bad id, an unknown or forbidden name — is dead-lettered at
+ *    once, unrun.
+ * 2. **hold** a call whose eta is ahead: it goes into the schedule.
+ * 3. **run** the call.
+ * 4. **settle**: store its outcome, then acknowledge its message (one step
+ *    with the queue's `finish`); or, for a failure with retries left,
+ *    enqueue the retry, then acknowledge.
+ *
+ * A call that returned is never run again because a later phase failed:
+ * storing, acknowledging and dead-lettering are tried again with backoff
+ * ({@link persist}), the message kept claimed, until they succeed or the
+ * consumer gives up at shutdown.
+ *
+ * @internal
+ * @module
+ */
+import type { BaseQueue } from '../backends/base.js';
+import { EmptyData } from '../backends/base.js';
+import { QueueException } from '../exceptions.js';
+import type { Outcome } from '../message.js';
+import { failure, outcomeToStore, type StoredOutcome } from '../outcome.js';
+import { QueueCommand, type Invoker } from '../queue.js';
+import { printable } from '../printable.js';
+import type { Logger } from './logger.js';
+import { GaveUp, persist } from './persist.js';
+import type { Schedule } from './schedule.js';
+import type { Executor } from './workers.js';
+
+/** Where a message came from: read from the queue, or taken from the schedule once due. */
+export type Origin = 'queue' | 'schedule';
+
+/** What the phases need of the consumer. */
+export interface FateContext {
+  readonly invoker: Invoker;
+  readonly log: Logger;
+  readonly clock: () => Date;
+  readonly executor: Executor;
+  readonly schedule: Schedule;
+  /** The package root unknown commands' modules may be imported from; none: never import. */
+  readonly importRoot: string | undefined;
+  /** The longest wait between two tries of a bookkeeping step, in ms. */
+  readonly maxDelayMs: number;
+  /** Aborted when the consumer stops waiting for bookkeeping at shutdown. */
+  readonly giveUp: AbortSignal;
+  /** Told of each call put into the schedule, so the read loop wakes for it. */
+  readonly onScheduled: (eta: Date) => void;
+}
+
+/** Decides and carries out the fate of each message the consumer takes. */
+export class Fate {
+  readonly #ctx: FateContext;
+  /**
+   * Whether the queue's `finish` has stored and acknowledged in one step.
+   * Until it has, a message may be one delivered again after its outcome
+   * was stored (put, then a failed or interrupted ack), so the stored
+   * outcome is looked up before its call runs.
+   */
+  #atomicFinish = false;
+
+  constructor(context: FateContext) {
+    this.#ctx = context;
+  }
+
+  /**
+   * Carries one message through its phases.
+   *
+   * @param data - The message as taken.
+   * @param origin - Where it was taken from.
+   * @param ran - Called once the call has run (or will not run), before its bookkeeping: frees its slot early.
+   * @returns A promise that settles once the message's fate is carried out (or given up at shutdown).
+   */
+  async handle(data: string, origin: Origin, ran: () => void = () => {}): Promise<void> {
+    try {
+      const command = await this.#vet(data, origin);
+      if (command === undefined) return;
+      if (command.eta !== null && command.eta.getTime() > this.#ctx.clock().getTime()) return await this.#hold(command, data, origin);
+      if (await this.#ranBefore(command, data, origin)) return;
+      const outcome = await this.#run(command, ran);
+      if (!outcome.ok && command.retries > 0) return await this.#retry(command, data, origin);
+      await this.#settle(command, data, origin, outcome);
+    } catch (error) {
+      if (!(error instanceof GaveUp)) throw error;
+      this.#ctx.log.error(`${error.message}; the message stays claimed and comes back through recovery`);
+    }
+  }
+
+  /** Phase 1: the call the message names, or `undefined` once a message that cannot run is dead-lettered. */
+  async #vet(data: string, origin: Origin): Promise<QueueCommand | undefined> {
+    let command: QueueCommand;
+    try {
+      command = await this.#ctx.invoker.commandFor(data, this.#ctx.importRoot);
+    } catch (error) {
+      if (!(error instanceof QueueException)) throw error;
+      await this.#deadLetter(data, origin, `${error.name}: ${error.message}`);
+      return undefined;
+    }
+    const events = this.#ctx.invoker.events;
+    if (events.listenerCount('received') > 0) events.emit('received', { taskId: command.taskId, command: command.name, fromSchedule: origin === 'schedule' });
+    return command;
+  }
+
+  /** Phase 2: a call whose eta is ahead goes into the schedule. */
+  async #hold(command: QueueCommand, data: string, origin: Origin): Promise<void> {
+    const eta = command.eta!;
+    await this.#persist(`scheduling ${command.name} ${command.taskId}`, () => this.#ctx.schedule.add(data, eta));
+    if (this.#ctx.log.enabled('debug')) this.#ctx.log.debug(`scheduled ${command.name} ${command.taskId} for ${eta.toISOString()}`);
+    const events = this.#ctx.invoker.events;
+    if (events.listenerCount('scheduled') > 0) events.emit('scheduled', { taskId: command.taskId, command: command.name, eta });
+    this.#ctx.onScheduled(eta);
+    await this.#acknowledge(data, origin);
+  }
+
+  /**
+   * Whether the call already ran: delivered again after its outcome was
+   * stored but before its message was acknowledged. Only possible when
+   * storing and acknowledging are two steps, so only looked up then.
+   */
+  async #ranBefore(command: QueueCommand, data: string, origin: Origin): Promise<boolean> {
+    const store = this.#ctx.invoker.resultStore;
+    if (this.#atomicFinish || store?.peek === undefined || command.definition.validator !== undefined) return false;
+    const stored = await this.#persist(`looking up the result of ${command.name} ${command.taskId}`, () => store.peek!(command.taskId));
+    if (stored === EmptyData) return false;
+    this.#ctx.log.info(`${command.name} ${command.taskId} already ran (its result is stored): acknowledged without running it again`);
+    await this.#acknowledge(data, origin);
+    return true;
+  }
+
+  /** Phase 3: runs the call; its outcome, never a throw. */
+  async #run(command: QueueCommand, ran: () => void): Promise<Outcome> {
+    const { log, invoker, executor } = this.#ctx;
+    const events = invoker.events;
+    const started = performance.now();
+    if (log.enabled('debug')) log.debug(`executing ${command.name} ${command.taskId}`);
+    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name });
+    try {
+      const value = await executor.run(command);
+      ran();
+      const duration = performance.now() - started;
+      if (log.enabled('debug')) log.debug(`${command.name} ${command.taskId} finished in ${duration.toFixed(1)} ms`);
+      if (events.listenerCount('finished') > 0) events.emit('finished', { taskId: command.taskId, command: command.name, duration });
+      return { ok: true, value };
+    } catch (error) {
+      ran();
+      log.error(`unhandled exception in worker: ${command.name} ${command.taskId}\n${describeError(error)}`);
+      if (events.listenerCount('failed') > 0) {
+        events.emit('failed', { taskId: command.taskId, command: command.name, error: errorLine(error), retries: command.retries, duration: performance.now() - started });
+      }
+      return failure(error);
+    }
+  }
+
+  /** Phase 4, for a failure with retries left: the retry is enqueued, then the message acknowledged. */
+  async #retry(command: QueueCommand, data: string, origin: Origin): Promise<void> {
+    const { log, invoker } = this.#ctx;
+    log.info(`re-enqueueing task ${command.taskId}, ${command.retries - 1} tries left`);
+    const retry = retryOf(command, this.#ctx.clock());
+    await this.#persist(`re-enqueueing ${command.name} ${command.taskId}`, () => invoker.enqueue(retry));
+    if (invoker.events.listenerCount('retrying') > 0) invoker.events.emit('retrying', { taskId: command.taskId, command: command.name, retries: retry.retries, eta: retry.eta });
+    await this.#acknowledge(data, origin);
+  }
+
+  /** Phase 4: stores the outcome (when the rules keep it), then acknowledges; one step with the queue's `finish`. */
+  async #settle(command: QueueCommand, data: string, origin: Origin, outcome: Outcome): Promise<void> {
+    const { invoker } = this.#ctx;
+    const stored = invoker.resultStore === undefined ? undefined : outcomeToStore(command, outcome, invoker.storeNone);
+    if (stored === undefined) return this.#acknowledge(data, origin);
+    const what = `storing the result of ${command.name} ${command.taskId}`;
+    try {
+      const finished = await this.#persist(what, () => this.#finish(data, origin, stored));
+      if (!finished) {
+        await this.#persist(what, () => invoker.resultStore!.put(stored.key, stored.value));
+        await this.#acknowledge(data, origin);
+      }
+    } catch (error) {
+      if (error instanceof GaveUp) await this.#keepUnstored(data, origin, stored, error);
+      throw error;
+    }
+    if (invoker.events.listenerCount('resultStored') > 0) invoker.events.emit('resultStored', { taskId: stored.key, command: command.name, ok: stored.ok });
+  }
+
+  /** Stores and acknowledges in one step when the queue can: `true` when it did. */
+  async #finish(data: string, origin: Origin, stored: StoredOutcome): Promise<boolean> {
+    const queue = this.#ctx.invoker.queue;
+    if (!this.#claimsOf(origin) || queue.finish === undefined) return false;
+    const finished = await queue.finish(data, this.#ctx.invoker.resultStore!, stored.key, stored.value);
+    if (finished) this.#atomicFinish = true;
+    return finished;
+  }
+
+  /**
+   * At shutdown, a call that ran but whose outcome could not be stored is
+   * dead-lettered with its outcome in the reason, rather than left to run
+   * again after recovery; when even that fails, it stays claimed.
+   */
+  async #keepUnstored(data: string, origin: Origin, stored: StoredOutcome, error: GaveUp): Promise<void> {
+    const queue = this.#ctx.invoker.queue;
+    if (queue.deadLetter === undefined) return;
+    const reason = `DataStorePutException: the call ran, but its result could not be stored (${(error.last as Error | undefined)?.message}); result: ${stored.value}`;
+    try {
+      await queue.deadLetter(data, reason);
+      await this.#ack(queue, data, origin);
+      this.#ctx.log.error(`dead-lettered ${stored.key} with its unstored result, so it does not run again`);
+    } catch {
+      // the backend is down too: the message stays claimed
+    }
+  }
+
+  /** A message that cannot run: kept in the dead letters with the reason, then acknowledged. */
+  async #deadLetter(data: string, origin: Origin, reason: string): Promise<void> {
+    const { log, invoker } = this.#ctx;
+    log.error(printable(reason));
+    const queue = invoker.queue;
+    if (queue.deadLetter === undefined) {
+      log.error(`queue "${queue.name}" keeps no dead letters; the message was: ${printable(data)}`);
+    } else {
+      await this.#persist('dead-lettering a message', () => queue.deadLetter!(data, reason));
+      if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...idOf(data), reason });
+    }
+    await this.#acknowledge(data, origin);
+  }
+
+  /** The message's call is done: it is forgotten by the queue, or by the schedule it came from. */
+  #acknowledge(data: string, origin: Origin): Promise<void> {
+    return this.#persist('acknowledging a message', () => this.#ack(this.#ctx.invoker.queue, data, origin));
+  }
+
+  async #ack(queue: BaseQueue, data: string, origin: Origin): Promise<void> {
+    if (this.#claimsOf(origin)) await queue.ack?.(data);
+    else await this.#ctx.schedule.done(data);
+  }
+
+  /** Whether a message from `origin` is a claim in the queue (the in-memory schedule keeps its own). */
+  #claimsOf(origin: Origin): boolean {
+    return origin === 'queue' || this.#ctx.schedule.claims;
+  }
+
+  #persist<T>(what: string, step: () => Promise<T>): Promise<T> {
+    return persist(what, step, { log: this.#ctx.log, maxDelayMs: this.#ctx.maxDelayMs, signal: this.#ctx.giveUp });
+  }
+}
+
+/** The next try of a failed call: same id, one retry fewer, after `retryDelay`. */
+function retryOf(command: QueueCommand, now: Date): QueueCommand {
+  const eta = command.retryDelay > 0 ? new Date(now.getTime() + command.retryDelay * 1000) : null;
+  return new QueueCommand(command.definition, command.args, {
+    taskId: command.taskId,
+    eta,
+    retries: command.retries - 1,
+    retryDelay: command.retryDelay,
+    enqueuedAt: command.enqueuedAt,
+  });
+}
+
+/** The id and command a raw message names, as far as it can be read: dead letters are often unreadable. */
+export function idOf(data: string): { taskId: string | undefined; command: string | undefined } {
+  try {
+    const message = JSON.parse(data) as { id?: unknown; command?: unknown };
+    return { taskId: typeof message.id === 'string' ? message.id : undefined, command: typeof message.command === 'string' ? message.command : undefined };
+  } catch {
+    // not JSON: a malformed message names nothing
+    return { taskId: undefined, command: undefined };
+  }
+}
+
+/** An error as one line, `Name: message`. */
+function errorLine(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+}
