@@ -53,11 +53,9 @@ function drawThroughput({ counts, bucketMs }) {
     bar.append(title);
     return bar;
   });
-  const label = document.createElementNS(ns, 'text');
-  label.setAttribute('x', '2');
-  label.setAttribute('y', '6');
-  label.textContent = `max ${most}`;
-  svg.replaceChildren(...shapes, label);
+  svg.replaceChildren(...shapes);
+  const total = counts.reduce((sum, n) => sum + n, 0);
+  document.getElementById('throughput-note').textContent = `${total} in all, at most ${Math.max(...counts)} in 10 s`;
 }
 
 function draw(snapshot) {
