@@ -55,7 +55,7 @@ function drawThroughput({ counts, bucketMs }) {
   });
   svg.replaceChildren(...shapes);
   const total = counts.reduce((sum, n) => sum + n, 0);
-  document.getElementById('throughput-note').textContent = `${total} in all, at most ${Math.max(...counts)} in 10 s`;
+  document.getElementById('throughput-note').textContent = `${total} seen done in ${(counts.length * bucketMs) / 60000} min, at most ${Math.max(...counts)} in 10 s`;
 }
 
 function draw(snapshot) {
