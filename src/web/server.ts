@@ -39,7 +39,9 @@ export interface WebServer {
 
 /** What the live view reads: the queue, and the result store when there is one (an `Invoker` is one). */
 export interface WebSource {
+  /** The queue whose calls the page shows. */
   readonly queue: BaseQueue;
+  /** The result store, for the count of results waiting and a task's "result waiting to be read". */
   readonly resultStore?: BaseDataStore | undefined;
 }
 
