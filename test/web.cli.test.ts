@@ -4,9 +4,13 @@
  * against `huey info --json` and `huey trace --json`.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { join, relative } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { STATIC_DIR } from '../src/web/static-files.js';
 import { eventually, REPO_ROOT, runNode, scratchDir, type ScratchPackage } from './helpers.js';
 import { appPackage, exited, killChildren, runWebToEnd, startWeb, type WebProcess } from './web-helpers.js';
 
@@ -117,6 +121,16 @@ describe('huey web process on the file backend', () => {
     }
     assert.equal((await fetch(`${web.origin}/static/../package.json`)).status, 404);
     assert.equal((await fetch(`${web.origin}/static/nothing.js`)).status, 404);
+  });
+
+  test('the package ships the page files (npm pack lists every file of src/web/static/, where the server reads them)', async () => {
+    const packed = await new Promise<string>((resolve, reject) =>
+      execFile('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO_ROOT }, (error, stdout) => (error ? reject(error) : resolve(stdout))),
+    );
+    const shipped = new Set((JSON.parse(packed) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path));
+    const files = await readdir(STATIC_DIR);
+    assert.ok(files.includes('index.html') && files.includes('task.js'), files.join());
+    for (const file of files) assert.ok(shipped.has(relative(REPO_ROOT, join(STATIC_DIR, file))), `${file} ships`);
   });
 
   test('a port already taken is one line on stderr and exit code 1', async () => {

@@ -105,4 +105,15 @@ test('one poller for every open page: ten pages cost the backend what one page c
   for (const page of pages) assert.deepEqual(page.map((look) => look.snapshot.polledAt), [...looks]);
   assert.equal(many.backend.calls.get('length'), 3, 'one length() per look, however many pages');
   assert.equal(many.backend.total() / 3, perLook, 'each look asks the backend the same, with 1 page or 10');
+
+  // every page closed: the poller stops after its current pause
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const stopped = many.backend.total();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  assert.equal(many.backend.total(), stopped, 'nobody watching, nobody asks the backend');
+});
+
+test('huey/web exports serveWeb alone, and importing huey does not load the web server', async () => {
+  assert.deepEqual(Object.keys(await import('huey/web')), ['serveWeb']);
+  assert.equal('serveWeb' in (await import('huey')), false);
 });

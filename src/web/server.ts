@@ -96,18 +96,18 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
     return answer;
   };
 
-  const events = (request: IncomingMessage, response: ServerResponse): void => {
+  const events = (response: ServerResponse): void => {
     response.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' });
     response.write('retry: 2000\n\n');
     streams.add(response);
     const stop = poller.listen((look: Look) => response.write(`data: ${JSON.stringify(look)}\n\n`));
-    request.on('close', () => {
+    response.on('close', () => {
       stop();
       streams.delete(response);
     });
   };
 
-  const act = async (name: string, response: ServerResponse, taskId?: string): Promise<void> => {
+  const act = async (name: string, response: ServerResponse): Promise<void> => {
     const { queue } = backends;
     if (name === 'purge') {
       if (!queue.purgeDeadLetters) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) cannot purge dead letters`);
@@ -120,7 +120,6 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
       return sendJson(response, 200, { requeued });
     }
     // revoke: invoker.revokeById arrives with the controls work
-    void taskId;
     return sendError(response, 501, 'revoking a task arrives with the controls work (invoker.revokeById); not available yet');
   };
 
@@ -131,17 +130,18 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
     if (action !== null) {
       if (method !== 'POST') return sendError(response, 405, `${path} takes POST`);
       if (!carriesToken(request, url, token)) return sendError(response, 403, 'missing or wrong token: use the address huey web printed');
-      return act(action[1] ?? action[3]!, response, action[2] && decodeURIComponent(action[2]));
+      return act(action[1] ?? action[3]!, response);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, `${path} takes GET`);
     if (path === '/api/info') return sendJson(response, 200, await reach(backends.queue, () => info(backends, new Date())));
-    if (path === '/api/events') return events(request, response);
+    if (path === '/api/events') return method === 'GET' ? events(response) : sendError(response, 405, `${path} takes GET`);
     const task = /^\/api\/tasks\/([^/]+)$/.exec(path);
     if (task !== null) {
       try {
         return sendJson(response, 200, await taskAnswer(decodeURIComponent(task[1]!)));
       } catch (error) {
         if (error instanceof Refusal) return sendError(response, 404, error.message);
+        if (error instanceof URIError) return sendError(response, 400, `not a task id: ${task[1]}`);
         throw error;
       }
     }
