@@ -10,8 +10,8 @@ import { createInterface } from 'node:readline';
 import { chromium, type Browser } from 'playwright-core';
 import { REPO_ROOT, scratchPackage, type ScratchPackage } from './helpers.js';
 
-/** The Chromium binary: `HUEY_CHROMIUM`, else Debian's. */
-export const CHROMIUM = process.env.HUEY_CHROMIUM ?? ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
+/** The Chromium binary: `HUEY_CHROMIUM` when set, else Debian's; `undefined` when it is not there. */
+export const CHROMIUM = (process.env.HUEY_CHROMIUM ? [process.env.HUEY_CHROMIUM] : ['/usr/bin/chromium', '/usr/bin/chromium-browser']).find((path) => existsSync(path));
 
 /**
  * Why browser tests are skipped, or `undefined` when Chromium is there.

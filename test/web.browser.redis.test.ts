@@ -71,4 +71,3 @@ describe('huey web in Chromium, on Redis', { skip: skip ?? false }, () => {
   });
 });
 
-if (skip !== undefined) test(`huey web on Redis in Chromium: skipped, ${skip}`, { skip }, () => {});

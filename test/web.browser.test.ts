@@ -147,4 +147,3 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
   });
 });
 
-if (skip !== undefined) test(`huey web browser tests: skipped, ${skip}`, { skip }, () => {});
