@@ -1,7 +1,7 @@
 /**
  * `huey <subcommand> <module.Attribute>`: look inside a queue from the
  * shell, pointed at the same configuration as the consumer. `info`,
- * `peek`, `trace`, `dead-letters`, `enqueue` and `flush`; human-readable by
+ * `peek`, `trace`, `dead-letters`, `enqueue`, `flush` and `web`; human-readable by
  * default, `--json` for scripts. Every look uses an optional member of the
  * backend contract (`backends/base.ts`) and says so when the backend lacks it.
  *
@@ -354,7 +354,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
     .option('--host <address>', 'the address to listen on; anything but 127.0.0.1 opens the page to the network', '127.0.0.1')
     .action((config: string, options: Common & { port: number; host: string }) =>
       run(async () => {
-        const { runWeb } = await import('../web/cli.js');
+        const { runWeb } = await import('../web/run-web.js');
         await runWeb(await target(config, options), options, io);
       }),
     );

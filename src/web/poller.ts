@@ -42,11 +42,6 @@ export class Poller {
     return () => this.#listeners.delete(listener);
   }
 
-  /** How many listen now. */
-  get listeners(): number {
-    return this.#listeners.size;
-  }
-
   /** Stops polling; resolves at once (a look under way ends unheard). */
   close(): void {
     this.#closed = true;

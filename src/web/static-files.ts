@@ -46,13 +46,6 @@ export class StaticFiles {
     return this.#files.has(name);
   }
 
-  /** The total size of the files, in bytes. */
-  get bytes(): number {
-    let total = 0;
-    for (const file of this.#files.values()) total += file.length;
-    return total;
-  }
-
   /** Sends one file. */
   send(response: ServerResponse, name: string): void {
     const body = this.#files.get(name);

@@ -5,4 +5,4 @@
  *
  * @module
  */
-export { serveWeb, type WebOptions, type WebServer, type WebSource } from './server.js';
+export { serveWeb, type WebOptions, type WebServer, type WebSource } from './web/server.js';
