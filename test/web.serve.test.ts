@@ -117,3 +117,26 @@ test('huey/web exports serveWeb alone, and importing huey does not load the web 
   assert.deepEqual(Object.keys(await import('huey/web')), ['serveWeb']);
   assert.equal('serveWeb' in (await import('huey')), false);
 });
+
+test('a backend that cannot be reached is one line on the page, and a 502 from /api/info, until it answers again', async () => {
+  const { invoker, store } = memoryInvoker();
+  let down = true;
+  const queue = new Proxy(invoker.queue, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property === 'length') return () => (down ? Promise.reject(new Error('connection refused')) : target.length());
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+  const web = await serveWeb({ queue, resultStore: store }, { port: 0 });
+  servers.push(web);
+  const origin = new URL(web.url).origin;
+  const [looks] = await watch(origin, 1, 1);
+  assert.deepEqual(Object.keys(looks![0]!), ['error', 'at']);
+  assert.equal((looks![0] as unknown as { error: string }).error, 'cannot reach the backend of queue "test": connection refused');
+  const answer = await fetch(`${origin}/api/info`);
+  assert.equal(answer.status, 502);
+  assert.deepEqual(await answer.json(), { error: 'cannot reach the backend of queue "test": connection refused' });
+  down = false;
+  assert.equal((await fetch(`${origin}/api/info`)).status, 200);
+});
