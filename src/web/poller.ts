@@ -69,6 +69,7 @@ export class Poller {
       this.#running = false;
       // an old look is not news for the next page: it gets a fresh one
       this.#last = undefined;
+      this.#throughput.forget();
     }
   }
 

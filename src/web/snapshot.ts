@@ -109,6 +109,11 @@ export class Throughput {
     this.#buckets = buckets;
   }
 
+  /** Forgets the ids followed: calls that leave while nobody looks are not counted when looking starts again. */
+  forget(): void {
+    this.#tracked = new Set();
+  }
+
   /** Records one look: `tracked` are the ids to follow, `present` every id seen anywhere. */
   observe(now: Date, tracked: Set<string>, present: Set<string>): ThroughputSeries {
     let left = 0;
