@@ -1,7 +1,7 @@
 /**
  * `huey <subcommand> <module.Attribute>`: look inside a queue from the
  * shell, pointed at the same configuration as the consumer. `info`,
- * `peek`, `trace`, `dead-letters`, `enqueue` and `flush`; human-readable by
+ * `peek`, `trace`, `dead-letters`, `enqueue`, `flush` and `web`; human-readable by
  * default, `--json` for scripts. Every look uses an optional member of the
  * backend contract (`backends/base.ts`) and says so when the backend lacks it.
  *
@@ -30,6 +30,8 @@ export interface InspectIo {
   now?: () => Date;
   /** Leave the configuration's backends open at the end (tests that share them). @defaultValue `false` */
   keepOpen?: boolean;
+  /** For `huey web`: installs the stop handler; returns a function that removes it. @defaultValue SIGINT and SIGTERM */
+  onSignals?: (handler: () => void) => () => void;
 }
 
 const defaultIo: InspectIo = {
@@ -52,7 +54,7 @@ const defaultIo: InspectIo = {
 };
 
 /** A refusal of the CLI itself (unknown task id, bad argument): printed as is, exit 1. */
-class Refusal extends QueueException {}
+export class Refusal extends QueueException {}
 
 interface Common {
   path?: string[];
@@ -65,6 +67,9 @@ interface Target {
   queue: BaseQueue;
   store: BaseDataStore | undefined;
 }
+
+/** The backends a look needs: the queue, and the result store if any. */
+export type Backends = Pick<Target, 'queue' | 'store'>;
 
 /** `12:00:03.120` (UTC) of a date. */
 const hms = (date: Date, ms = false): string => date.toISOString().slice(11, ms ? 23 : 19);
@@ -146,7 +151,7 @@ async function loadTarget(config: string, options: Common): Promise<Target> {
 }
 
 /** Runs one look at the backend; a backend failure becomes one clear line. */
-async function reach<T>(queue: BaseQueue, look: () => Promise<T>): Promise<T> {
+export async function reach<T>(queue: BaseQueue, look: () => Promise<T>): Promise<T> {
   try {
     return await look();
   } catch (error) {
@@ -155,8 +160,8 @@ async function reach<T>(queue: BaseQueue, look: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The answer to `huey info`. */
-async function info({ queue, store }: Target, now: Date): Promise<Record<string, unknown>> {
+/** The answer to `huey info --json` (and `GET /api/info` of `huey web`). */
+export async function info({ queue, store }: Backends, now: Date): Promise<Record<string, unknown>> {
   const scheduled = await queue.scheduled?.(Infinity);
   const claims = await queue.claims?.();
   const consumers = await queue.consumers?.();
@@ -177,6 +182,30 @@ async function info({ queue, store }: Target, now: Date): Promise<Record<string,
     deadLetters: (await queue.deadLetters?.())?.length ?? null,
     results: store === undefined ? null : ((await store.count?.()) ?? null),
   };
+}
+
+/** The answer to `huey trace --json` (and `GET /api/tasks/<id>` of `huey web`): a task's trace, oldest first, and where it is now. */
+export interface TraceReport {
+  taskId: string;
+  events: TraceLine[];
+  where: TaskWhereabouts;
+  summary: string;
+}
+
+/**
+ * Builds the answer to `huey trace`.
+ *
+ * @throws Refusal when the task is nowhere: not waiting, scheduled, taken, dead-lettered, in the result store or the trace.
+ */
+export async function traceReport({ queue, store }: Backends, taskId: string, now: Date): Promise<TraceReport> {
+  const lines = ((await reach(queue, async () => (await queue.traceRead?.(taskId)) ?? [])).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
+    (a, b) => a.time.localeCompare(b.time),
+  );
+  const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
+  if (where.state === 'unknown') {
+    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${queue.traceRead ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
+  }
+  return { taskId, events: lines, where, summary: describeWhere(where, now) };
 }
 
 function printInfo(out: (text: string) => void, data: Record<string, unknown>): void {
@@ -255,19 +284,12 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         const badId = idProblem(taskId);
         if (badId !== undefined) throw new Refusal(`"${printable(taskId)}" is not a task id: an id ${badId}`);
         const { queue, store } = await target(config, options);
-        const lines = ((await reach(queue, async () => (await queue.traceRead?.(taskId)) ?? [])).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
-          (a, b) => a.time.localeCompare(b.time),
-        );
-        const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
-        if (where.state === 'unknown') {
-          throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${queue.traceRead ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
-        }
-        const summary = describeWhere(where, now());
-        out({ taskId, events: lines, where, summary }, () => {
-          const command = lines.map((l) => l.payload.command).find((c) => typeof c === 'string');
+        const data = await traceReport({ queue, store }, taskId, now());
+        out(data, () => {
+          const command = data.events.map((l) => l.payload.command).find((c) => typeof c === 'string');
           const head = `task ${taskId}${command ? ` (${command})` : ''}\n`;
-          const body = lines.length > 0 ? lines.map((l) => `${describeLine(l)}\n`).join('') : queue.traceRead ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
-          return `${head}${body}now: ${summary}\n`;
+          const body = data.events.length > 0 ? data.events.map((l) => `${describeLine(l)}\n`).join('') : queue.traceRead ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
+          return `${head}${body}now: ${data.summary}\n`;
         }, options.json);
       }),
     );
@@ -326,6 +348,23 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         });
         if (known === undefined && !options.json) io.stderr(`note: ${name} is not registered where ${config} is loaded; the consumer will import its module, or dead-letter the call\n`);
         out({ taskId: command.taskId, command: name, args }, () => `enqueued ${name} as task ${command.taskId}\n`, options.json);
+      }),
+    );
+
+  cli
+    .command('web')
+    .description('the queue as a live page in the browser, and each task as a timeline')
+    .argument('<config>', 'the configuration class as module.Attribute, e.g. main.Configuration')
+    .addOption(new Option('-p, --path <dir>', 'a directory to import the configuration module from, searched before the current one; repeatable').argParser((dir: string, dirs: string[] = []) => [...dirs, dir]))
+    .addOption(new Option('--port <n>', 'the port to listen on (0: any free port)').default(8300).argParser((v: string) => {
+      if (!/^\d+$/.test(v) || Number(v) > 65535) throw new ConfigurationError(`Expected \`--port\` to be a port number (0-65535), got "${v}"`);
+      return Number(v);
+    }))
+    .option('--host <address>', 'the address to listen on; anything but 127.0.0.1 opens the page to the network', '127.0.0.1')
+    .action((config: string, options: Common & { port: number; host: string }) =>
+      run(async () => {
+        const { runWeb } = await import('../web/run-web.js');
+        await runWeb(await target(config, options), options, io);
       }),
     );
 

@@ -1,0 +1,79 @@
+// The task page: the task's trace as a timeline (GET /api/tasks/<id>, the
+// answer of huey trace --json), redrawn when the live stream shows the task
+// moving (waiting, in flight, scheduled, dead) or the results changing.
+import { el, hms, listen, post, token } from './common.js';
+
+const taskId = decodeURIComponent(location.pathname.slice('/task/'.length));
+document.getElementById('task-id').textContent = taskId;
+document.getElementById('back').href = `/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+
+/** What each event says besides its name, as huey trace prints it. */
+const DETAILS = {
+  enqueued: (p) => `${p.command}${p.eta ? `, eta ${hms(p.eta)}` : ''}, ${p.retries} retries`,
+  received: (p) => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
+  scheduled: (p) => `for ${hms(p.eta)}`,
+  finished: (p) => `in ${Number(p.duration).toFixed(1)} ms`,
+  failed: (p) => `${p.error} (${p.retries} retries left)`,
+  retrying: (p) => `again at ${hms(p.eta)}, ${p.retries} retries left after it`,
+  resultStored: (p) => (p.ok ? 'the result' : 'the error'),
+  resultRead: (p) => (p.ok ? 'the result' : 'the error'),
+  deadLettered: (p) => String(p.reason),
+};
+
+/** `+1.02 s` or `+12 ms`: the gap since the step before. */
+function gap(ms) {
+  return ms >= 1000 ? `+${(ms / 1000).toFixed(2)} s` : `+${Math.round(ms)} ms`;
+}
+
+function draw(report) {
+  document.getElementById('where').textContent = report.summary;
+  const command = report.events.map((e) => e.payload.command).find((c) => typeof c === 'string');
+  document.getElementById('command').textContent = command ? `command ${command}` : '';
+  let previous;
+  const steps = report.events.map((e) => {
+    const at = Date.parse(e.time);
+    const item = el(
+      'li',
+      { class: e.event },
+      el('span', { class: 'mono' }, hms(e.time)),
+      previous === undefined ? '' : el('span', { class: 'gap' }, gap(at - previous)),
+      ' ',
+      el('span', { class: 'event' }, e.event),
+      ' ',
+      DETAILS[e.event]?.(e.payload) ?? '',
+      ' ',
+      el('span', { class: 'where-from' }, `${e.host} pid ${e.pid}`),
+    );
+    previous = at;
+    return item;
+  });
+  document.getElementById('timeline').replaceChildren(...(steps.length > 0 ? steps : [el('li', {}, 'nothing traced: start producers with trace: true and the consumer with --trace')]));
+}
+
+async function load() {
+  const response = await fetch(`/api/tasks/${encodeURIComponent(taskId)}`);
+  const body = await response.json();
+  if (!response.ok) {
+    document.getElementById('where').textContent = body.error;
+    return;
+  }
+  draw(body);
+}
+
+/** Where the task shows in one look: it changes when the task moves. */
+function footprint(snapshot) {
+  const places = ['waiting', 'inFlight', 'scheduled', 'deadLetters'];
+  return JSON.stringify([...places.map((place) => snapshot[place].some((c) => c.id === taskId)), snapshot.info.results]);
+}
+
+let last;
+listen((look) => {
+  if (!look.snapshot) return;
+  const now = footprint(look.snapshot);
+  if (now !== last) void load();
+  last = now;
+});
+
+document.getElementById('revoke').addEventListener('click', async () => {
+  document.getElementById('action-result').textContent = await post(`/api/tasks/${encodeURIComponent(taskId)}/revoke`);
+});
