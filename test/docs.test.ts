@@ -73,10 +73,21 @@ interface Page {
   stops: { line: number; prose: string }[];
 }
 
-/** The paragraph of prose that ends right above line `end` (exclusive), markers and blank lines between left out. */
-function proseAbove(lines: string[], end: number): string {
-  let i = end - 1;
-  while (i >= 0 && (lines[i]!.trim() === '' || MARKER.test(lines[i]!.trim()))) i--;
+/**
+ * The paragraph of prose that ends right above line `end` (exclusive), markers and blank lines between left out;
+ * with `overBlock`, a code block right above is stepped over (the output a stop marker follows).
+ */
+function proseAbove(lines: string[], end: number, overBlock = false): string {
+  const skip = (from: number): number => {
+    while (from >= 0 && (lines[from]!.trim() === '' || MARKER.test(lines[from]!.trim()))) from--;
+    return from;
+  };
+  let i = skip(end - 1);
+  if (overBlock && i >= 0 && /^(`{3,}|~{3,})\s*$/.test(lines[i]!)) {
+    do i--;
+    while (i >= 0 && !/^(`{3,}|~{3,})/.test(lines[i]!));
+    i = skip(i - 1);
+  }
   const paragraph: string[] = [];
   for (; i >= 0 && lines[i]!.trim() !== '' && !/^(`{3,}|~{3,})/.test(lines[i]!) && !MARKER.test(lines[i]!.trim()); i--) paragraph.unshift(lines[i]!);
   return paragraph.join('\n');
@@ -109,7 +120,7 @@ function parsePage(file: string): Page {
       if (name === 'requires') page.requires.add(value);
       else if (name === 'stop') {
         page.steps.push({ stop: i + 1 });
-        page.stops.push({ line: i + 1, prose: `${proseAbove(lines, i)}\n${proseBelow(lines, i)}` });
+        page.stops.push({ line: i + 1, prose: `${proseAbove(lines, i, true)}\n${proseBelow(lines, i)}` });
       }
       else pending.set(name!, value);
       continue;
