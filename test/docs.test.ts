@@ -190,6 +190,9 @@ function normalise(text: string, paths: [string, string][]): string {
     .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/\b\d{13}-\d{6}-[a-z0-9]+\.json/g, '<file>.json')
+    // a consumer's id (its pid and a random tag), and how long ago something happened, as `huey info` prints them
+    .replace(/\b\d+-[0-9a-f]{8}\b/g, '<consumer>')
+    .replace(/\b\d+ (?:s|min|h) ago\b/g, '<age> ago')
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n')
