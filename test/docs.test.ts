@@ -193,6 +193,7 @@ function normalise(text: string, paths: [string, string][]): string {
     // a consumer's id (its pid and a random tag), and how long ago something happened, as `huey info` prints them
     .replace(/\b\d+-[0-9a-f]{8}\b/g, '<consumer>')
     .replace(/\b\d+ (?:s|min|h) ago\b/g, '<age> ago')
+    .replace(/\bin \d+(?:\.\d+)? ms\b/g, 'in <duration>')
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n')
