@@ -331,7 +331,7 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
   /** Waits until a background command printed `expected` (up to its line about a signal), or ended. */
   const waitFor = async (run: Run, expected: string): Promise<boolean> => {
     const shown = normalise(beforeSignal(expected), work.paths);
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     while (Date.now() < deadline && !matches(normalise(run.output, work.paths), shown, true) && run.code === undefined) await sleep(50);
     return matches(normalise(run.output, work.paths), shown, true);
   };
