@@ -400,7 +400,7 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
     await stopAll();
     if (inRepo) {
       const left = untracked(dir, work.cwd);
-      assert.deepEqual(left, [], `${page.file}: following the page leaves files git would list as untracked; remove them in a visible step, or have git ignore them`);
+      assert.deepEqual(left, [], `${page.file}: following the page leaves files git would list as untracked or modified; remove or restore them in a visible step, or have git ignore them`);
     }
   } finally {
     for (const { run } of background) {
@@ -412,14 +412,15 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
   t.diagnostic(`${page.file}: ran ${page.blocks.filter((b) => ['run', 'background', 'snippet'].includes(b.kind)).length} blocks`);
 }
 
-/** Files under `cwd` (a page's copy of its folder `dir`) that the folder does not hold and git does not ignore. */
+/** Files under `cwd` (a page's copy of its folder `dir`) that the folder does not hold, or holds otherwise, and git does not ignore. */
 function untracked(dir: string, cwd: string): string[] {
   const made: string[] = [];
   const walk = (rel: string): void => {
     for (const entry of readdirSync(join(cwd, rel), { withFileTypes: true })) {
       const path = join(rel, entry.name);
+      const original = join(REPO_ROOT, dir, path);
       if (entry.isDirectory()) walk(path);
-      else if (!existsSync(join(REPO_ROOT, dir, path))) made.push(join(dir, path));
+      else if (!existsSync(original) || !readFileSync(original).equals(readFileSync(join(cwd, path)))) made.push(join(dir, path));
     }
   };
   walk('.');
