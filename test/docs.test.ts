@@ -191,7 +191,7 @@ function normalise(text: string, paths: [string, string][]): string {
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/\b\d{13}-\d{6}-[a-z0-9]+\.json/g, '<file>.json')
     // a consumer's id (its pid and a random tag), and how long ago something happened, as `huey info` prints them
-    .replace(/\b\d+-[0-9a-f]{8}\b/g, '<consumer>')
+    .replace(/\b(?:[\w.-]+:\d+:|\d+-)[0-9a-f]{8}\b/g, '<consumer>')
     .replace(/\b\d+ (?:s|min|h) ago\b/g, '<age> ago')
     .replace(/\bin \d+(?:\.\d+)? ms\b/g, 'in <duration>')
     .split('\n')
