@@ -239,6 +239,7 @@ async function freshApp(): Promise<Workspace> {
   await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
   await symlink(REPO_ROOT, join(app, 'node_modules', 'huey'), 'dir');
   await symlink(join('..', 'huey', 'bin', 'huey-consumer.js'), join(app, 'node_modules', '.bin', 'huey-consumer'));
+  await symlink(join('..', 'huey', 'bin', 'huey.js'), join(app, 'node_modules', '.bin', 'huey'));
   return { cwd: app, paths: [[app, '~/my-app'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
 }
 
