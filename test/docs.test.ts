@@ -384,7 +384,8 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
         if (owner === undefined) throw new Error(`${at(block)}: <!-- output${which ? `: ${which}` : ''} --> continues no background command still running`);
         owner.shown.push(block.text);
         if (!(await waitFor(owner.run, owner.shown.join('')))) {
-          compare({ ...owner.block, line: block.line }, owner.run.output, `${beforeSignal(owner.shown.join(''))}\n...`);
+          // what the background command printed so far, against what the page shows of it up to here
+          compare({ ...owner.block, output: block }, owner.run.output, `${beforeSignal(owner.shown.join(''))}\n...`);
         }
       } else if (block.kind === 'background') {
         if (block.text.trim().includes('\n')) throw new Error(`${at(block)}: a background block holds one command`);
@@ -522,6 +523,78 @@ test('docs: every relative link of a page leads to a file of the repository', ()
     }
   }
   assert.deepEqual(broken, []);
+});
+
+/**
+ * Where a page names a function of the source as `` `src/file.ts` → `name` `` (or
+ * `` [`src/file.ts`](../src/file.ts) → `name` ``): the file, and the name. `name` is a
+ * function, class, constant, interface or type of the file, or `Class.method`
+ * (`Class.#method` for a private one).
+ */
+function namedDefinitions(page: string, text: string): { file: string; name: string; where: string }[] {
+  const found: { file: string; name: string; where: string }[] = [];
+  const lines = text.split('\n');
+  const arrow = /(?:\[`([^`]+\.ts)`\]\(([^)\s]+)\)|`([^`]+\.ts)`)\s*→\s*`([^`]+)`/g;
+  lines.forEach((line, i) => {
+    for (const match of line.matchAll(arrow)) {
+      const [, , target, plain, name] = match;
+      // a link resolves from the page's folder; a plain path from the repository's root
+      const file = target !== undefined ? relative(REPO_ROOT, join(REPO_ROOT, dirname(page), target)) : plain!;
+      found.push({ file, name: name!, where: `${page}:${i + 1}` });
+    }
+  });
+  return found;
+}
+
+/** Whether `source` defines `name` (see {@link namedDefinitions}). */
+function defines(source: string, name: string): boolean {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\#]/g, '\\$&');
+  const topLevel = (n: string): RegExp =>
+    new RegExp(`^(?:export\\s+)?(?:default\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:function\\*?|class|const|let|interface|type)\\s+${escape(n)}\\b`, 'm');
+  const dot = name.indexOf('.');
+  if (dot < 0) return topLevel(name).test(source);
+  const [owner, member] = [name.slice(0, dot), name.slice(dot + 1)];
+  const start = topLevel(owner).exec(source);
+  if (start === null) return false;
+  // the owner's body: from its declaration to the first line that closes it at the top level
+  const rest = source.slice(start.index);
+  const end = rest.search(/\n\}/);
+  const body = end < 0 ? rest : rest.slice(0, end);
+  return new RegExp(`^\\s+(?:(?:static|async|get|set|readonly|private|protected|public|override)\\s+)*\\*?${escape(member)}\\s*[(<=:?!]`, 'm').test(body);
+}
+
+test('docs: every function a page names as `file.ts` → `name` is defined in that file', () => {
+  const stale: string[] = [];
+  let checked = 0;
+  for (const page of PAGES) {
+    // code blocks, and ``double-backtick`` spans (where a page shows the form itself), name nothing
+    const text = readFileSync(join(REPO_ROOT, page.file), 'utf8')
+      .replace(/```[\s\S]*?```/g, (block) => block.replace(/[^\n]/g, ''))
+      .replace(/``[^`\n].*?``/g, '');
+    for (const { file, name, where } of namedDefinitions(page.file, text)) {
+      checked++;
+      const path = join(REPO_ROOT, file);
+      if (!existsSync(path)) stale.push(`${where}: ${file} does not exist`);
+      else if (!defines(readFileSync(path, 'utf8'), name)) stale.push(`${where}: ${file} defines no \`${name}\``);
+    }
+  }
+  assert.deepEqual(stale, []);
+  assert.ok(checked > 0, 'no page names a function as `file.ts` → `name`');
+});
+
+test('docs: a name a page gives as `file.ts` → `name` must be a definition of the file, not a mention', () => {
+  const source = 'export class Invoker {\n  async enqueue(command) {\n    return this.#write(command);\n  }\n  async #write(data) {}\n}\n\nfunction helper() {}\n';
+  assert.ok(defines(source, 'Invoker'));
+  assert.ok(defines(source, 'Invoker.enqueue'));
+  assert.ok(defines(source, 'Invoker.#write'));
+  assert.ok(defines(source, 'helper'));
+  assert.ok(!defines(source, 'command'));
+  assert.ok(!defines(source, 'Invoker.helper'));
+  assert.ok(!defines(source, 'Invoker.dequeue'));
+  assert.deepEqual(namedDefinitions('docs/x.md', 'see [`src/queue.ts`](../src/queue.ts) → `Invoker.enqueue`, then `src/message.ts` → `encodeMessage`'), [
+    { file: 'src/queue.ts', name: 'Invoker.enqueue', where: 'docs/x.md:1' },
+    { file: 'src/message.ts', name: 'encodeMessage', where: 'docs/x.md:1' },
+  ]);
 });
 
 test('docs: an output that differs from the page fails, a `...` line stands for any lines', () => {
