@@ -18,8 +18,13 @@
  *                             terminal; the page goes on once it printed
  *                             `consumer started` (or the text given:
  *                             `<!-- background: reload: watching -->`). It
- *                             gets SIGTERM at `<!-- stop -->` or at the end
- *                             of the page. One command only.
+ *                             is stopped at `<!-- stop -->` or at the end
+ *                             of the page: SIGINT (Ctrl-C) when the page
+ *                             shows it receiving one, else SIGTERM. One
+ *                             command only.
+ * - `<!-- output -->`         a ```text block later in the page: more of the
+ *                             latest background command's output (`: N`,
+ *                             the page's Nth), waited for where it stands.
  * - `<!-- run -->`            a ```js block runs as `node snippet.js`.
  * - a ```text block right after a block that runs is its expected output.
  *   Both sides are normalised first: ISO times become `<time>`, UUIDs
@@ -29,6 +34,10 @@
  * - `<!-- not-run: REASON -->` the block does not run, for REASON.
  * - `<!-- requires: redis -->` anywhere: the page is skipped, with the
  *   reason, when Redis does not answer (an error under HUEY_REQUIRE_REDIS=1).
+ *
+ * Besides running pages, it checks that a stop marker and each terminal's
+ * output are announced in visible prose, that a tutorial leaves no file git
+ * would list, and that each `file.ts` → `name` a page gives is defined there.
  *
  * Where pages run: README.md and docs/ pages in a fresh app (its own
  * package.json, huey installed as node_modules/huey, `npx huey-consumer`);
