@@ -18,8 +18,13 @@
  *                             terminal; the page goes on once it printed
  *                             `consumer started` (or the text given:
  *                             `<!-- background: reload: watching -->`). It
- *                             gets SIGTERM at `<!-- stop -->` or at the end
- *                             of the page. One command only.
+ *                             is stopped at `<!-- stop -->` or at the end
+ *                             of the page: SIGINT (Ctrl-C) when the page
+ *                             shows it receiving one, else SIGTERM. One
+ *                             command only.
+ * - `<!-- output -->`         a ```text block later in the page: more of the
+ *                             latest background command's output (`: N`,
+ *                             the page's Nth), waited for where it stands.
  * - `<!-- run -->`            a ```js block runs as `node snippet.js`.
  * - a ```text block right after a block that runs is its expected output.
  *   Both sides are normalised first: ISO times become `<time>`, UUIDs
@@ -30,6 +35,10 @@
  * - `<!-- requires: redis -->` anywhere: the page is skipped, with the
  *   reason, when Redis does not answer (an error under HUEY_REQUIRE_REDIS=1).
  *
+ * Besides running pages, it checks that a stop marker and each terminal's
+ * output are announced in visible prose, that a tutorial leaves no file git
+ * would list, and that each `file.ts` → `name` a page gives is defined there.
+ *
  * Where pages run: README.md and docs/ pages in a fresh app (its own
  * package.json, huey installed as node_modules/huey, `npx huey-consumer`);
  * tutorials/ and getting-started/ pages in a mirror of this repository
@@ -37,7 +46,7 @@
  * own folder, so `node ../../bin/huey-consumer.js` works as in a clone.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -55,9 +64,11 @@ interface Block {
   text: string;
   /** Markers on the lines right above the fence: `name` or `name: value`. */
   markers: Map<string, string>;
-  kind: 'run' | 'background' | 'snippet' | 'file' | 'output' | 'not-run';
+  kind: 'run' | 'background' | 'snippet' | 'file' | 'output' | 'more-output' | 'not-run';
   /** The block's expected output, for blocks that run. */
   output?: Block;
+  /** The visible lines of prose right above the block (markers left out). */
+  prose: string;
 }
 
 /** One page and what it asks for. */
@@ -67,6 +78,37 @@ interface Page {
   steps: (Block | { stop: number })[];
   blocks: Block[];
   requires: Set<string>;
+  /** Each `stop` marker's line, with the prose right above and right below it. */
+  stops: { line: number; prose: string }[];
+}
+
+/**
+ * The paragraph of prose that ends right above line `end` (exclusive), markers and blank lines between left out;
+ * with `overBlock`, a code block right above is stepped over (the output a stop marker follows).
+ */
+function proseAbove(lines: string[], end: number, overBlock = false): string {
+  const skip = (from: number): number => {
+    while (from >= 0 && (lines[from]!.trim() === '' || MARKER.test(lines[from]!.trim()))) from--;
+    return from;
+  };
+  let i = skip(end - 1);
+  if (overBlock && i >= 0 && /^(`{3,}|~{3,})\s*$/.test(lines[i]!)) {
+    do i--;
+    while (i >= 0 && !/^(`{3,}|~{3,})/.test(lines[i]!));
+    i = skip(i - 1);
+  }
+  const paragraph: string[] = [];
+  for (; i >= 0 && lines[i]!.trim() !== '' && !/^(`{3,}|~{3,})/.test(lines[i]!) && !MARKER.test(lines[i]!.trim()); i--) paragraph.unshift(lines[i]!);
+  return paragraph.join('\n');
+}
+
+/** The paragraph of prose that starts right below line `start` (exclusive). */
+function proseBelow(lines: string[], start: number): string {
+  let i = start + 1;
+  while (i < lines.length && (lines[i]!.trim() === '' || MARKER.test(lines[i]!.trim()))) i++;
+  const paragraph: string[] = [];
+  for (; i < lines.length && lines[i]!.trim() !== '' && !/^(`{3,}|~{3,})/.test(lines[i]!) && !MARKER.test(lines[i]!.trim()); i++) paragraph.push(lines[i]!);
+  return paragraph.join('\n');
 }
 
 const MARKER = /^<!--\s*([a-z-]+)(?::\s*(.*?))?\s*-->\s*$/;
@@ -75,7 +117,7 @@ const KNOWN_MARKERS = new Set(['file', 'exit', 'background', 'run', 'not-run', '
 
 function parsePage(file: string): Page {
   const lines = readFileSync(join(REPO_ROOT, file), 'utf8').split('\n');
-  const page: Page = { file, steps: [], blocks: [], requires: new Set() };
+  const page: Page = { file, steps: [], blocks: [], requires: new Set(), stops: [] };
   let pending = new Map<string, string>();
   let last: Block | undefined;
   for (let i = 0; i < lines.length; i++) {
@@ -85,7 +127,10 @@ function parsePage(file: string): Page {
       const [, name, value = ''] = marker;
       if (!KNOWN_MARKERS.has(name!)) throw new Error(`${file}:${i + 1}: unknown marker "${name}"`);
       if (name === 'requires') page.requires.add(value);
-      else if (name === 'stop') page.steps.push({ stop: i + 1 });
+      else if (name === 'stop') {
+        page.steps.push({ stop: i + 1 });
+        page.stops.push({ line: i + 1, prose: `${proseAbove(lines, i, true)}\n${proseBelow(lines, i)}` });
+      }
       else pending.set(name!, value);
       continue;
     }
@@ -97,7 +142,7 @@ function parsePage(file: string): Page {
     const closing = new RegExp(`^${fence[1]![0]}{${fence[1]!.length},}\\s*$`);
     const close = lines.findIndex((l, j) => j > i && closing.test(l));
     if (close < 0) throw new Error(`${file}:${i + 1}: unclosed fence`);
-    const block: Block = { line: i + 1, lang: fence[2]!, text: lines.slice(i + 1, close).join('\n') + '\n', markers: pending, kind: 'not-run' };
+    const block: Block = { line: i + 1, lang: fence[2]!, text: lines.slice(i + 1, close).join('\n') + '\n', markers: pending, kind: 'not-run', prose: proseAbove(lines, i) };
     pending = new Map();
     i = close;
     block.kind = classify(file, block, last);
@@ -118,10 +163,9 @@ function classify(file: string, block: Block, previous: Block | undefined): Bloc
   }
   if (has('file')) return 'file';
   const ranBefore = previous !== undefined && ['run', 'background', 'snippet'].includes(previous.kind) && previous.output === undefined;
-  if (block.lang === 'text' && (has('output') || ranBefore)) {
-    if (!ranBefore) throw new Error(`${where}: an output block must follow a block that runs`);
-    return 'output';
-  }
+  // more of a background command's output, shown where it appears in the page's story
+  if (block.lang === 'text' && has('output')) return 'more-output';
+  if (block.lang === 'text' && ranBefore) return 'output';
   if (RUNNABLE_SHELL.has(block.lang)) return has('background') ? 'background' : 'run';
   if (has('run') && ['js', 'javascript', 'mjs'].includes(block.lang)) return 'snippet';
   throw new Error(`${where}: a \`\`\`${block.lang || '(no language)'} block that neither runs nor says why: add <!-- not-run: REASON --> or <!-- file: NAME -->`);
@@ -152,8 +196,13 @@ function normalise(text: string, paths: [string, string][]): string {
   for (const [path, shown] of paths) text = text.split(path).join(shown);
   return text
     .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z/g, '<time>')
+    .replace(/\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/g, '<time>')
     .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g, '<uuid>')
     .replace(/\b\d{13}-\d{6}-[a-z0-9]+\.json/g, '<file>.json')
+    // a consumer's id (its pid and a random tag), and how long ago something happened, as `huey info` prints them
+    .replace(/\b(?:[\w.-]+:\d+:|\d+-)[0-9a-f]{8}\b/g, '<consumer>')
+    .replace(/\b\d+ (?:s|min|h) ago\b/g, '<age> ago')
+    .replace(/\bin \d+(?:\.\d+)? ms\b/g, 'in <duration>')
     .split('\n')
     .map((line) => line.trimEnd())
     .join('\n')
@@ -199,6 +248,7 @@ async function freshApp(): Promise<Workspace> {
   await writeFile(join(app, 'package.json'), `${JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2)}\n`);
   await symlink(REPO_ROOT, join(app, 'node_modules', 'huey'), 'dir');
   await symlink(join('..', 'huey', 'bin', 'huey-consumer.js'), join(app, 'node_modules', '.bin', 'huey-consumer'));
+  await symlink(join('..', 'huey', 'bin', 'huey.js'), join(app, 'node_modules', '.bin', 'huey'));
   return { cwd: app, paths: [[app, '~/my-app'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
 }
 
@@ -276,27 +326,36 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
   const dir = dirname(page.file);
   const inRepo = dir.startsWith('tutorials') || dir.startsWith('getting-started');
   const work = inRepo ? await repoMirror(dir) : await freshApp();
-  const background: { block: Block; run: Run }[] = [];
+  /** Background commands still running; `shown` is what the page shows of each one's output so far, block by block. */
+  const background: { block: Block; run: Run; ordinal: number; shown: string[] }[] = [];
+  let started = 0;
   const at = (block: Block): string => `${page.file}:${block.line}`;
-  const compare = (block: Block, actual: string): void => {
-    if (block.output === undefined) return;
+  const compare = (block: Block, actual: string, expected = block.output?.text): void => {
+    if (expected === undefined) return;
     const got = normalise(actual, work.paths);
-    const want = normalise(block.output.text, work.paths);
+    const want = normalise(expected, work.paths);
     if (!matches(got, want)) {
-      assert.fail(`${at(block)}: the output differs from the page (${page.file}:${block.output.line})\n--- page shows:\n${want}\n--- printed:\n${got}\n---`);
+      assert.fail(`${at(block)}: the output differs from the page (${page.file}:${block.output?.line ?? block.line})\n--- page shows:\n${want}\n--- printed:\n${got}\n---`);
     }
   };
+  /** Waits until a background command printed `expected` (up to its line about a signal), or ended. */
+  const waitFor = async (run: Run, expected: string): Promise<boolean> => {
+    const shown = normalise(beforeSignal(expected), work.paths);
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && !matches(normalise(run.output, work.paths), shown, true) && run.code === undefined) await sleep(50);
+    return matches(normalise(run.output, work.paths), shown, true);
+  };
   const stopAll = async (): Promise<void> => {
-    for (const { block, run } of background.splice(0)) {
-      if (block.output !== undefined) {
-        const shown = normalise(beforeSignal(block.output.text), work.paths);
-        const deadline = Date.now() + 10_000;
-        while (Date.now() < deadline && !matches(normalise(run.output, work.paths), shown, true) && run.code === undefined) await sleep(50);
+    for (const { block, run, shown } of background.splice(0)) {
+      const expected = shown.length > 0 ? shown.join('') : undefined;
+      if (expected !== undefined) {
+        await waitFor(run, expected);
         await sleep(SETTLE_MS);
       }
-      run.signal('SIGTERM');
-      if (!(await run.finish(15_000))) assert.fail(`${at(block)}: still running 15 s after SIGTERM\n${run.output}`);
-      compare(block, run.output);
+      // Ctrl-C sends SIGINT: a page that shows the consumer receiving it gets it
+      run.signal(expected !== undefined && /SIGINT received/.test(expected) ? 'SIGINT' : 'SIGTERM');
+      if (!(await run.finish(15_000))) assert.fail(`${at(block)}: still running 15 s after the signal\n${run.output}`);
+      compare(block, run.output, expected);
     }
   };
   try {
@@ -327,10 +386,20 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
         const exit = Number(block.markers.get('exit') ?? 0);
         assert.equal(run.code, exit, `${at(block)}: exit code ${run.code}, the page expects ${exit}\n${run.output}`);
         compare(block, run.output);
+      } else if (block.kind === 'more-output') {
+        // `<!-- output -->` continues the latest background command; `<!-- output: N -->` the page's Nth
+        const which = block.markers.get('output')!;
+        const owner = which === '' ? background.at(-1) : background.find((b) => b.ordinal === Number(which));
+        if (owner === undefined) throw new Error(`${at(block)}: <!-- output${which ? `: ${which}` : ''} --> continues no background command still running`);
+        owner.shown.push(block.text);
+        if (!(await waitFor(owner.run, owner.shown.join('')))) {
+          // what the background command printed so far, against what the page shows of it up to here
+          compare({ ...owner.block, output: block }, owner.run.output, `${beforeSignal(owner.shown.join(''))}\n...`);
+        }
       } else if (block.kind === 'background') {
         if (block.text.trim().includes('\n')) throw new Error(`${at(block)}: a background block holds one command`);
         const run = new Run(block.text.trim(), work.cwd, true);
-        background.push({ block, run });
+        background.push({ block, run, ordinal: ++started, shown: block.output === undefined ? [] : [block.output.text] });
         const ready = block.markers.get('background') || 'consumer started';
         const deadline = Date.now() + 15_000;
         while (!run.output.includes(ready)) {
@@ -340,6 +409,10 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
       }
     }
     await stopAll();
+    if (inRepo) {
+      const left = untracked(dir, work.cwd);
+      assert.deepEqual(left, [], `${page.file}: following the page leaves files git would list as untracked or modified; remove or restore them in a visible step, or have git ignore them`);
+    }
   } finally {
     for (const { run } of background) {
       run.signal('SIGKILL');
@@ -348,6 +421,26 @@ async function runPage(page: Page, t: { diagnostic(message: string): void }): Pr
     await work.remove();
   }
   t.diagnostic(`${page.file}: ran ${page.blocks.filter((b) => ['run', 'background', 'snippet'].includes(b.kind)).length} blocks`);
+}
+
+/** Files under `cwd` (a page's copy of its folder `dir`) that the folder does not hold, or holds otherwise, and git does not ignore. */
+function untracked(dir: string, cwd: string): string[] {
+  const made: string[] = [];
+  const walk = (rel: string): void => {
+    for (const entry of readdirSync(join(cwd, rel), { withFileTypes: true })) {
+      const path = join(rel, entry.name);
+      const original = join(REPO_ROOT, dir, path);
+      if (entry.isDirectory()) walk(path);
+      else if (!existsSync(original) || !readFileSync(original).equals(readFileSync(join(cwd, path)))) made.push(join(dir, path));
+    }
+  };
+  walk('.');
+  if (made.length === 0) return [];
+  // --no-index: ignored by the rules, whether or not git tracks the path
+  const ignored = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], { cwd: REPO_ROOT, input: made.join('\n'), encoding: 'utf8' });
+  if (ignored.status !== 0 && ignored.status !== 1) throw new Error(`git check-ignore failed: ${ignored.stderr}`);
+  const skip = new Set(ignored.stdout.split('\n'));
+  return made.filter((path) => !skip.has(path));
 }
 
 /** Takes a lock in Redis (waiting up to 2 min for it) so that one run at a time uses a page's Redis keys; returns its release. */
@@ -410,6 +503,21 @@ test('docs: every code block runs or says why not', (t) => {
   assert.ok(count('run') + count('background') + count('snippet') > 0);
 });
 
+test('docs: a page that needs its consumer stopped says so in visible text', () => {
+  const silent = PAGES.flatMap((page) => page.stops.filter((stop) => !/\b(stop|Ctrl-C|kill)/i.test(stop.prose)).map((stop) => `${page.file}:${stop.line}`));
+  assert.deepEqual(silent, [], 'the prose right above or below a <!-- stop --> marker should tell the reader to stop the consumer');
+});
+
+test('docs: a page says in which terminal each background command runs and each of its outputs shows', () => {
+  const unsaid: string[] = [];
+  for (const page of PAGES) {
+    for (const block of page.blocks) {
+      if ((block.kind === 'background' || block.kind === 'more-output') && !/terminal/i.test(block.prose)) unsaid.push(`${page.file}:${block.line}`);
+    }
+  }
+  assert.deepEqual(unsaid, [], 'the prose right above a background command, or above more of its output, should name its terminal');
+});
+
 test('docs: every relative link of a page leads to a file of the repository', () => {
   const broken: string[] = [];
   for (const page of PAGES) {
@@ -424,6 +532,78 @@ test('docs: every relative link of a page leads to a file of the repository', ()
     }
   }
   assert.deepEqual(broken, []);
+});
+
+/**
+ * Where a page names a function of the source as `` `src/file.ts` → `name` `` (or
+ * `` [`src/file.ts`](../src/file.ts) → `name` ``): the file, and the name. `name` is a
+ * function, class, constant, interface or type of the file, or `Class.method`
+ * (`Class.#method` for a private one).
+ */
+function namedDefinitions(page: string, text: string): { file: string; name: string; where: string }[] {
+  const found: { file: string; name: string; where: string }[] = [];
+  const lines = text.split('\n');
+  const arrow = /(?:\[`([^`]+\.ts)`\]\(([^)\s]+)\)|`([^`]+\.ts)`)\s*→\s*`([^`]+)`/g;
+  lines.forEach((line, i) => {
+    for (const match of line.matchAll(arrow)) {
+      const [, , target, plain, name] = match;
+      // a link resolves from the page's folder; a plain path from the repository's root
+      const file = target !== undefined ? relative(REPO_ROOT, join(REPO_ROOT, dirname(page), target)) : plain!;
+      found.push({ file, name: name!, where: `${page}:${i + 1}` });
+    }
+  });
+  return found;
+}
+
+/** Whether `source` defines `name` (see {@link namedDefinitions}). */
+function defines(source: string, name: string): boolean {
+  const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\#]/g, '\\$&');
+  const topLevel = (n: string): RegExp =>
+    new RegExp(`^(?:export\\s+)?(?:default\\s+)?(?:abstract\\s+)?(?:async\\s+)?(?:function\\*?|class|const|let|interface|type)\\s+${escape(n)}\\b`, 'm');
+  const dot = name.indexOf('.');
+  if (dot < 0) return topLevel(name).test(source);
+  const [owner, member] = [name.slice(0, dot), name.slice(dot + 1)];
+  const start = topLevel(owner).exec(source);
+  if (start === null) return false;
+  // the owner's body: from its declaration to the first line that closes it at the top level
+  const rest = source.slice(start.index);
+  const end = rest.search(/\n\}/);
+  const body = end < 0 ? rest : rest.slice(0, end);
+  return new RegExp(`^\\s+(?:(?:static|async|get|set|readonly|private|protected|public|override)\\s+)*\\*?${escape(member)}\\s*[(<=:?!]`, 'm').test(body);
+}
+
+test('docs: every function a page names as `file.ts` → `name` is defined in that file', () => {
+  const stale: string[] = [];
+  let checked = 0;
+  for (const page of PAGES) {
+    // code blocks, and ``double-backtick`` spans (where a page shows the form itself), name nothing
+    const text = readFileSync(join(REPO_ROOT, page.file), 'utf8')
+      .replace(/```[\s\S]*?```/g, (block) => block.replace(/[^\n]/g, ''))
+      .replace(/``[^`\n].*?``/g, '');
+    for (const { file, name, where } of namedDefinitions(page.file, text)) {
+      checked++;
+      const path = join(REPO_ROOT, file);
+      if (!existsSync(path)) stale.push(`${where}: ${file} does not exist`);
+      else if (!defines(readFileSync(path, 'utf8'), name)) stale.push(`${where}: ${file} defines no \`${name}\``);
+    }
+  }
+  assert.deepEqual(stale, []);
+  assert.ok(checked > 0, 'no page names a function as `file.ts` → `name`');
+});
+
+test('docs: a name a page gives as `file.ts` → `name` must be a definition of the file, not a mention', () => {
+  const source = 'export class Invoker {\n  async enqueue(command) {\n    return this.#write(command);\n  }\n  async #write(data) {}\n}\n\nfunction helper() {}\n';
+  assert.ok(defines(source, 'Invoker'));
+  assert.ok(defines(source, 'Invoker.enqueue'));
+  assert.ok(defines(source, 'Invoker.#write'));
+  assert.ok(defines(source, 'helper'));
+  assert.ok(!defines(source, 'command'));
+  assert.ok(!defines(source, 'Invoker.helper'));
+  assert.ok(!defines(source, 'Invoker.dequeue'));
+  assert.deepEqual(namedDefinitions('docs/x.md', 'see [`src/queue.ts`](../src/queue.ts) → `Invoker.enqueue`, then `src/message.ts` → `encodeMessage`'), [
+    { file: 'src/queue.ts', name: 'Invoker.enqueue', where: 'docs/x.md:1' },
+    { file: 'src/message.ts', name: 'encodeMessage', where: 'docs/x.md:1' },
+  ]);
 });
 
 test('docs: an output that differs from the page fails, a `...` line stands for any lines', () => {

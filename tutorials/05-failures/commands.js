@@ -13,3 +13,13 @@ export const countBeans = queueCommand(invoker, { retries: 2, retryDelay: 1 })(f
 export const spillBeans = queueCommand(invoker)(function spillBeans() {
   throw new TypeError('the beans are everywhere');
 });
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export const countSlowly = queueCommand(invoker)(async function countSlowly(num) {
+  for (let bean = 1; bean <= num; bean++) {
+    await sleep(1000);
+    console.log(`bean ${bean} of ${num}`);
+  }
+  return num;
+});

@@ -7,7 +7,7 @@ export { Configuration } from './config.js';
 if (isMain(import.meta)) {
   for (const num of process.argv.slice(2)) {
     const res = await countBeans(Number(num));
-    writeFileSync('last-task', res.taskId);
+    writeFileSync('task-id', res.taskId);
     console.log(`Enqueued task ${res.taskId} to count ${num} beans`);
   }
 }
