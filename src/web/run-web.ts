@@ -32,12 +32,15 @@ const signals = (handler: () => void): (() => void) => {
  */
 export async function runWeb({ queue, store }: Backends, options: { port: number; host: string }, io: WebIo): Promise<void> {
   const web = await serveWeb({ queue, resultStore: store }, options);
-  io.stdout(`huey web: ${web.url}\n`);
-  await new Promise<void>((resolve) => {
-    const off = (io.onSignals ?? signals)(() => {
+  // the handler is in place before the line is printed: whoever reads the address may stop us at once
+  let off = (): void => {};
+  const stopped = new Promise<void>((resolve) => {
+    off = (io.onSignals ?? signals)(() => {
       off();
       resolve();
     });
   });
+  io.stdout(`huey web: ${web.url}\n`);
+  await stopped;
   await web.close();
 }
