@@ -22,7 +22,12 @@ export interface RedisSentinelOptions {
    * The Sentinels to ask where the master is, tried in turn until one
    * answers; give all of them, so that one being down does not matter.
    */
-  sentinels: { host: string; port: number }[];
+  sentinels: {
+    /** A Sentinel's host name or address. */
+    host: string;
+    /** Its port (Sentinel's usual one is 26379). */
+    port: number;
+  }[];
   /** The master's name, as the Sentinels monitor it (`sentinel monitor <name> <host> <port> <quorum>`). */
   name: string;
   /** User name for the Sentinels' own ACL (the master's is the backend's `username`). */
