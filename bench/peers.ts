@@ -4,12 +4,12 @@
  * bench/peer-worker (a process of its own, like huey's consumer).
  */
 import BeeQueue from 'bee-queue';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { join } from 'node:path';
 import type { DrainReport } from './backends.js';
 import { REDIS } from './backends.js';
 import { Child, ROOT } from './child.js';
-import type { Drained } from './huey.js';
+import { paced, type Drained, type Latency } from './huey.js';
 import { rate, wallMs } from './stats.js';
 
 /** The peers compared with. */
@@ -92,5 +92,56 @@ export async function peerDrainRate(peer: PeerName, queue: string, prefix: strin
     }
   } finally {
     await p.destroy();
+  }
+}
+
+/**
+ * The latency scenario on a peer, as on huey: one waiting worker process
+ * (`concurrency`), `perSecond` jobs a second for `seconds`, each job's
+ * result awaited by the producer the way the peer documents it (BullMQ
+ * `job.waitUntilFinished(queueEvents)`, bee-queue the job's `succeeded`
+ * event); enqueue→start is from the `add` call to the job's start in the
+ * worker, enqueue→result until the producer holds the result.
+ */
+export async function peerLatency(peer: PeerName, queue: string, prefix: string, seconds: number, perSecond: number, concurrency: number): Promise<Latency> {
+  const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), '0']);
+  try {
+    if (peer === 'bullmq') {
+      const bull = new Queue(queue, { connection: REDIS, prefix });
+      const events = new QueueEvents(queue, { connection: REDIS, prefix });
+      try {
+        await Promise.all([bull.waitUntilReady(), events.waitUntilReady()]);
+        return await paced(async () => {
+          const sentAt = wallMs();
+          const job = await bull.add('noop', { sentAt });
+          const startedAt = (await job.waitUntilFinished(events, 30_000)) as number;
+          return [startedAt - sentAt, wallMs() - sentAt];
+        }, seconds, perSecond);
+      } finally {
+        await events.close();
+        await bull.obliterate({ force: true });
+        await bull.close();
+      }
+    }
+    const bee = new BeeQueue(queue, { redis: REDIS, prefix, isWorker: false, getEvents: true });
+    try {
+      await bee.ready();
+      return await paced(async () => {
+        const sentAt = wallMs();
+        const job = bee.createJob({ sentAt });
+        const done = new Promise<number>((resolve, reject) => {
+          job.on('succeeded', (result: number) => resolve(result));
+          job.on('failed', reject);
+        });
+        await job.save();
+        const startedAt = await done;
+        return [startedAt - sentAt, wallMs() - sentAt];
+      }, seconds, perSecond);
+    } finally {
+      await bee.destroy();
+      await bee.close();
+    }
+  } finally {
+    await child.stop();
   }
 }
