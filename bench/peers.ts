@@ -99,8 +99,7 @@ export async function peerDrainRate(peer: PeerName, queue: string, prefix: strin
  * The latency scenario on a peer, as on huey: one waiting worker process
  * (`concurrency`), `perSecond` jobs a second for `seconds`, each job's
  * result awaited by the producer the way the peer documents it (BullMQ
- * `job.waitUntilFinished(queueEvents)`, bee-queue the job's `succeeded`
- * event); enqueue→start is from the `add` call to the job's start in the
+ * `QueueEvents`' `completed`, bee-queue the job's `succeeded` event); enqueue→start is from the `add` call to the job's start in the
  * worker, enqueue→result until the producer holds the result.
  */
 export async function peerLatency(peer: PeerName, queue: string, prefix: string, seconds: number, perSecond: number, concurrency: number): Promise<Latency> {
@@ -109,12 +108,21 @@ export async function peerLatency(peer: PeerName, queue: string, prefix: string,
     if (peer === 'bullmq') {
       const bull = new Queue(queue, { connection: REDIS, prefix });
       const events = new QueueEvents(queue, { connection: REDIS, prefix });
+      // one listener for all jobs, as waitUntilFinished does inside, without a listener per job on the queue
+      const waiting = new Map<string, (startedAt: number) => void>();
+      events.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+        waiting.get(jobId)?.(typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as number) : (returnvalue as number));
+        waiting.delete(jobId);
+      });
+      let next = 0;
       try {
         await Promise.all([bull.waitUntilReady(), events.waitUntilReady()]);
         return await paced(async () => {
+          const jobId = String(++next);
+          const done = new Promise<number>((resolve) => waiting.set(jobId, resolve));
           const sentAt = wallMs();
-          const job = await bull.add('noop', { sentAt });
-          const startedAt = (await job.waitUntilFinished(events, 30_000)) as number;
+          await bull.add('noop', { sentAt }, { jobId });
+          const startedAt = await done;
           return [startedAt - sentAt, wallMs() - sentAt];
         }, seconds, perSecond);
       } finally {

@@ -13,9 +13,10 @@
  * The blanks are made after the first write (a producer that never writes
  * makes none), as many as the writes need: one after the first write, and
  * twice as many whenever a write finds none made, up to {@link POOL}.
- * `close()` deletes those left. A process that dies leaves at most that many empty files in
- * `tmp/`, which recovery removes once they are a minute old, as it does
- * any other stale temp file; a blank removed that way is simply skipped.
+ * `close()` deletes those left. A process that dies leaves at most that
+ * many empty files in `tmp/`, which recovery removes once they are a
+ * minute old, as it does any other stale temp file; a blank removed that
+ * way is simply skipped.
  *
  * @internal
  * @module
@@ -140,6 +141,7 @@ export class Blanks {
     }
   }
 }
+
 function unlinkIfThere(file: string): void {
   try {
     unlinkSync(file);

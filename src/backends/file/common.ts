@@ -6,7 +6,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
@@ -276,7 +276,12 @@ export async function writeAtomically(
     try {
       renameSync(tmp, target);
     } catch (error) {
-      unlinkSync(tmp);
+      // the rename failed, so the temp file is ours alone: remove it and report the rename's error, not the cleanup's
+      try {
+        unlinkSync(tmp);
+      } catch (cleanup) {
+        void cleanup;
+      }
       throw error;
     }
     return;
