@@ -99,7 +99,7 @@ export async function peerDrainRate(peer: PeerName, queue: string, prefix: strin
  * The latency scenario on a peer, as on huey: one waiting worker process
  * (`concurrency`), `perSecond` jobs a second for `seconds`, each job's
  * result awaited by the producer the way the peer documents it (BullMQ
- * `QueueEvents`' `completed`, bee-queue the job's `succeeded` event); enqueue→start is from the `add` call to the job's start in the
+ * `QueueEvents`' `completed`, bee-queue the queue's `job succeeded` event); enqueue→start is from the `add` call to the job's start in the
  * worker, enqueue→result until the producer holds the result.
  */
 export async function peerLatency(peer: PeerName, queue: string, prefix: string, seconds: number, perSecond: number, concurrency: number): Promise<Latency> {
@@ -118,7 +118,7 @@ export async function peerLatency(peer: PeerName, queue: string, prefix: string,
       try {
         await Promise.all([bull.waitUntilReady(), events.waitUntilReady()]);
         return await paced(async () => {
-          const jobId = String(++next);
+          const jobId = `j${++next}`;
           const done = new Promise<number>((resolve) => waiting.set(jobId, resolve));
           const sentAt = wallMs();
           await bull.add('noop', { sentAt }, { jobId });
@@ -132,17 +132,23 @@ export async function peerLatency(peer: PeerName, queue: string, prefix: string,
       }
     }
     const bee = new BeeQueue(queue, { redis: REDIS, prefix, isWorker: false, getEvents: true });
+    // the queue's `job succeeded` event, by job id: a job's own event is lost when the worker finishes the job
+    // before this process has the reply to its save (the event comes on another connection)
+    const waiting = new Map<string, (startedAt: number) => void>();
+    const early = new Map<string, number>();
+    bee.on('job succeeded', (jobId: string, result: number) => {
+      const resolve = waiting.get(jobId);
+      if (resolve === undefined) early.set(jobId, result);
+      else resolve(result);
+      waiting.delete(jobId);
+    });
     try {
       await bee.ready();
       return await paced(async () => {
         const sentAt = wallMs();
-        const job = bee.createJob({ sentAt });
-        const done = new Promise<number>((resolve, reject) => {
-          job.on('succeeded', (result: number) => resolve(result));
-          job.on('failed', reject);
-        });
-        await job.save();
-        const startedAt = await done;
+        const job = await bee.createJob({ sentAt }).save();
+        const startedAt = early.has(job.id) ? early.get(job.id)! : await new Promise<number>((resolve) => waiting.set(job.id, resolve));
+        early.delete(job.id);
         return [startedAt - sentAt, wallMs() - sentAt];
       }, seconds, perSecond);
     } finally {
