@@ -168,10 +168,14 @@ export function checkTargets(rows: Row[]): Target[] {
   if (fileEnqueue !== undefined) targets.push({ target: 'File enqueue, sequential awaited: ≥ 5,000/s', measured: formatValue(fileEnqueue, '/s'), met: fileEnqueue >= 5000 });
   const fileDrain = get('file.drain.50');
   if (fileDrain !== undefined) targets.push({ target: 'File drain, THREADS 50: ≥ 5,000/s', measured: formatValue(fileDrain, '/s'), met: fileDrain >= 5000 });
-  const growth = rows.filter((row) => row.key.startsWith('file.growth.') && row.figure.runs.length > 0).map((row) => median(row.figure));
+  const growthRows = rows.filter((row) => row.key.startsWith('file.growth.'));
+  const growth = growthRows.filter((row) => row.figure.runs.length > 0).map((row) => median(row.figure));
   if (growth.length > 1) {
     const spread = Math.max(...growth) / Math.min(...growth);
-    targets.push({ target: 'File drain flat within 2× from 1k to 100k queued', measured: `fastest/slowest ${formatRatio(spread)}`, met: spread <= 2 });
+    // a backlog skipped for the budget leaves the goal open, whatever the others say
+    const skipped = growthRows.length - growth.length;
+    const measured = `fastest/slowest ${formatRatio(spread)}${skipped > 0 ? ` (${skipped} backlog${skipped > 1 ? 's' : ''} skipped)` : ''}`;
+    targets.push({ target: 'File drain flat within 2× from 1k to 100k queued', measured, met: skipped > 0 ? undefined : spread <= 2 });
   }
   return targets;
 }
@@ -187,7 +191,7 @@ export function renderMarkdown(results: Results): string {
   const targets = checkTargets(results.rows);
   if (targets.length > 0) {
     lines.push('| target (issue 16) | measured (medians) | met? |', '|---|---|---|');
-    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met ? 'yes' : '**no**'} |`);
+    for (const t of targets) lines.push(`| ${t.target} | ${t.measured} | ${t.met === undefined ? 'not measured' : t.met ? 'yes' : '**no**'} |`);
     lines.push('');
   }
   const m = results.machine;
