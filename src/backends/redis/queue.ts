@@ -125,9 +125,10 @@ export class RedisQueue extends BaseQueue {
    * @throws QueueWriteException naming the server and the cause when Redis cannot be reached within `commandTimeout`, or fewer replicas than `waitForReplicas` confirmed the write.
    */
   async write(data: string): Promise<void> {
-    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, () =>
-      this.#waitForReplicas === 0 ? this.#client.lpush(this.key, data) : this.#replicated(this.#client.pipeline().lpush(this.key, data)),
-    );
+    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, async () => {
+      if (this.#waitForReplicas === 0) await this.#client.lpush(this.key, data);
+      else await this.#replicated(this.#client.pipeline().lpush(this.key, data));
+    });
   }
 
   /** Runs `write` followed by `WAIT` in one round trip; rejects unless `waitForReplicas` replicas confirmed it. */
