@@ -147,25 +147,35 @@ export async function latency(spec: BackendSpec, seconds: number, perSecond: num
       const startedAt = (await handle.get({ blocking: true, timeout: 30 }))!;
       return [startedAt - sentAt, wallMs() - sentAt];
     };
-    // warm up: the consumer is up, connections open, code compiled
-    for (let i = 0; i < 50; i++) await one();
-    const total = Math.round(seconds * perSecond);
-    const interval = 1000 / perSecond;
-    const calls: Promise<[number, number]>[] = [];
-    const t0 = performance.now();
-    for (let i = 0; i < total; i++) {
-      const wait = t0 + i * interval - performance.now();
-      if (wait > 0) await sleep(wait);
-      calls.push(one());
-    }
-    const samples = await Promise.all(calls);
-    const summary = (values: number[]) => ({ p50: percentile(values, 0.5), p99: percentile(values, 0.99), max: Math.max(...values) });
-    return { start: summary(samples.map(([s]) => s)), result: summary(samples.map(([, r]) => r)) };
+    return await paced(one, seconds, perSecond);
   } finally {
     await consumer?.stop();
     await child?.stop();
     await cleanUp(spec, producer);
   }
+}
+
+/**
+ * Runs `one` 50 times to warm up (the worker is up, connections open, code
+ * compiled), then `perSecond` calls a second for `seconds`, each started
+ * on time whether the earlier ones are done or not; the percentiles of
+ * `one`'s two figures (enqueue→start, enqueue→result, ms). The same for
+ * huey and the peers.
+ */
+export async function paced(one: () => Promise<[number, number]>, seconds: number, perSecond: number): Promise<Latency> {
+  for (let i = 0; i < 50; i++) await one();
+  const total = Math.round(seconds * perSecond);
+  const interval = 1000 / perSecond;
+  const calls: Promise<[number, number]>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < total; i++) {
+    const wait = t0 + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    calls.push(one());
+  }
+  const samples = await Promise.all(calls);
+  const summary = (values: number[]) => ({ p50: percentile(values, 0.5), p99: percentile(values, 0.99), max: Math.max(...values) });
+  return { start: summary(samples.map(([s]) => s)), result: summary(samples.map(([, r]) => r)) };
 }
 
 /**

@@ -4,12 +4,12 @@
  * bench/peer-worker (a process of its own, like huey's consumer).
  */
 import BeeQueue from 'bee-queue';
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 import { join } from 'node:path';
 import type { DrainReport } from './backends.js';
 import { REDIS } from './backends.js';
 import { Child, ROOT } from './child.js';
-import type { Drained } from './huey.js';
+import { paced, type Drained, type Latency } from './huey.js';
 import { rate, wallMs } from './stats.js';
 
 /** The peers compared with. */
@@ -92,5 +92,70 @@ export async function peerDrainRate(peer: PeerName, queue: string, prefix: strin
     }
   } finally {
     await p.destroy();
+  }
+}
+
+/**
+ * The latency scenario on a peer, as on huey: one waiting worker process
+ * (`concurrency`), `perSecond` jobs a second for `seconds`, each job's
+ * result awaited by the producer the way the peer documents it (BullMQ
+ * `QueueEvents`' `completed`, bee-queue the queue's `job succeeded` event); enqueue→start is from the `add` call to the job's start in the
+ * worker, enqueue→result until the producer holds the result.
+ */
+export async function peerLatency(peer: PeerName, queue: string, prefix: string, seconds: number, perSecond: number, concurrency: number): Promise<Latency> {
+  const child = new Child(`${peer} worker -c ${concurrency}`, [join(ROOT, 'dist', 'bench', 'peer-worker.js'), peer, queue, prefix, String(concurrency), '0']);
+  try {
+    if (peer === 'bullmq') {
+      const bull = new Queue(queue, { connection: REDIS, prefix });
+      const events = new QueueEvents(queue, { connection: REDIS, prefix });
+      // one listener for all jobs, as waitUntilFinished does inside, without a listener per job on the queue
+      const waiting = new Map<string, (startedAt: number) => void>();
+      events.on('completed', ({ jobId, returnvalue }: { jobId: string; returnvalue: unknown }) => {
+        waiting.get(jobId)?.(typeof returnvalue === 'string' ? (JSON.parse(returnvalue) as number) : (returnvalue as number));
+        waiting.delete(jobId);
+      });
+      let next = 0;
+      try {
+        await Promise.all([bull.waitUntilReady(), events.waitUntilReady()]);
+        return await paced(async () => {
+          const jobId = `j${++next}`;
+          const done = new Promise<number>((resolve) => waiting.set(jobId, resolve));
+          const sentAt = wallMs();
+          await bull.add('noop', { sentAt }, { jobId });
+          const startedAt = await done;
+          return [startedAt - sentAt, wallMs() - sentAt];
+        }, seconds, perSecond);
+      } finally {
+        await events.close();
+        await bull.obliterate({ force: true });
+        await bull.close();
+      }
+    }
+    const bee = new BeeQueue(queue, { redis: REDIS, prefix, isWorker: false, getEvents: true });
+    // the queue's `job succeeded` event, by job id: a job's own event is lost when the worker finishes the job
+    // before this process has the reply to its save (the event comes on another connection)
+    const waiting = new Map<string, (startedAt: number) => void>();
+    const early = new Map<string, number>();
+    bee.on('job succeeded', (jobId: string, result: number) => {
+      const resolve = waiting.get(jobId);
+      if (resolve === undefined) early.set(jobId, result);
+      else resolve(result);
+      waiting.delete(jobId);
+    });
+    try {
+      await bee.ready();
+      return await paced(async () => {
+        const sentAt = wallMs();
+        const job = await bee.createJob({ sentAt }).save();
+        const startedAt = early.has(job.id) ? early.get(job.id)! : await new Promise<number>((resolve) => waiting.set(job.id, resolve));
+        early.delete(job.id);
+        return [startedAt - sentAt, wallMs() - sentAt];
+      }, seconds, perSecond);
+    } finally {
+      await bee.destroy();
+      await bee.close();
+    }
+  } finally {
+    await child.stop();
   }
 }

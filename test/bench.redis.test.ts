@@ -45,17 +45,19 @@ test('fillBacklog on Redis queues the calls asked for in order: the first writte
   }
 });
 
-test('bench/run.js on Redis takes the enqueue and drain runs in turn: huey, BullMQ, bee-queue, then the next run', { skip }, async () => {
+test('bench/run.js on Redis takes the enqueue, drain and latency runs in turn: huey, BullMQ, bee-queue, then the next run', { skip }, async () => {
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [run, '--backend', 'redis', '--n', '30', '--runs', '2', '--seconds', '1', '--growth', '30', '--no-docs', '--json'], { timeout: 170_000 });
   const runs = stderr
     .split('\n')
-    .map((line) => /\] (\S+) (enqueue|drain)(?: THREADS| concurrency)? ?(\d*): run (\d)\/2/.exec(line))
+    .map((line) => /\] (\S+) (enqueue|drain|latency)(?: THREADS| concurrency)? ?(\d*): run (\d)\/2/.exec(line))
     .filter((match) => match !== null)
     .map(([, who, what, threads, n]) => `${what}${threads} ${who} ${n}`);
   const turn = (what: string) => [1, 2].flatMap((n) => ['redis', 'bullmq', 'bee-queue'].map((who) => `${what} ${who} ${n}`));
-  assert.deepEqual(runs, [...turn('enqueue'), ...turn('drain1'), ...turn('drain50')]);
+  assert.deepEqual(runs, [...turn('enqueue'), ...turn('drain1'), ...turn('drain50'), ...turn('latency')]);
   const keys = (JSON.parse(stdout) as { rows: { key: string; figure: { runs: number[] } }[] }).rows.map((row) => row.key);
   // the table's rows and their order are those of a run without turns
   assert.deepEqual(keys.slice(0, 3), ['redis.enqueue', 'redis.drain.1', 'redis.drain.50']);
-  assert.deepEqual(keys.slice(keys.indexOf('redis.floor.pipelined') + 1), ['bullmq.enqueue', 'bullmq.drain.1', 'bullmq.drain.50', 'bee-queue.enqueue', 'bee-queue.drain.1', 'bee-queue.drain.50', 'redis.growth.30']);
+  const latencies = (who: string) => ['start', 'result'].flatMap((kind) => ['p50', 'p99', 'max'].map((stat) => `${who}.latency.${kind}.${stat}`));
+  const peer = (who: string) => [`${who}.enqueue`, `${who}.drain.1`, `${who}.drain.50`, ...latencies(who)];
+  assert.deepEqual(keys.slice(keys.indexOf('redis.floor.pipelined') + 1), [...peer('bullmq'), ...peer('bee-queue'), 'redis.growth.30']);
 });

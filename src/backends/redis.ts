@@ -79,4 +79,4 @@
 export { RedisQueue, type RedisQueueOptions } from './redis/queue.js';
 export { RedisBlockingQueue } from './redis/blocking-queue.js';
 export { RedisDataStore, type RedisDataStoreOptions } from './redis/store.js';
-export type { RedisConnectionOptions, RedisClient } from './redis/connection.js';
+export type { RedisConnectionOptions, RedisSentinelOptions, RedisClient } from './redis/connection.js';

@@ -20,6 +20,9 @@ import { decodeMessage } from '../../src/message.js';
 import { eventually, REPO_ROOT, scratchDir, sleep } from '../helpers.js';
 import { backendContract } from './contract.js';
 
+/** The files of a `tmp/` directory but the empty blanks a writer makes ahead: partial writes, or files made for nothing. */
+const partials = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => !name.endsWith('.blank'));
+
 for (const watch of [true, false]) {
   backendContract({
     name: watch ? 'file (watching)' : 'file (polling)',
@@ -60,7 +63,7 @@ describe('file backend', () => {
     await remove();
   });
 
-  test('write() leaves one file a message in ready/, holding the message as written, and nothing in tmp/', async () => {
+  test('write() leaves one file a message in ready/, holding the message as written, and nothing in tmp/ but blank files made ahead', async () => {
     const q = queue();
     await q.write('{"id":"a"}');
     await q.write('{"id":"b"}');
@@ -69,7 +72,33 @@ describe('file backend', () => {
     assert.match(names[0]!, /^\d{13}-\d{6}-[0-9a-z]+\.json$/);
     assert.equal(await readFile(join(q.directory, 'ready', names[0]!), 'utf8'), '{"id":"a"}');
     assert.equal(await readFile(join(q.directory, 'ready', names[1]!), 'utf8'), '{"id":"b"}');
-    assert.deepEqual(await readdir(join(q.directory, 'tmp')), []);
+    assert.deepEqual(await partials(join(q.directory, 'tmp')), []);
+  });
+
+  test('write() fills blank files made ahead (empty, `*.blank` in tmp/), a few for a few writes, and close() deletes those left', async () => {
+    const q = queue();
+    for (let n = 0; n < 20; n++) await q.write(`{"id":"w${n}"}`);
+    const tmp = join(q.directory, 'tmp');
+    const blanks = await eventually(async () => (await readdir(tmp)).filter((name) => name.endsWith('.blank')), 'blanks to be made');
+    assert.ok(blanks.length <= 64, `${blanks.length} blanks`);
+    for (const name of blanks) assert.equal((await stat(join(tmp, name))).size, 0);
+    for (let n = 20; n < 40; n++) await q.write(`{"id":"w${n}"}`);
+    const ready = await list(join(q.directory, 'ready'));
+    assert.deepEqual(await Promise.all(ready.map((name) => readFile(join(q.directory, 'ready', name), 'utf8'))), Array.from({ length: 40 }, (_, n) => `{"id":"w${n}"}`));
+    await q.close();
+    await eventually(async () => (await readdir(tmp)).length === 0, 'close() to delete the blanks left');
+  });
+
+  test('a blank removed before its use (swept as stale) is skipped: the write creates a file instead and the message arrives whole', async () => {
+    const q = queue();
+    for (let n = 0; n < 5; n++) await q.write(`{"id":"s${n}"}`);
+    const tmp = join(q.directory, 'tmp');
+    await eventually(async () => (await readdir(tmp)).some((name) => name.endsWith('.blank')), 'blanks to be made');
+    for (const name of await readdir(tmp)) await rm(join(tmp, name), { force: true });
+    await q.write('{"id":"after"}');
+    const ready = await list(join(q.directory, 'ready'));
+    assert.equal(await readFile(join(q.directory, 'ready', ready.at(-1)!), 'utf8'), '{"id":"after"}');
+    assert.equal(ready.length, 6);
   });
 
   test('read() claims a message by rename into claimed/<consumer>/ and ack() deletes it', async () => {
@@ -281,7 +310,7 @@ describe('file backend', () => {
       const [data] = await q.readMany(1);
       assert.equal(await q.finish(data!, store(name), 't1', '{"ok":true,"value":42}'), true);
       assert.deepEqual(await readdir(join(q.directory, 'claimed', q.consumerId)), []);
-      assert.deepEqual(await readdir(join(q.directory, 'tmp')), [], 'no file was made for the result');
+      assert.deepEqual(await partials(join(q.directory, 'tmp')), [], 'no file was made for the result');
       const other = store(name);
       assert.equal(await readFile(join(other.directory, 'values', 't1'), 'utf8'), '{"id":"t1"}\n{"ok":true,"value":42}', 'the message, then the value');
       assert.equal(await other.get('t1'), '{"ok":true,"value":42}');
@@ -508,7 +537,7 @@ describe('file backend', () => {
         const q = new FileQueue('q', { path: writer });
         assert.equal(await q.read(0), '{"id":"w"}');
         assert.deepEqual(await readdir(join(writer, 'spare')), []);
-        assert.deepEqual(await readdir(join(q.directory, 'tmp')), []);
+        assert.deepEqual(await partials(join(q.directory, 'tmp')), []);
         await q.close();
       } finally {
         await done();

@@ -355,6 +355,13 @@ describe('redis backend options', () => {
       ['test', { url: 'redis://x', host: 'y' }],
       ['test', { client: {} }],
       ['test', { commandTimeout: 0 }],
+      ['test', { waitForReplicas: -1 }],
+      ['test', { sentinel: { name: 'huey' } }],
+      ['test', { sentinel: { name: 'huey', sentinels: [] } }],
+      ['test', { sentinel: { name: 'huey', sentinels: [{ host: 'a', port: '26379' }] } }],
+      ['test', { sentinel: { sentinels: [{ host: 'a', port: 26379 }] } }],
+      ['test', { sentinel: { name: 'huey', sentinels: [{ host: 'a', port: 26379 }], master: 'x' } }],
+      ['test', { sentinel: { name: 'huey', sentinels: [{ host: 'a', port: 26379 }] }, host: 'b' }],
       ['---', {}],
     ];
     for (const [name, options] of bad) {
@@ -363,6 +370,7 @@ describe('redis backend options', () => {
     assert.throws(() => new RedisDataStore('test', { resultTtl: -1 }), ConfigurationError);
     assert.throws(() => new RedisDataStore('test', { heartbeat: 1 } as never), ConfigurationError);
     assert.throws(() => new RedisQueue('test', { port: 'x' } as never), /Expected `port` to be a positive integer, got "x" \(string\)/);
+    assert.throws(() => new RedisDataStore('test', { waitForReplicas: 1 } as never), ConfigurationError);
   });
 
   test('a call to a Redis that does not answer rejects within a bounded time instead of hanging', async () => {

@@ -6,10 +6,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, unlink } from 'node:fs/promises';
+import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
 import { expected, knownKeys } from '../../validate.js';
+import type { Blanks } from './blanks.js';
 import type { Spares } from './spares.js';
 
 /** Options of both the file queue and the file result store. */
@@ -240,17 +242,27 @@ export async function syncToDisk(path: string): Promise<void> {
  * Writes `data` to `target` so that no reader ever sees a part of it: the
  * bytes go to a new file in `tmpDir` first, which is then renamed over
  * `target` (a rename within one file system is atomic). The file is a
- * spare one when `options.spares` has one (see `spares.ts`).
+ * spare one when `options.spares` has one (see `spares.ts`), else a blank
+ * one made ahead when `options.blanks` has one (see `blanks.ts`); without
+ * fsync, a file created here is written with synchronous calls, as those
+ * two are (a create and a rename through libuv's threads cost two hops
+ * behind the process's other file work).
  *
  * @param tmpDir - A directory on the same file system as `target`.
  * @param target - The final path.
  * @param data - The content.
- * @param options - The file mode, whether to flush to the disk, and where to take a spare file from.
+ * @param options - The file mode, whether to flush to the disk, and where to take a spare or blank file from.
  */
-export async function writeAtomically(tmpDir: string, target: string, data: string, options: { fileMode: number; fsync: boolean; spares?: Spares | undefined }): Promise<void> {
+export async function writeAtomically(
+  tmpDir: string,
+  target: string,
+  data: string,
+  options: { fileMode: number; fsync: boolean; spares?: Spares | undefined; blanks?: Blanks | undefined },
+): Promise<void> {
   const tmp = join(tmpDir, `${sortableName()}.tmp`);
-  // a spare file when there is one: no inode to make (with fsync, the flush costs more than the inode)
+  // a spare file, or a blank one made ahead: no inode to wait for (with fsync, the flush costs more than the inode)
   if (!options.fsync && options.spares?.write(tmp, target, data, options.fileMode) === true) return;
+  if (!options.fsync && options.blanks?.write(target, data) === true) return;
   if (options.fsync) {
     const handle = await open(tmp, 'wx', options.fileMode);
     try {
@@ -260,7 +272,19 @@ export async function writeAtomically(tmpDir: string, target: string, data: stri
       await handle.close();
     }
   } else {
-    await writeFile(tmp, data, { mode: options.fileMode, flag: 'wx' });
+    writeFileSync(tmp, data, { mode: options.fileMode, flag: 'wx' });
+    try {
+      renameSync(tmp, target);
+    } catch (error) {
+      // the rename failed, so the temp file is ours alone: remove it and report the rename's error, not the cleanup's
+      try {
+        unlinkSync(tmp);
+      } catch (cleanup) {
+        void cleanup;
+      }
+      throw error;
+    }
+    return;
   }
   try {
     await rename(tmp, target);

@@ -16,6 +16,26 @@ import { scripts } from './scripts.js';
 /** A client of one Redis server (also through Sentinel) or of a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
 
+/** A Redis master found through Sentinel: who to ask, and the master's name. */
+export interface RedisSentinelOptions {
+  /**
+   * The Sentinels to ask where the master is, tried in turn until one
+   * answers; give all of them, so that one being down does not matter.
+   */
+  sentinels: {
+    /** A Sentinel's host name or address. */
+    host: string;
+    /** Its port (Sentinel's usual one is 26379). */
+    port: number;
+  }[];
+  /** The master's name, as the Sentinels monitor it (`sentinel monitor <name> <host> <port> <quorum>`). */
+  name: string;
+  /** User name for the Sentinels' own ACL (the master's is the backend's `username`). */
+  username?: string;
+  /** Password of the Sentinels (the master's is the backend's `password`). */
+  password?: string;
+}
+
 /** Where the Redis is and how to reach it: the options every Redis backend accepts. */
 export interface RedisConnectionOptions {
   /** Host name or address. @defaultValue `'localhost'` (ioredis's) */
@@ -33,13 +53,33 @@ export interface RedisConnectionOptions {
   /** TLS options (`true` for the defaults), as Node's `tls.connect` takes them. */
   tls?: TlsOptions | boolean;
   /**
+   * Reach the master through Redis Sentinel, instead of `host` and `port`:
+   * the backend asks the Sentinels where the master is, follows a failover
+   * at once (it listens for the Sentinels' `+switch-master`), and reconnects
+   * when a server answers that it has become a replica. `db`, `username`,
+   * `password` and `tls` apply to the master.
+   *
+   * Redis replicates asynchronously: a master that goes on taking writes
+   * after its replica was promoted loses them. Configure the servers with
+   * `min-replicas-to-write 1`, so that such writes are refused (and the
+   * calls that made them reject, for their caller to try again) instead.
+   *
+   * @example
+   * ```ts
+   * const queue = new RedisBlockingQueue('test-queue', {
+   *   sentinel: { name: 'huey', sentinels: [{ host: 'sentinel-1', port: 26379 }, { host: 'sentinel-2', port: 26379 }] },
+   * });
+   * ```
+   */
+  sentinel?: RedisSentinelOptions;
+  /**
    * An ioredis client to use instead of connecting: a `Redis` (also one
    * through Sentinel) or a `Cluster`. The backend duplicates it for its
    * blocking reads and pub/sub, and does not close it. Its own options then
    * decide how long calls wait while Redis is down.
    */
   client?: RedisClient;
-  /** More ioredis options (e.g. `sentinels` and `name` for Sentinel), applied over the backend's defaults. */
+  /** More ioredis options, applied over the backend's defaults. */
   redisOptions?: RedisOptions;
   /**
    * The start of every key name, so that tests or several applications can
@@ -58,7 +98,7 @@ export interface RedisConnectionOptions {
 }
 
 /** The names of {@link RedisConnectionOptions}, for rejecting typos. */
-export const CONNECTION_KEYS = ['host', 'port', 'db', 'username', 'password', 'url', 'tls', 'client', 'redisOptions', 'prefix', 'commandTimeout', 'onError'] as const;
+export const CONNECTION_KEYS = ['host', 'port', 'db', 'username', 'password', 'url', 'tls', 'sentinel', 'client', 'redisOptions', 'prefix', 'commandTimeout', 'onError'] as const;
 
 /** Every default of the Redis backend, in one place. */
 export const DEFAULTS = {
@@ -126,17 +166,50 @@ export function parseConnection(what: string, options: unknown, extraKeys: reado
   if (given.redisOptions !== undefined && (given.redisOptions === null || typeof given.redisOptions !== 'object')) check.expected('redisOptions', 'an object of ioredis options', given.redisOptions);
   if (given.client !== undefined) {
     if (!(given.client instanceof Redis || given.client instanceof Cluster)) check.expected('client', 'an ioredis Redis or Cluster', given.client);
-    const clashing = (['host', 'port', 'db', 'username', 'password', 'url', 'tls', 'redisOptions'] as const).filter((key) => given[key] !== undefined);
+    const clashing = (['host', 'port', 'db', 'username', 'password', 'url', 'tls', 'sentinel', 'redisOptions'] as const).filter((key) => given[key] !== undefined);
     if (clashing.length > 0) throw new ConfigurationError(`Give either \`client\` or connection options, not both (got \`client\` and \`${clashing.join('`, `')}\`)`);
   }
   if (given.url !== undefined && (given.host !== undefined || given.port !== undefined)) {
     throw new ConfigurationError('Give either `url` or `host`/`port`, not both');
   }
+  if (given.sentinel !== undefined) checkSentinel(given);
   const prefix = given.prefix ?? DEFAULTS.prefix;
   if (/[{}]/.test(prefix)) check.expected('prefix', 'a key prefix without `{` or `}`', prefix);
   const timeout = check.seconds('commandTimeout', given.commandTimeout, DEFAULTS.commandTimeout);
   if (timeout <= 0) check.expected('commandTimeout', 'a positive number of seconds', timeout);
   return { options: given, prefix, commandTimeoutMs: Math.round(timeout * 1000) };
+}
+
+function checkSentinel(given: RedisConnectionOptions): void {
+  const sentinel = given.sentinel as unknown;
+  if (sentinel === null || typeof sentinel !== 'object') check.expected('sentinel', 'an object `{ sentinels, name }`', sentinel);
+  check.knownKeys('sentinel', sentinel, ['sentinels', 'name', 'username', 'password']);
+  const { sentinels, name, username, password } = sentinel as Partial<RedisSentinelOptions>;
+  if (!Array.isArray(sentinels) || sentinels.length === 0) check.expected('sentinel.sentinels', 'a non-empty array of `{ host, port }`', sentinels);
+  sentinels.forEach((node: unknown, i) => {
+    const { host, port } = (node ?? {}) as { host?: unknown; port?: unknown };
+    if (typeof host !== 'string' || typeof port !== 'number' || !Number.isInteger(port) || port <= 0) check.expected(`sentinel.sentinels[${i}]`, '`{ host: string, port: number }`', node);
+  });
+  if (typeof name !== 'string' || name === '') check.expected('sentinel.name', "the master's name as the Sentinels know it", name);
+  if (username !== undefined && typeof username !== 'string') check.expected('sentinel.username', 'a string', username);
+  if (password !== undefined && typeof password !== 'string') check.expected('sentinel.password', 'a string', password);
+  const clashing = (['host', 'port', 'url'] as const).filter((key) => given[key] !== undefined);
+  if (clashing.length > 0) throw new ConfigurationError(`Give either \`sentinel\` or \`${clashing.join('`/`')}\`, not both`);
+}
+
+/** The ioredis options for a master found through Sentinel. */
+function sentinelOptions(sentinel: RedisSentinelOptions): RedisOptions {
+  return {
+    sentinels: sentinel.sentinels.map(({ host, port }) => ({ host, port })),
+    name: sentinel.name,
+    ...(sentinel.username !== undefined ? { sentinelUsername: sentinel.username } : {}),
+    ...(sentinel.password !== undefined ? { sentinelPassword: sentinel.password } : {}),
+    // leave the old master as soon as a Sentinel announces the new one, instead of at the next error
+    failoverDetector: true,
+    // READONLY: the server has become a replica; NOREPLICAS: a master cut off from its replicas (the old one,
+    // in a failover, until the Sentinels announce the new one). Ask the Sentinels again and resend the command.
+    reconnectOnError: (error: Error) => (/^(READONLY|NOREPLICAS)/.test(error.message) ? 2 : false),
+  };
 }
 
 /** The ioredis options the backend runs with: bounded waits while Redis is down, reconnection with backoff. */
@@ -150,6 +223,7 @@ function clientOptions(parsed: ParsedConnection): RedisOptions {
     retryStrategy: DEFAULTS.retryDelay,
     ...(options.host !== undefined ? { host: options.host } : {}),
     ...(options.port !== undefined ? { port: options.port } : {}),
+    ...(options.sentinel !== undefined ? sentinelOptions(options.sentinel) : {}),
     ...(options.db !== undefined ? { db: options.db } : {}),
     ...(options.username !== undefined ? { username: options.username } : {}),
     ...(options.password !== undefined ? { password: options.password } : {}),

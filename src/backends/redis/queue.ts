@@ -34,6 +34,19 @@ export interface RedisQueueOptions extends RedisConnectionOptions {
    * @defaultValue `1`
    */
   prefetch?: number;
+  /**
+   * How many replicas must have a message before {@link RedisQueue.write}
+   * (or `schedule`) resolves: each write is followed, in the same round
+   * trip, by Redis `WAIT`, and rejects when fewer replicas confirm it
+   * within `commandTimeout`, for the producer to try again. Redis
+   * replicates asynchronously, so without it a failover can lose a message
+   * whose write had resolved; with it nothing is lost but a write may be
+   * repeated. Messages the consumer claims and finishes need no such
+   * wait: a consumer that follows a failover puts back what the new master
+   * still shows it holding, and runs it again.
+   * @defaultValue `0` (no wait)
+   */
+  waitForReplicas?: number;
 }
 
 /**
@@ -62,6 +75,7 @@ export class RedisQueue extends BaseQueue {
   readonly #heartbeatMs: number;
   readonly #commandTimeoutMs: number;
   readonly #prefetch: number;
+  readonly #waitForReplicas: number;
   readonly #keys: QueueKeys;
   /** The connection `BLMOVE` waits on, made at the first wait. */
   #reader: BlockingRead | undefined;
@@ -85,11 +99,12 @@ export class RedisQueue extends BaseQueue {
    */
   constructor(name: string, options: RedisQueueOptions = {}) {
     const tag = keyName(name);
-    const parsed = parseConnection(new.target.name, options, ['heartbeat', 'prefetch']);
+    const parsed = parseConnection(new.target.name, options, ['heartbeat', 'prefetch', 'waitForReplicas']);
     super(name, options);
     this.#heartbeatMs = Math.round(check.seconds('heartbeat', options.heartbeat, DEFAULTS.heartbeat) * 1000);
     if (this.#heartbeatMs < 30) check.expected('heartbeat', 'at least 0.03 seconds', options.heartbeat);
     this.#prefetch = check.positiveInteger('prefetch', options.prefetch, DEFAULTS.prefetch);
+    this.#waitForReplicas = check.nonNegativeInteger('waitForReplicas', options.waitForReplicas, 0);
     this.consumerId = newConsumerId();
     this.#keys = queueKeys(parsed.prefix, tag, this.consumerId);
     this.key = this.#keys.queue;
@@ -106,11 +121,24 @@ export class RedisQueue extends BaseQueue {
    * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2).
    *
    * @param data - The encoded message.
-   * @returns A promise that settles once Redis has the message.
-   * @throws QueueWriteException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
+   * @returns A promise that settles once Redis has the message (and `waitForReplicas` replicas have it).
+   * @throws QueueWriteException naming the server and the cause when Redis cannot be reached within `commandTimeout`, or fewer replicas than `waitForReplicas` confirmed the write.
    */
   async write(data: string): Promise<void> {
-    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, () => this.#client.lpush(this.key, data));
+    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, async () => {
+      if (this.#waitForReplicas === 0) await this.#client.lpush(this.key, data);
+      else await this.#replicated(this.#client.pipeline().lpush(this.key, data));
+    });
+  }
+
+  /** Runs `write` followed by `WAIT` in one round trip; rejects unless `waitForReplicas` replicas confirmed it. */
+  async #replicated(write: ReturnType<RedisClient['pipeline']>): Promise<void> {
+    const replies = (await write.wait(this.#waitForReplicas, this.#commandTimeoutMs).exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const confirmed = replies.at(-1)?.[1];
+    if (typeof confirmed !== 'number' || confirmed < this.#waitForReplicas) {
+      throw new Error(`${String(confirmed ?? 0)} of ${this.#waitForReplicas} replicas confirmed the write within ${this.#commandTimeoutMs} ms: it may be lost in a failover`);
+    }
   }
 
   /**
@@ -265,7 +293,9 @@ export class RedisQueue extends BaseQueue {
    * @param eta - When it becomes due.
    */
   async schedule(data: string, eta: Date): Promise<void> {
-    await this.#client.zadd(this.#keys.schedule, check.date('eta', eta).getTime(), data);
+    const at = check.date('eta', eta).getTime();
+    if (this.#waitForReplicas === 0) await this.#client.zadd(this.#keys.schedule, at, data);
+    else await this.#replicated(this.#client.pipeline().zadd(this.#keys.schedule, at, data));
   }
 
   /**
