@@ -9,6 +9,7 @@ import { CommandRegistry, Invoker, queueCommand } from 'huey';
 import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
+import { controlsContract } from './contract-controls.js';
 
 /** Opens backends on one shared storage; each call of `queue` is another client, as another process would be. */
 export interface BackendHarness {
@@ -94,6 +95,8 @@ export function backendContract(factory: BackendFactory): void {
       for (const backend of opened) await backend.close?.();
       await harness.cleanup?.();
     });
+
+    controlsContract(queue, fresh);
 
     test('read() of an empty queue answers null without throwing', async () => {
       const q = await queue(fresh('empty'));
