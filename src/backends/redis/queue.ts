@@ -462,12 +462,12 @@ export class RedisQueue extends BaseQueue {
 
   /** Keeps a revocation in the hash `<prefix>{<name>}.revoked` (`HSET`). */
   async revoke(key: string, revocation: Revocation): Promise<void> {
-    await controls.revoke(this.#client, this.#keys, key, revocation);
+    await redisCall(this.#client, QueueWriteException, `Could not revoke ${key} in queue "${this.name}"`, () => controls.revoke(this.#client, this.#keys, key, revocation));
   }
 
   /** Removes a revocation (one script); `true` when it was in force. */
   async restore(key: string): Promise<boolean> {
-    return controls.restore(this.#client, this.#keys, key);
+    return redisCall(this.#client, QueueWriteException, `Could not restore ${key} in queue "${this.name}"`, () => controls.restore(this.#client, this.#keys, key));
   }
 
   /**
@@ -477,40 +477,40 @@ export class RedisQueue extends BaseQueue {
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
     if (this.#noRevocations) return null;
-    return controls.revoked(this.#client, this.#keys, keys, now);
+    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
   }
 
   /** The revocations in force at `now` (`HGETALL`). */
   async revocations(now: Date): Promise<RevocationEntry[]> {
-    return controls.revocations(this.#client, this.#keys, now);
+    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revocations(this.#client, this.#keys, now));
   }
 
   /** Takes a lock with `SET NX PX` (and records its name), one script. */
   async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return controls.lock(this.#client, this.#keys, name, token, ttlMs);
+    return redisCall(this.#client, QueueException, `Could not take lock "${name}" of queue "${this.name}"`, () => controls.lock(this.#client, this.#keys, name, token, ttlMs));
   }
 
   /** `PEXPIRE` of the lock when `token` holds it, one script. */
   async renewLock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return controls.renewLock(this.#client, this.#keys, name, token, ttlMs);
+    return redisCall(this.#client, QueueException, `Could not renew lock "${name}" of queue "${this.name}"`, () => controls.renewLock(this.#client, this.#keys, name, token, ttlMs));
   }
 
   /** `DEL` of the lock when `token` holds it, one script. */
   async unlock(name: string, token: string): Promise<boolean> {
-    return controls.unlock(this.#client, this.#keys, name, token);
+    return redisCall(this.#client, QueueException, `Could not release lock "${name}" of queue "${this.name}"`, () => controls.unlock(this.#client, this.#keys, name, token));
   }
 
   /** `EXISTS` of the lock's key. */
   async isLocked(name: string): Promise<boolean> {
-    return controls.isLocked(this.#client, this.#keys, name);
+    return redisCall(this.#client, QueueReadException, `Could not read lock "${name}" of queue "${this.name}"`, () => controls.isLocked(this.#client, this.#keys, name));
   }
 
   async locks(): Promise<string[]> {
-    return controls.locks(this.#client, this.#keys);
+    return redisCall(this.#client, QueueReadException, `Could not read the locks of queue "${this.name}"`, () => controls.locks(this.#client, this.#keys));
   }
 
   async flushLocks(): Promise<number> {
-    return controls.flushLocks(this.#client, this.#keys);
+    return redisCall(this.#client, QueueException, `Could not flush the locks of queue "${this.name}"`, () => controls.flushLocks(this.#client, this.#keys));
   }
 
   // Inspection and trace (huey info, peek, trace, dead-letters): the work is in ./inspect.ts.
