@@ -268,7 +268,7 @@ export function inspectSuite(backend: InspectBackend): void {
       assert.equal(bad.stderr, `huey: argument 1 is not JSON: twenty (quote text twice: '"text"')\n`);
     });
 
-    test('info counts revoked calls and commands and held locks, naming them', async () => {
+    test('info counts revoked calls and commands and held locks, naming them, and leaves the lines out when there are none', async () => {
       await commands.add.revoke();
       await app.invoker.revokeById('some-call');
       let release!: () => void;
@@ -285,6 +285,7 @@ export function inspectSuite(backend: InspectBackend): void {
       await app.invoker.restoreById('some-call');
       const after = await json('info');
       assert.deepEqual([after.revoked, after.locked], [[], []]);
+      assert.doesNotMatch((await huey('info')).stdout, /revoked:|locked:/, 'nothing revoked or locked: the lines are left out');
     });
 
     test('enqueue --priority and --expires reach the message; peek shows them and the highest priority first', async () => {

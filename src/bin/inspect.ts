@@ -242,9 +242,12 @@ function printInfo(out: (text: string) => void, data: Record<string, unknown>): 
   }
   lines.push(`  dead letters: ${data.deadLetters ?? na}`);
   lines.push(`  results:      ${data.results === null ? na : `${data.results} waiting to be read`}`);
-  const listed = (names: unknown): string => (names === null ? na : `${(names as string[]).length}${(names as string[]).length > 0 ? ` (${(names as string[]).join(', ')})` : ''}`);
-  lines.push(`  revoked:      ${listed(data.revoked)}`);
-  lines.push(`  locked:       ${listed(data.locked)}`);
+  // the controls of calls are shown when in use: nothing revoked and no lock held is the usual state (--json always has both)
+  const listed = (label: string, names: unknown): void => {
+    if (Array.isArray(names) && names.length > 0) lines.push(`  ${label.padEnd(14)}${names.length} (${names.join(', ')})`);
+  };
+  listed('revoked:', data.revoked);
+  listed('locked:', data.locked);
   out(`${lines.join('\n')}\n`);
 }
 

@@ -72,6 +72,8 @@ for i = 1, #levels, 2 do
   if redis.call('EXISTS', level) == 0 then redis.call('ZREM', KEYS[5], levels[i]) end
 end
 if not plain then take(KEYS[1]) end
+-- a wake marker left at the plain list's head (no reader was blocked) goes too
+while redis.call('LINDEX', KEYS[1], -1) == '${WAKE}' do redis.call('RPOP', KEYS[1]) end
 return taken
 `,
 };
