@@ -7,7 +7,10 @@
  */
 import { ConfigurationError } from './exceptions.js';
 import { callerModule, moduleFile, moduleName } from './paths.js';
-import { AsyncData, Invoker, QueueCommand } from './queue.js';
+import { markQueued, Pipeline } from './pipeline.js';
+import { AsyncData, Invoker, QueueCommand, type CallOptions } from './queue.js';
+import { commandKey, isRevoked, restore, revoke, type RevokeOptions } from './revoke.js';
+import { expiryOf } from './skip.js';
 import type { CommandDefinition, DateValidator } from './registry.js';
 import * as check from './validate.js';
 
@@ -38,6 +41,27 @@ export interface QueueCommandOptions {
    * anonymous functions and for helpers that wrap `queueCommand`.
    */
   name?: string;
+  /**
+   * The priority of every call: a finite number; higher runs first, equal
+   * priorities in the order they were enqueued. A scheduled call keeps it
+   * when it becomes due.
+   * @defaultValue `0`
+   */
+  priority?: number;
+  /**
+   * When a call expires: seconds after it was enqueued, or an instant. A
+   * call read by a consumer after it expired is not run; its handle rejects
+   * with `TaskException`.
+   * @defaultValue none: calls never expire
+   */
+  expires?: number | Date;
+  /**
+   * The name of a lock every call runs under (see `invoker.lockTask`): a
+   * call that finds it held fails with `TaskLockedException`, retried like
+   * any failure.
+   * @defaultValue none
+   */
+  lock?: string;
 }
 
 /** Options of {@link QueuedFunction.schedule}; give `eta` or `delay`, not both. */
@@ -48,6 +72,10 @@ export interface ScheduleOptions<A extends unknown[]> {
   eta?: Date;
   /** Seconds from now until it runs. */
   delay?: number;
+  /** This call's priority, instead of the command's. */
+  priority?: number;
+  /** This call's expiry, instead of the command's: seconds after enqueue, or an instant. */
+  expires?: number | Date;
 }
 
 /**
@@ -66,6 +94,24 @@ export interface QueuedFunction<A extends unknown[], R> {
    * @throws ConfigurationError for an invalid `eta` or `delay`.
    */
   schedule(options: ScheduleOptions<A> & ([] extends A ? unknown : { args: A })): Promise<AsyncData<R> | undefined>;
+  /**
+   * A call of this command not enqueued yet: the first step of a pipeline.
+   * @example
+   * ```ts
+   * const group = await invoker.enqueue(add.s(1, 2).then(mul, 10));
+   * ```
+   */
+  s(...args: A): Pipeline<R>;
+  /**
+   * Revokes this command: consumers skip its calls until {@link QueuedFunction.restore}.
+   * @param options - `until` an instant; `once` to skip the next call only.
+   * @throws ConfigurationError for bad options or a queue that keeps no revocations.
+   */
+  revoke(options?: RevokeOptions): Promise<void>;
+  /** Ends this command's revocation; `true` when it was revoked. */
+  restore(): Promise<boolean>;
+  /** Tells whether this command is revoked. */
+  isRevoked(): Promise<boolean>;
   /** The name the command is registered under. */
   readonly commandName: string;
   /** The undecorated function, to call it here and now. */
@@ -80,7 +126,7 @@ export interface QueuedFunction<A extends unknown[], R> {
  * (`commands.countBeans`); `name` overrides it.
  *
  * @param invoker - The invoker whose queue receives the calls.
- * @param options - Retries, retry delay and name.
+ * @param options - Retries, retry delay, timeout, name, priority, expiry and lock.
  * @returns A decorator; it throws {@link ConfigurationError} for an anonymous function without `name` or a name taken by another function.
  * @example
  * ```js
@@ -91,24 +137,38 @@ export interface QueuedFunction<A extends unknown[], R> {
  * ```
  */
 export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}) {
-  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'timeout', 'name']);
+  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'timeout', 'name', 'priority', 'expires', 'lock']);
   const retries = check.nonNegativeInteger('retries', options.retries, 0);
   const retryDelay = check.seconds('retryDelay', options.retryDelay, 0);
   if (options.timeout !== undefined && !(check.seconds('timeout', options.timeout, 0) > 0)) check.expected('timeout', 'a positive number of seconds', options.timeout);
+  const controls = {
+    ...(options.priority !== undefined ? { priority: check.priority('priority', options.priority, 0) } : {}),
+    ...(options.expires !== undefined ? { expires: check.expires('expires', options.expires)! } : {}),
+    ...(options.lock !== undefined ? { lock: check.lockName('lock', options.lock) } : {}),
+  };
   return <A extends unknown[], R>(fn: (...args: A) => R): QueuedFunction<A, Awaited<R>> => {
-    const definition = define(invoker, fn, options.name, { retries, retryDelay, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}) });
-    const enqueue = (args: A, eta: Date | null): Promise<AsyncData<Awaited<R>> | undefined> =>
-      invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, { eta }));
-    const queued = (...args: A) => enqueue(args, null);
+    const definition = define(invoker, fn, options.name, { retries, retryDelay, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}), ...controls });
+    const enqueue = (args: A, call: CallOptions): Promise<AsyncData<Awaited<R>> | undefined> => invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, call));
+    const queued = (...args: A) => enqueue(args, {});
     queued.schedule = async (options: ScheduleOptions<A>) => {
-      check.knownKeys('schedule()', options, ['args', 'eta', 'delay']);
+      check.knownKeys('schedule()', options, ['args', 'eta', 'delay', 'priority', 'expires']);
       const { args = [] as unknown[] as A, eta, delay } = options;
       if (!Array.isArray(args)) check.expected('args', 'an array of arguments', args);
       if (eta !== undefined && delay !== undefined) throw new ConfigurationError('Give `eta` or `delay` to schedule(), not both');
       const when = eta !== undefined ? check.date('eta', eta) : delay !== undefined ? delayed(delay) : null;
-      return enqueue(args, when);
+      const call: CallOptions = { eta: when, enqueuedAt: new Date() };
+      if (options.priority !== undefined) call.priority = check.priority('priority', options.priority, 0);
+      const expires = check.expires('expires', options.expires);
+      if (expires !== undefined) call.expires = expiryOf(expires, call.enqueuedAt!);
+      return enqueue(args, call);
     };
-    return Object.assign(queued, { commandName: definition.name, fn: fn as (...args: A) => Awaited<R> });
+    queued.s = (...args: A) => new Pipeline<Awaited<R>>(definition, args);
+    queued.revoke = (options?: RevokeOptions) => revoke(invoker.queue, commandKey(definition.name), options);
+    queued.restore = () => restore(invoker.queue, commandKey(definition.name));
+    queued.isRevoked = () => isRevoked(invoker.queue, commandKey(definition.name));
+    const made = Object.assign(queued, { commandName: definition.name, fn: fn as (...args: A) => Awaited<R> });
+    markQueued(made, definition);
+    return made;
   };
 }
 
@@ -154,7 +214,7 @@ function define(
   invoker: Invoker,
   fn: unknown,
   name: string | undefined,
-  extra: { retries: number; retryDelay: number; timeout?: number; validator?: DateValidator },
+  extra: { retries: number; retryDelay: number; timeout?: number; validator?: DateValidator; priority?: number; expires?: number | Date; lock?: string },
 ): CommandDefinition {
   if (!(invoker instanceof Invoker)) check.expected('invoker', 'an Invoker', invoker);
   if (typeof fn !== 'function') check.expected('fn', 'a function', fn);

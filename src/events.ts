@@ -83,6 +83,16 @@ export interface HueyEvents {
     /** `false` when the result read was the call's error. */
     ok: boolean;
   };
+  /** A call read was not run because it, or its command, is revoked; its handle rejects with `reason`. */
+  revoked: TaskEvent & {
+    /** Why, in words, e.g. `commands.report is revoked and was not run`. */
+    reason: string;
+  };
+  /** A call read after its expiry was not run; its handle rejects with `reason`. */
+  expired: TaskEvent & {
+    /** Why, in words. */
+    reason: string;
+  };
   /** A message that cannot run was put in the dead letters. */
   deadLettered: {
     /** The message's id, when the message is readable enough to have one. */
@@ -125,6 +135,8 @@ export const EVENT_NAMES: readonly HueyEventName[] = [
   'retrying',
   'resultStored',
   'resultRead',
+  'revoked',
+  'expired',
   'deadLettered',
   'recovered',
   'periodicEnqueued',

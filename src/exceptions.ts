@@ -94,3 +94,12 @@ export class TimeoutError extends QueueException {
 export class WorkerExitError extends QueueException {
   override readonly code: string = 'HUEY_WORKER_EXIT';
 }
+
+/**
+ * A call (or `lock.run`) found its lock held by another holder. A call that
+ * fails with it is retried like any failure, so give a locked command
+ * `retries` and a `retryDelay` to have it wait its turn.
+ */
+export class TaskLockedException extends QueueException {
+  override readonly code: string = 'HUEY_TASK_LOCKED';
+}

@@ -31,6 +31,28 @@ export interface Message {
   retryDelay: number;
   /** When the call was first enqueued. */
   enqueuedAt: Date;
+  /** Higher runs first; absent (old messages) is `0`. Written only when not `0`. */
+  priority?: number;
+  /** After this instant the call is not run; absent or `null` for never. */
+  expires?: Date | null;
+  /**
+   * The pipeline's next steps, in order: the first receives this call's
+   * result as its first argument. Empty for a pipeline's last step; absent
+   * outside a pipeline.
+   */
+  then?: PipelineStep[];
+  /** The step run when this call (or a later step) fails for good; it receives the error as its first argument. */
+  onError?: PipelineStep;
+}
+
+/** One step of a pipeline still to run, as carried by the message of the step before it. */
+export interface PipelineStep {
+  /** The step's id, known from the start so that the producer's handle can wait for it. */
+  id: string;
+  /** The command's registered name. */
+  command: string;
+  /** The arguments given to `.then()`; the previous result goes before them. */
+  args: unknown[];
 }
 
 /** The outcome of a call as kept in the result store. */
@@ -49,18 +71,60 @@ export function newId(): string {
 export function encodeMessage(message: Message): string {
   const badId = idProblem(message.id);
   if (badId !== undefined) throw new QueueWriteException(`Cannot send ${message.command}: its id ${badId}, got ${JSON.stringify(message.id)}`);
+  const args = encodeArgs(message.args, message.command);
+  const envelope: Record<string, unknown> = { v: WIRE_VERSION, id: message.id, command: message.command };
+  // before `args`, so that a backend finds it in the envelope's head (see messagePriority)
+  if (message.priority !== undefined && message.priority !== 0) envelope.priority = message.priority;
+  envelope.args = args;
+  envelope.eta = message.eta === null ? null : isoString(message.eta);
+  envelope.retries = message.retries;
+  envelope.retryDelay = message.retryDelay;
+  envelope.enqueuedAt = isoString(message.enqueuedAt);
+  if (message.expires != null) envelope.expires = isoString(message.expires);
+  if (message.then !== undefined) envelope.then = message.then.map(encodeStep);
+  if (message.onError !== undefined) envelope.onError = encodeStep(message.onError);
+  return shallowEnough(`the arguments of ${message.command}`, () => JSON.stringify(envelope));
+}
+
+function encodeArgs(args: unknown[], command: string): unknown[] {
   // scalars skip encodeValue, and the naming of each argument that only an error would show
-  const args = message.args.map((arg, i) => (isJsonScalar(arg) ? arg : encodeValue(arg, `argument ${i} of ${message.command}`)));
-  return shallowEnough(`the arguments of ${message.command}`, () => JSON.stringify({
-    v: WIRE_VERSION,
-    id: message.id,
-    command: message.command,
-    args,
-    eta: message.eta === null ? null : isoString(message.eta),
-    retries: message.retries,
-    retryDelay: message.retryDelay,
-    enqueuedAt: isoString(message.enqueuedAt),
-  }));
+  return args.map((arg, i) => (isJsonScalar(arg) ? arg : encodeValue(arg, `argument ${i} of ${command}`)));
+}
+
+function encodeStep(step: PipelineStep): unknown {
+  return { id: step.id, command: step.command, args: encodeArgs(step.args, step.command) };
+}
+
+/** The text that starts the envelope's `priority` field; JSON escapes every `"` inside a string, so this is always a key. */
+const PRIORITY_KEY = ',"priority":';
+/** The text that starts the envelope's `args`: every key before it is the envelope's own, and so is the first match. */
+const ARGS_KEY = ',"args":';
+
+/**
+ * A message's priority, read from the head of its text without decoding the
+ * rest: what a backend calls on every write to order its messages. `0` for a
+ * message without one (or one that is not a message).
+ *
+ * @param data - The encoded message.
+ */
+export function messagePriority(data: string): number {
+  const field = priorityField(data);
+  if (field === undefined) return 0;
+  const value = Number(field);
+  return Number.isFinite(value) ? value : 0;
+}
+
+/**
+ * The envelope's priority as written in `data` (e.g. `5`, `-0.5`), for a
+ * backend that names a list after it; `undefined` when there is none.
+ *
+ * @param data - The encoded message.
+ */
+export function priorityField(data: string): string | undefined {
+  const args = data.indexOf(ARGS_KEY);
+  if (args < 0) return undefined;
+  const at = data.lastIndexOf(PRIORITY_KEY, args);
+  return at < 0 ? undefined : data.slice(at + PRIORITY_KEY.length, args);
 }
 
 /**
@@ -90,7 +154,7 @@ export function decodeMessage(raw: string): Message {
   }
   if (!isPlainObject(data)) return malformed(raw, 'not a JSON object');
   if (data.v !== WIRE_VERSION) return malformed(raw, `unknown version ${JSON.stringify(data.v)}`);
-  const { id, command, args, eta, retries, retryDelay, enqueuedAt } = data;
+  const { id, command, args, eta, retries, retryDelay, enqueuedAt, priority, expires, then, onError } = data;
   const badId = idProblem(id);
   if (badId !== undefined) return malformed(raw, `"id" ${badId}`);
   if (typeof command !== 'string' || command === '') return malformed(raw, '"command" must be a non-empty string');
@@ -102,13 +166,31 @@ export function decodeMessage(raw: string): Message {
   if (etaDate === undefined) return malformed(raw, '"eta" must be null or an ISO date');
   const enqueued = parseDate(enqueuedAt);
   if (enqueued === undefined || enqueued === null) return malformed(raw, '"enqueuedAt" must be an ISO date');
-  let decodedArgs: unknown[];
+  if (priority !== undefined && (typeof priority !== 'number' || !Number.isFinite(priority))) return malformed(raw, '"priority" must be a finite number');
+  const expiresAt = expires === undefined || expires === null ? null : parseDate(expires);
+  if (expiresAt === undefined) return malformed(raw, '"expires" must be null or an ISO date');
+  if (then !== undefined && !Array.isArray(then)) return malformed(raw, '"then" must be an array of steps');
+  let decoded: Message;
   try {
-    decodedArgs = args.map(decodeValue);
+    decoded = { id: id as string, command, args: args.map(decodeValue), eta: etaDate, retries: retries as number, retryDelay, enqueuedAt: enqueued };
+    if (priority !== undefined && priority !== 0) decoded.priority = priority as number;
+    if (expiresAt !== null) decoded.expires = expiresAt;
+    if (then !== undefined) decoded.then = then.map((step, i) => decodeStep(step, `"then"[${i}]`));
+    if (onError !== undefined) decoded.onError = decodeStep(onError, '"onError"');
   } catch (error) {
     return malformed(raw, (error as Error).message);
   }
-  return { id: id as string, command, args: decodedArgs, eta: etaDate, retries: retries as number, retryDelay, enqueuedAt: enqueued };
+  return decoded;
+}
+
+function decodeStep(step: unknown, where: string): PipelineStep {
+  if (!isPlainObject(step)) throw new Error(`${where} must be an object`);
+  const { id, command, args } = step;
+  const badId = idProblem(id);
+  if (badId !== undefined) throw new Error(`${where}.id ${badId}`);
+  if (typeof command !== 'string' || command === '' || CONTROL.test(command)) throw new Error(`${where}.command must be a non-empty string without control characters`);
+  if (!Array.isArray(args)) throw new Error(`${where}.args must be an array`);
+  return { id: id as string, command, args: args.map(decodeValue) };
 }
 
 /** Control characters: in a command name they would forge log lines or repaint a terminal. */

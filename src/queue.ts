@@ -9,6 +9,7 @@
 import type { BaseDataStore, BaseQueue } from './backends/base.js';
 import { EmptyData } from './backends/base.js';
 import {
+  ConfigurationError,
   DataStoreGetException,
   DataStorePutException,
   DataStoreTimeout,
@@ -19,7 +20,12 @@ import {
 } from './exceptions.js';
 import { TypedEmitter, type HueyEvents } from './events.js';
 import { startTrace } from './trace.js';
-import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, newId, type Message, type Outcome } from './message.js';
+import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, newId, type Message, type Outcome, type PipelineStep } from './message.js';
+import { runEager } from './eager.js';
+import { expiryOf } from './skip.js';
+import { TaskLock, locksOf, type LockOptions } from './lock.js';
+import { enqueuePipeline, Pipeline, type ResultGroup } from './pipeline.js';
+import { isRevoked, restore, revoke, taskKey, type RevokeOptions } from './revoke.js';
 import { failure, outcomeToStore } from './outcome.js';
 import { registry as sharedRegistry, type CommandDefinition, type CommandRegistry } from './registry.js';
 import * as check from './validate.js';
@@ -38,6 +44,14 @@ export interface CallOptions {
   enqueuedAt?: Date;
   /** The message as read from the queue, for acknowledging it. */
   raw?: string;
+  /** Higher runs first; the command's `priority` (else 0) when not given. */
+  priority?: number;
+  /** After this instant the call is not run; from the command's `expires` when not given. */
+  expires?: Date | null;
+  /** The pipeline steps that follow this call. */
+  then?: PipelineStep[];
+  /** The pipeline's error step. */
+  onError?: PipelineStep;
 }
 
 /**
@@ -62,6 +76,14 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
   readonly enqueuedAt: Date;
   /** The message exactly as read from the queue, when it was read from one. */
   readonly raw: string | undefined;
+  /** Higher runs first; equal priorities in the order they were enqueued. */
+  readonly priority: number;
+  /** After this instant the call is not run; `null` for never. */
+  readonly expires: Date | null;
+  /** The pipeline steps that follow this call, in order: empty for a pipeline's last step, `undefined` outside a pipeline. */
+  readonly then: readonly PipelineStep[] | undefined;
+  /** The pipeline's error step, if any. */
+  readonly onError: PipelineStep | undefined;
 
   /**
    * @param definition - The registered command.
@@ -77,6 +99,10 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
     this.retryDelay = options.retryDelay ?? definition.retryDelay;
     this.enqueuedAt = options.enqueuedAt ?? new Date();
     this.raw = options.raw;
+    this.priority = options.priority ?? definition.priority ?? 0;
+    this.expires = options.expires !== undefined ? options.expires : expiryOf(definition.expires, this.enqueuedAt);
+    this.then = options.then;
+    this.onError = options.onError;
   }
 
   /** The command's name, e.g. `commands.countBeans`. */
@@ -103,6 +129,10 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
       retries: this.retries,
       retryDelay: this.retryDelay,
       enqueuedAt: this.enqueuedAt,
+      priority: this.priority,
+      expires: this.expires,
+      ...(this.then ? { then: [...this.then] } : {}),
+      ...(this.onError ? { onError: this.onError } : {}),
     };
   }
 }
@@ -209,15 +239,19 @@ export class Invoker {
    *   the handle already holds the result.
    * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
    */
-  async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R> | undefined> {
+  async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R> | undefined>;
+  /**
+   * Writes a pipeline's first step to the queue (with `alwaysEager`, runs every step at once).
+   *
+   * @param pipeline - Made with `fn.s(...)` and `.then(...)`.
+   * @returns The handles of every step, in order.
+   * @throws ConfigurationError without a result store: a pipeline's steps answer through it.
+   */
+  async enqueue<R>(pipeline: Pipeline<R>): Promise<ResultGroup<R>>;
+  async enqueue<R>(command: QueueCommand<unknown[], R> | Pipeline<R>): Promise<AsyncData<R> | ResultGroup<R> | undefined> {
+    if (command instanceof Pipeline) return enqueuePipeline(this, command);
     const data = encodeMessage(command.toMessage());
-    if (this.alwaysEager) {
-      // the same round trip as through a queue, so what would fail in a consumer fails here too
-      const call = new QueueCommand<unknown[], R>(command.definition, decodeMessage(data).args, { taskId: command.taskId });
-      const value = await call.execute();
-      const outcome = decodeOutcome(encodeOutcome({ ok: true, value }, `the result of ${command.name}`));
-      return AsyncData.settled<R>(command.taskId, (outcome.ok ? outcome.value : undefined) as R);
-    }
+    if (this.alwaysEager) return runEager(this, command, data);
     try {
       await this.queue.write(data);
     } catch (error) {
@@ -226,7 +260,7 @@ export class Invoker {
     }
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
     if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return undefined;
-    return new AsyncData<R>(this.resultStore, command.taskId, this.events);
+    return new AsyncData<R>(this.resultStore, command.taskId, this.events, this.queue);
   }
 
   /**
@@ -267,7 +301,18 @@ export class Invoker {
       }
     }
     if (definition === undefined) throw new QueueException(`${message.command} not found in CommandRegistry`, { raw });
-    const options: CallOptions = { taskId: message.id, eta: message.eta, retries: message.retries, retryDelay: message.retryDelay, enqueuedAt: message.enqueuedAt, raw };
+    const options: CallOptions = {
+      taskId: message.id,
+      eta: message.eta,
+      retries: message.retries,
+      retryDelay: message.retryDelay,
+      enqueuedAt: message.enqueuedAt,
+      raw,
+      priority: message.priority ?? 0,
+      expires: message.expires ?? null,
+      ...(message.then ? { then: message.then } : {}),
+      ...(message.onError ? { onError: message.onError } : {}),
+    };
     return definition.validator ? new PeriodicQueueCommand(definition, [], options) : new QueueCommand(definition, message.args, options);
   }
 
@@ -313,6 +358,56 @@ export class Invoker {
   /** Removes every waiting message from the queue. */
   async flush(): Promise<void> {
     await this.queue.flush();
+  }
+
+  /**
+   * Revokes one call by its id: a consumer that reads it skips it.
+   *
+   * @param taskId - The call's id (`res.taskId`).
+   * @param options - `until` an instant; `once` is meaningless for one call and accepted.
+   * @throws ConfigurationError for bad options or a queue that keeps no revocations.
+   */
+  async revokeById(taskId: string, options?: RevokeOptions): Promise<void> {
+    await revoke(this.queue, taskKey(check.nonEmptyString('taskId', taskId)), options);
+  }
+
+  /**
+   * Ends the revocation of one call.
+   *
+   * @returns `true` when it was revoked.
+   */
+  async restoreById(taskId: string): Promise<boolean> {
+    return restore(this.queue, taskKey(check.nonEmptyString('taskId', taskId)));
+  }
+
+  /** Tells whether the call with this id is revoked. */
+  async isRevokedById(taskId: string): Promise<boolean> {
+    return isRevoked(this.queue, taskKey(check.nonEmptyString('taskId', taskId)));
+  }
+
+  /**
+   * A lock shared by every process on this queue's backend.
+   *
+   * @param name - The lock's name.
+   * @param options - The lease: how long a dead holder keeps the lock.
+   * @throws ConfigurationError for an empty name or a queue that keeps no locks.
+   */
+  lockTask(name: string, options?: LockOptions): TaskLock {
+    return new TaskLock(this.queue, name, options);
+  }
+
+  /** Tells whether the lock `name` is held. */
+  async isLocked(name: string): Promise<boolean> {
+    return locksOf(this.queue).isLocked(check.lockName('name', name));
+  }
+
+  /**
+   * Releases every lock on this queue's backend, whoever holds it.
+   *
+   * @returns How many were held.
+   */
+  async flushLocks(): Promise<number> {
+    return locksOf(this.queue).flushLocks();
   }
 
   async #store(command: QueueCommand, outcome: Outcome): Promise<void> {
@@ -363,24 +458,64 @@ export class AsyncData<R = unknown> {
   readonly taskId: string;
   readonly #store: BaseDataStore | undefined;
   readonly #events: TypedEmitter<HueyEvents> | undefined;
+  readonly #queue: BaseQueue | undefined;
   #outcome: Outcome | undefined;
 
   /**
    * @param store - The result store to read from.
    * @param taskId - The call's id.
    * @param events - Where to emit `resultRead` when the result is read: the invoker's events.
+   * @param queue - The queue the call went to, which keeps its revocation.
    */
-  constructor(store: BaseDataStore | undefined, taskId: string, events?: TypedEmitter<HueyEvents>) {
+  constructor(store: BaseDataStore | undefined, taskId: string, events?: TypedEmitter<HueyEvents>, queue?: BaseQueue) {
     this.#store = store;
     this.taskId = taskId;
     this.#events = events;
+    this.#queue = queue;
   }
 
   /** A handle that already holds its result (eager mode). */
-  static settled<R>(taskId: string, value: R): AsyncData<R> {
-    const data = new AsyncData<R>(undefined, taskId);
+  static settled<R>(taskId: string, value: R, queue?: BaseQueue): AsyncData<R> {
+    const data = new AsyncData<R>(undefined, taskId, undefined, queue);
     data.#outcome = { ok: true, value };
     return data;
+  }
+
+  /** A handle whose `get()` rejects with {@link TaskException} of this error (eager mode). */
+  static failed<R>(taskId: string, error: { name: string; message: string }, queue?: BaseQueue): AsyncData<R> {
+    const data = new AsyncData<R>(undefined, taskId, undefined, queue);
+    data.#outcome = { ok: false, error: { name: error.name, message: error.message } };
+    return data;
+  }
+
+  /** `true` once the outcome has been read: `get()` answers without asking the store. */
+  get settled(): boolean {
+    return this.#outcome !== undefined;
+  }
+
+  /**
+   * Revokes this call: a consumer that reads it skips it, and `get()` rejects with {@link TaskException}.
+   *
+   * @param options - `until` an instant.
+   * @throws ConfigurationError for bad options or a queue that keeps no revocations.
+   */
+  async revoke(options?: RevokeOptions): Promise<void> {
+    await revoke(this.#revocationQueue(), taskKey(this.taskId), options);
+  }
+
+  /** Ends this call's revocation; `true` when it was revoked. */
+  async restore(): Promise<boolean> {
+    return restore(this.#revocationQueue(), taskKey(this.taskId));
+  }
+
+  /** Tells whether this call is revoked. */
+  async isRevoked(): Promise<boolean> {
+    return isRevoked(this.#revocationQueue(), taskKey(this.taskId));
+  }
+
+  #revocationQueue(): BaseQueue {
+    if (this.#queue === undefined) throw new ConfigurationError(`The handle of task ${this.taskId} does not know its queue: make it with the invoker`);
+    return this.#queue;
   }
 
   /**
@@ -447,3 +582,7 @@ export class AsyncData<R = unknown> {
 }
 
 export { CommandSchedule } from './schedule.js';
+export { Pipeline, ResultGroup, type PipelineFailure, type Queued, type StepCall } from './pipeline.js';
+export type { PipelineStep } from './message.js';
+export { TaskLock, type LockOptions } from './lock.js';
+export type { RevokeOptions } from './revoke.js';

@@ -29,6 +29,12 @@ export interface CommandDefinition {
   readonly timeout?: number;
   /** For periodic commands: which minutes the command runs in. */
   readonly validator?: DateValidator;
+  /** The priority of its calls unless a call says otherwise; higher runs first. */
+  readonly priority?: number;
+  /** When its calls expire unless a call says otherwise: seconds after enqueue, or an instant. */
+  readonly expires?: number | Date;
+  /** The lock every call runs under. */
+  readonly lock?: string;
 }
 
 /** What one registration changed, for the reload log: `~` replaced, `+` new. */

@@ -139,6 +139,7 @@ export type TaskWhereabouts =
   | { state: 'result'; ok: boolean }
   | { state: 'finished'; at: Date | null; readAt: Date | null }
   | { state: 'failed'; at: Date | null; error: string }
+  | { state: 'skipped'; event: 'revoked' | 'expired'; reason: string; at: Date }
   | { state: 'gone'; lastEvent: string; at: Date }
   | { state: 'unknown' };
 
@@ -155,8 +156,9 @@ export function messageId(data: string): string | undefined {
 
 /**
  * Finds where a task is now: waiting (at which position), scheduled, taken
- * by a consumer (alive or not), dead-lettered, its result waiting, or, from
- * its trace, finished or failed. Each look uses an optional member of the
+ * by a consumer (alive or not), dead-lettered, skipped (revoked or
+ * expired, from its trace), its result waiting, or, from its trace,
+ * finished or failed. Each look uses an optional member of the
  * backend contract and is skipped when the backend lacks it.
  *
  * @param queue - The task's queue.
@@ -178,6 +180,8 @@ export async function locateTask(queue: BaseQueue, store: BaseDataStore | undefi
   if (scheduled !== undefined) return { state: 'scheduled', eta: scheduled.eta };
   const dead = (await queue.deadLetters?.())?.filter((d) => mine(d.data)).pop();
   if (dead !== undefined) return { state: 'dead', reason: dead.reason, at: dead.at };
+  const skipped = lines.filter((line) => line.event === 'revoked' || line.event === 'expired').pop();
+  if (skipped !== undefined) return { state: 'skipped', event: skipped.event as 'revoked' | 'expired', reason: String(skipped.payload.reason), at: new Date(skipped.time) };
   const result = store === undefined ? EmptyData : await (store.peek ?? (async () => EmptyData)).call(store, taskId);
   if (result !== EmptyData) return { state: 'result', ok: !result.includes('"ok":false') };
   const last = (name: HueyEventName): TraceLine | undefined => lines.filter((line) => line.event === name).pop();

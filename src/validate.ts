@@ -62,3 +62,27 @@ export function knownKeys(what: string, value: object, keys: readonly string[]):
     if (!keys.includes(key)) throw new ConfigurationError(`Unknown ${what} option \`${key}\`; expected one of ${keys.map((k) => `\`${k}\``).join(', ')}`);
   }
 }
+
+/** A call's priority: a finite number, or the default when `undefined`. */
+export function priority(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) expected(name, 'a finite number (higher runs first)', value);
+  return value;
+}
+
+/** An expiry: a non-negative finite number of seconds, or a valid `Date`; `undefined` when not given. */
+export function expires(name: string, value: unknown): number | Date | undefined {
+  if (value === undefined) return undefined;
+  if (value instanceof Date) return date(name, value);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) expected(name, 'a non-negative number of seconds or a valid Date', value);
+  return value;
+}
+
+/** A non-empty string, such as a task id or a lock name; `what` describes it in the error. */
+export function nonEmptyString(name: string, value: unknown, what = 'a non-empty string'): string {
+  if (typeof value !== 'string' || value === '') expected(name, what, value);
+  return value;
+}
+
+/** A lock's name: a non-empty string. */
+export const lockName = (name: string, value: unknown): string => nonEmptyString(name, value, 'a non-empty string (a lock name)');

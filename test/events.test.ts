@@ -57,8 +57,8 @@ test('a listener that throws does not stop the other listeners', () => {
   );
 });
 
-test('EVENT_NAMES lists the thirteen events of the map', () => {
-  const expected: HueyEventName[] = ['enqueued', 'received', 'scheduled', 'started', 'finished', 'failed', 'retrying', 'resultStored', 'resultRead', 'deadLettered', 'recovered', 'periodicEnqueued', 'reloaded'];
+test('EVENT_NAMES lists the fifteen events of the map', () => {
+  const expected: HueyEventName[] = ['enqueued', 'received', 'scheduled', 'started', 'finished', 'failed', 'retrying', 'resultStored', 'resultRead', 'revoked', 'expired', 'deadLettered', 'recovered', 'periodicEnqueued', 'reloaded'];
   assert.deepEqual([...EVENT_NAMES].sort(), [...expected].sort());
 });
 
@@ -143,4 +143,17 @@ test('with nobody listening, events build no payloads: a call emits nothing and 
   assert.equal(await res!.get(), 3);
   assert.equal(emitted, 0);
   assert.deepEqual(counted, ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
+});
+
+test('alwaysEager emits revoked for a revoked call and expired for an expired one, each with the reason', async () => {
+  const { invoker } = memoryInvoker({ alwaysEager: true });
+  const seen = record(invoker.events);
+  const work = queueCommand(invoker)(function work() {});
+  await work.revoke({ once: true });
+  const revoked = (await work())!;
+  const expired = (await work.schedule({ args: [], expires: new Date(0) }))!;
+  assert.deepEqual(seen, [
+    ['revoked', { taskId: revoked.taskId, command: work.commandName, reason: `${work.commandName} is revoked and was not run` }],
+    ['expired', { taskId: expired.taskId, command: work.commandName, reason: `${work.commandName} ${expired.taskId} expired at 1970-01-01T00:00:00.000Z and was not run` }],
+  ]);
 });

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { REPO_ROOT, runNode } from './helpers.js';
 
 const MODULES: Record<string, string[]> = {
-  'huey/queue': ['AsyncData', 'CommandSchedule', 'Invoker', 'PeriodicQueueCommand', 'QueueCommand'],
+  'huey/queue': ['AsyncData', 'CommandSchedule', 'Invoker', 'PeriodicQueueCommand', 'Pipeline', 'QueueCommand', 'ResultGroup', 'TaskLock'],
   'huey/decorators': ['crontab', 'periodicCommand', 'queueCommand'],
   'huey/registry': ['CommandRegistry', 'registry'],
   'huey/exceptions': [
@@ -20,11 +20,12 @@ const MODULES: Record<string, string[]> = {
     'QueueReadException',
     'QueueWriteException',
     'TaskException',
+    'TaskLockedException',
     'TimeoutError',
     'WorkerExitError',
   ],
   'huey/utils': ['isMain'],
-  'huey/backends/base': ['BaseDataStore', 'BaseQueue', 'EmptyData'],
+  'huey/backends/base': ['BaseDataStore', 'BaseQueue', 'EmptyData', 'messagePriority'],
   'huey/backends/memory': ['DummyDataStore', 'DummyQueue', 'MemoryDataStore', 'MemoryQueue'],
   'huey/bin/config': ['BaseConfiguration'],
   'huey/bin/consumer': ['Consumer', 'loadConfig'],

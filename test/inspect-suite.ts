@@ -268,6 +268,49 @@ export function inspectSuite(backend: InspectBackend): void {
       assert.equal(bad.stderr, `huey: argument 1 is not JSON: twenty (quote text twice: '"text"')\n`);
     });
 
+    test('info counts revoked calls and commands and held locks, naming them, and leaves the lines out when there are none', async () => {
+      await commands.add.revoke();
+      await app.invoker.revokeById('some-call');
+      let release!: () => void;
+      const holding = app.invoker.lockTask('nightly-report').run(() => new Promise<void>((resolve) => (release = resolve)));
+      await eventually(() => app.invoker.isLocked('nightly-report'), 'the lock to be held');
+      const human = await huey('info');
+      assert.match(human.stdout, /\n {2}revoked: {6}2 \(command:commands\.add, task:some-call\)\n {2}locked: {7}1 \(nightly-report\)\n$/);
+      const data = await json('info');
+      assert.deepEqual(data.revoked, ['command:commands.add', 'task:some-call']);
+      assert.deepEqual(data.locked, ['nightly-report']);
+      release();
+      await holding;
+      await commands.add.restore();
+      await app.invoker.restoreById('some-call');
+      const after = await json('info');
+      assert.deepEqual([after.revoked, after.locked], [[], []]);
+      assert.doesNotMatch((await huey('info')).stdout, /revoked:|locked:/, 'nothing revoked or locked: the lines are left out');
+    });
+
+    test('enqueue --priority and --expires reach the message; peek shows them and the highest priority first', async () => {
+      await app.queue.flush();
+      await commands.add(1, 1);
+      const run = await huey('enqueue', 'commands.add', '2', '2', '--priority', '5', '--expires', '60');
+      assert.equal(run.code, 0, run.stderr);
+      const taskId = run.stdout.trim().split(' ').pop()!;
+      const peek = await huey('peek');
+      assert.match(peek.stdout.split('\n')[0]!, new RegExp(`^1 {2}${taskId} {2}commands\\.add\\(2, 2\\) {2}priority 5 {2}expires \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC$`));
+      const data = (await json('peek')) as unknown as { id: string; priority: number; expires: string | null }[];
+      assert.deepEqual(data.map((m) => [m.priority, m.expires === null]), [[5, false], [0, true]]);
+      for (const [option, value, message] of [
+        ['--priority', 'high', 'Expected `priority` to be a finite number (higher runs first), got "high" (string)'],
+        ['--priority', 'Infinity', 'Expected `priority` to be a finite number (higher runs first), got Infinity (number)'],
+        ['--expires', '-5', 'Expected `expires` to be a non-negative number of seconds or a valid Date, got -5 (number)'],
+      ]) {
+        const bad = await huey('enqueue', 'commands.add', '1', '1', `${option}=${value}`);
+        assert.equal(bad.code, 1);
+        assert.equal(bad.stderr, `huey: ${message}\n`);
+      }
+      assert.equal(await app.queue.length(), 2, 'nothing enqueued by the refused calls');
+      await app.queue.flush();
+    });
+
     test('flush asks first and removes nothing when told no; with --yes it removes every waiting message', async () => {
       await commands.add(1, 1);
       await commands.add(1, 1);

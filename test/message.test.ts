@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { QueueReadException, QueueWriteException, queueCommand } from 'huey';
-import { decodeMessage, decodeOutcome, decodeValue, encodeMessage, encodeOutcome, encodeValue, WIRE_VERSION, type Message } from '../src/message.js';
+import { decodeMessage, decodeOutcome, decodeValue, encodeMessage, encodeOutcome, encodeValue, messagePriority, WIRE_VERSION, type Message } from '../src/message.js';
 import { memoryInvoker } from './helpers.js';
 
 /** Encodes a value, sends it through JSON text as the queue would, and decodes it. */
@@ -44,6 +44,53 @@ describe('encodeMessage()', () => {
       assert.deepEqual(decodeMessage(encodeMessage(original)), original);
     }
   });
+});
+
+describe('controls on the wire: priority, expires, pipeline steps', () => {
+  test('a message without priority, expires or steps is written as before, without those fields', () => {
+    const data = JSON.parse(encodeMessage(message())) as Record<string, unknown>;
+    for (const key of ['priority', 'expires', 'then', 'onError']) assert.equal(key in data, false, key);
+  });
+
+  test('priority (before args), expires and pipeline steps round-trip', () => {
+    const original = message({
+      priority: -2.5,
+      expires: new Date('2031-01-01T00:00:00.000Z'),
+      then: [{ id: 's2', command: 'commands.mul', args: [10, new Date(0)] }],
+      onError: { id: 'e1', command: 'commands.report', args: [] },
+    });
+    const text = encodeMessage(original);
+    assert.ok(text.indexOf('"priority"') < text.indexOf('"args"'), 'priority comes before args');
+    assert.deepEqual(decodeMessage(text), original);
+  });
+
+  test('messagePriority() reads the envelope\'s priority, not a "priority" key in the arguments, and 0 when absent', () => {
+    assert.equal(messagePriority(encodeMessage(message({ priority: 7 }))), 7);
+    assert.equal(messagePriority(encodeMessage(message({ args: [{ a: 1, priority: 9 }] }))), 0);
+    assert.equal(messagePriority(encodeMessage(message({ command: 'm.x","priority":5', args: [] }))), 0);
+    assert.equal(messagePriority('{"id":"old"}'), 0);
+  });
+
+  test('a message written before controls existed (no priority, expires, then) is still read', () => {
+    const old = '{"v":1,"id":"a1","command":"commands.countBeans","args":[100],"eta":null,"retries":0,"retryDelay":0,"enqueuedAt":"2011-01-01T00:00:00.000Z"}';
+    const decoded = decodeMessage(old);
+    assert.equal(decoded.priority, undefined);
+    assert.equal(decoded.expires, undefined);
+    assert.equal(messagePriority(old), 0);
+  });
+
+  for (const [field, value, why] of [
+    ['priority', '"high"', '"priority" must be a finite number'],
+    ['expires', '"soon"', '"expires" must be null or an ISO date'],
+    ['then', '{}', '"then" must be an array of steps'],
+    ['then', '[{"id":"x","args":[]}]', '"then"[0].command must be a non-empty string without control characters'],
+    ['onError', '[]', '"onError" must be an object'],
+  ]) {
+    test(`a message whose ${field} is ${value} is malformed: ${why}`, () => {
+      const raw = `{"v":1,"id":"a1","command":"c.f","args":[],"eta":null,"retries":0,"retryDelay":0,"enqueuedAt":"2011-01-01T00:00:00.000Z","${field}":${value}}`;
+      assert.throws(() => decodeMessage(raw), (error: unknown) => error instanceof QueueReadException && error.message === `Malformed message: ${why}` && error.raw === raw);
+    });
+  }
 });
 
 describe('values round-trip through the wire format', () => {

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { AsyncData, ConfigurationError, crontab, Invoker, MemoryDataStore, MemoryQueue, periodicCommand, queueCommand, type InvokerOptions } from 'huey';
+import { AsyncData, ConfigurationError, crontab, Invoker, MemoryDataStore, MemoryQueue, periodicCommand, queueCommand, type InvokerOptions, type PipelineFailure, type Queued } from 'huey';
 import { memoryInvoker } from './helpers.js';
 
 /** The message shape every bad value shares. */
@@ -51,6 +51,16 @@ describe('queueCommand() options', () => {
     ['retryDelay', '5', 'Expected `retryDelay` to be a non-negative number of seconds, got "5" (string)'],
     ['retryDelay', NaN, 'Expected `retryDelay` to be a non-negative number of seconds, got NaN (number)'],
     ['retryDelay', Infinity, 'Expected `retryDelay` to be a non-negative number of seconds, got Infinity (number)'],
+    ['priority', 'high', 'Expected `priority` to be a finite number (higher runs first), got "high" (string)'],
+    ['priority', NaN, 'Expected `priority` to be a finite number (higher runs first), got NaN (number)'],
+    ['priority', Infinity, 'Expected `priority` to be a finite number (higher runs first), got Infinity (number)'],
+    ['priority', null, 'Expected `priority` to be a finite number (higher runs first), got null'],
+    ['expires', -1, 'Expected `expires` to be a non-negative number of seconds or a valid Date, got -1 (number)'],
+    ['expires', Infinity, 'Expected `expires` to be a non-negative number of seconds or a valid Date, got Infinity (number)'],
+    ['expires', '60', 'Expected `expires` to be a non-negative number of seconds or a valid Date, got "60" (string)'],
+    ['expires', new Date('nope'), 'Expected `expires` to be a valid Date, got Invalid Date (Date)'],
+    ['lock', '', 'Expected `lock` to be a non-empty string (a lock name), got "" (string)'],
+    ['lock', 7, 'Expected `lock` to be a non-empty string (a lock name), got 7 (number)'],
   ];
   for (const [option, value, message] of cases) {
     const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? value.name : Array.isArray(value) ? `[${String(value)}]` : String(value);
@@ -80,7 +90,7 @@ describe('queueCommand() options', () => {
 
   test('an unknown option is refused, naming it and the known ones', () => {
     const { invoker } = memoryInvoker();
-    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `timeout`, `name`');
+    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `timeout`, `name`, `priority`, `expires`, `lock`');
   });
 
   test('options that are not an object are refused', () => {
@@ -117,7 +127,12 @@ describe('schedule() options', () => {
     ['eta and delay both', { args: [1, 2], eta: new Date(), delay: 5 }, 'Give `eta` or `delay` to schedule(), not both'],
     ['a delay past the last instant a Date holds', { args: [1, 2], delay: 1e20 }, 'Expected `delay` to be a number of seconds that ends before the year 275760, got 100000000000000000000 (number)'],
     ['args that are not an array', { args: 1, delay: 5 }, 'Expected `args` to be an array of arguments, got 1 (number)'],
-    ['an unknown option', { args: [1, 2], when: new Date() }, 'Unknown schedule() option `when`; expected one of `args`, `eta`, `delay`'],
+    ['a priority that is not a number', { args: [1, 2], priority: '1' }, 'Expected `priority` to be a finite number (higher runs first), got "1" (string)'],
+    ['a priority that is not finite', { args: [1, 2], priority: -Infinity }, 'Expected `priority` to be a finite number (higher runs first), got -Infinity (number)'],
+    ['a negative expires', { args: [1, 2], expires: -0.5 }, 'Expected `expires` to be a non-negative number of seconds or a valid Date, got -0.5 (number)'],
+    ['an expires that is NaN', { args: [1, 2], expires: NaN }, 'Expected `expires` to be a non-negative number of seconds or a valid Date, got NaN (number)'],
+    ['an expires that is an invalid Date', { args: [1, 2], expires: new Date('nope') }, 'Expected `expires` to be a valid Date, got Invalid Date (Date)'],
+    ['an unknown option', { args: [1, 2], when: new Date() }, 'Unknown schedule() option `when`; expected one of `args`, `eta`, `delay`, `priority`, `expires`'],
   ];
   for (const [what, options, message] of cases) {
     test(`${what} rejects the call, and nothing is enqueued`, async () => {
@@ -149,6 +164,79 @@ describe('schedule() options', () => {
     await add.schedule({ args: [1, 2], delay: 0 });
     await add.schedule({ args: [1, 2] });
     assert.equal(await queue.length(), 3);
+  });
+});
+
+describe('controls of calls: revoke(), locks and pipelines', () => {
+  const setup = () => {
+    const { invoker, queue } = memoryInvoker();
+    const add = queueCommand(invoker)(function add(a: number, b: number) {
+      return a + b;
+    });
+    return { invoker, queue, add };
+  };
+
+  for (const [what, until, message] of [
+    ['a string', '2030-01-01', 'Expected `until` to be a valid Date, got "2030-01-01" (string)'],
+    ['an invalid Date', new Date('nope'), 'Expected `until` to be a valid Date, got Invalid Date (Date)'],
+    ['a number', 5, 'Expected `until` to be a valid Date, got 5 (number)'],
+  ] as const) {
+    test(`revoke() with an until that is ${what} rejects, and nothing is revoked`, async () => {
+      const { invoker, queue, add } = setup();
+      await rejectsConfig(() => add.revoke(bad({ until })), message);
+      await rejectsConfig(() => invoker.revokeById('some-id', bad({ until })), message);
+      assert.deepEqual(await queue.revocations(new Date()), []);
+    });
+  }
+
+  test('revoke() with an unknown option or a once that is not a boolean rejects', async () => {
+    const { add } = setup();
+    await rejectsConfig(() => add.revoke(bad({ forever: true })), 'Unknown revoke() option `forever`; expected one of `until`, `once`');
+    await rejectsConfig(() => add.revoke(bad({ once: 'yes' })), 'Expected `once` to be a boolean, got "yes" (string)');
+  });
+
+  for (const name of ['', 7, null, undefined]) {
+    test(`lockTask() with the lock name ${String(JSON.stringify(name))} is refused`, () => {
+      const { invoker } = setup();
+      throwsConfig(() => invoker.lockTask(bad(name)), /^Expected `lock` to be a non-empty string \(a lock name\), got .+$/);
+    });
+  }
+
+  test('revokeById() and restoreById() of an id that is not a non-empty string reject', async () => {
+    const { invoker } = setup();
+    await rejectsConfig(() => invoker.revokeById(bad('')), 'Expected `taskId` to be a non-empty string, got "" (string)');
+    await rejectsConfig(() => invoker.restoreById(bad(7)), 'Expected `taskId` to be a non-empty string, got 7 (number)');
+  });
+
+  test('lockTask() with a lease that is not a positive number of seconds is refused', () => {
+    const { invoker } = setup();
+    throwsConfig(() => invoker.lockTask('reports', { lease: 0 }), 'Expected `lease` to be a positive number of seconds, got 0 (number)');
+    throwsConfig(() => invoker.lockTask('reports', bad({ lease: '30' })), 'Expected `lease` to be a non-negative number of seconds, got "30" (string)');
+  });
+
+  for (const [what, step] of [
+    ['a plain function', function mul(a: number) {
+      return a * 2;
+    }],
+    ['a string', 'commands.mul'],
+    ['undefined', undefined],
+  ] as const) {
+    test(`.then() given ${what} is refused, and nothing is enqueued`, async () => {
+      const { queue, add } = setup();
+      throwsConfig(() => add.s(1, 2).then(bad<Queued<[number], number>>(step)), /^Expected `then\(\) step` to be a function made by queueCommand, got .+$/);
+      throwsConfig(() => add.s(1, 2).error(bad<Queued<[PipelineFailure], unknown>>(step)), /^Expected `error\(\) step` to be a function made by queueCommand, got .+$/);
+      assert.equal(await queue.length(), 0);
+    });
+  }
+
+  test('a pipeline enqueued by an invoker without a result store is refused, and nothing is enqueued', async () => {
+    const queue = new MemoryQueue('q');
+    const invoker = new Invoker(queue, { registry: new (await import('huey')).CommandRegistry() });
+    const add = queueCommand(invoker)(function add(a: number, b: number) {
+      return a + b;
+    });
+    await assert.rejects(invoker.enqueue(add.s(1, 2)), ConfigurationError);
+    assert.equal(await queue.length(), 0);
   });
 });
 

@@ -98,7 +98,7 @@ describe('huey web process on the file backend', () => {
     assert.equal(`huey: ${((await answer.json()) as { error: string }).error}\n`, unknown.stderr);
   });
 
-  test('the actions take POST and the token (query or x-huey-token header); revoke answers 501 until the controls work lands', async () => {
+  test('the actions take POST and the token (query or x-huey-token header); revoke revokes the task, as huey info then counts', async () => {
     const { origin, token } = web;
     assert.equal((await fetch(`${origin}/api/dead-letters/requeue`, { method: 'POST' })).status, 403);
     assert.equal((await fetch(`${origin}/api/dead-letters/purge`)).status, 405);
@@ -106,8 +106,10 @@ describe('huey web process on the file backend', () => {
     assert.deepEqual(await requeued.json(), { requeued: 0 });
     assert.equal((await fetch(`${origin}/api/tasks/x/revoke`, { method: 'POST' })).status, 403);
     const revoke = await fetch(`${origin}/api/tasks/x/revoke`, { method: 'POST', headers: { 'x-huey-token': token } });
-    assert.equal(revoke.status, 501);
-    assert.match(((await revoke.json()) as { error: string }).error, /arrives with the controls work/);
+    assert.equal(revoke.status, 200);
+    assert.deepEqual(await revoke.json(), { revoked: 'x' });
+    const printed = await huey('info', '--json');
+    assert.ok((JSON.parse(printed.stdout) as { revoked: string[] }).revoked.includes('task:x'), printed.stdout);
   });
 
   test('serves the page and its files from the package, with a policy that forbids loading anything from elsewhere', async () => {

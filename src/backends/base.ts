@@ -20,6 +20,14 @@
  * | `traceAppend`/`traceRead`  | `huey trace`: the life of a task, across processes        |
  * | `waiting`, `scheduled`, `claims`, `consumers` | `huey info`/`peek`: what is where, without taking it |
  * | `requeueDeadLetter`/`purgeDeadLetters` | `huey dead-letters requeue` and `purge`       |
+ * | `revoke`/`restore`/`revoked`/`revocations` | revoked calls and commands, seen by every consumer |
+ * | `lock`/`renewLock`/`unlock`/`isLocked`/`locks`/`flushLocks` | locks across processes (`invoker.lockTask`) |
+ *
+ * Priorities need no member: a message's priority is in its text
+ * (`"priority":5` before `"args"`), and a backend that orders by it reads it
+ * with `messagePriority(data)` on `write`. `read`, `readMany` and `waiting`
+ * then answer the highest priority first, equal priorities oldest first;
+ * messages without one have priority 0.
  *
  * The inspection members (`waiting` to `purgeDeadLetters`, and a store's
  * `count`) only look: none of them takes a message from a consumer.
@@ -27,6 +35,8 @@
  *
  * @module
  */
+
+export { messagePriority } from '../message.js';
 
 /** Returned by {@link BaseDataStore.get} when the key holds nothing. */
 export const EmptyData: unique symbol = Symbol('EmptyData');
@@ -73,6 +83,20 @@ export interface ConsumerInfo {
   alive: boolean;
 }
 
+/** A revocation as a backend keeps it: of one call (`task:<id>`) or of a command (`command:<name>`). */
+export interface Revocation {
+  /** When the revocation ends by itself; `null` for never. */
+  until: Date | null;
+  /** `true` when it skips one call only: the first consumer to find it takes it away. */
+  once: boolean;
+}
+
+/** A revocation in force, with what it revokes; what {@link BaseQueue.revocations} lists. */
+export interface RevocationEntry extends Revocation {
+  /** What is revoked: `task:<id>` or `command:<name>`. */
+  key: string;
+}
+
 /** A queue of messages. Every I/O member returns a promise. */
 export abstract class BaseQueue {
   /** The queue's name as given. */
@@ -81,6 +105,12 @@ export abstract class BaseQueue {
   readonly connection: object;
   /** `true` when {@link read} waits for a message instead of answering `null` at once. */
   abstract readonly blocking: boolean;
+  /**
+   * `true` when reads take the highest priority first (see the module's
+   * note on priorities); absent or `false` for a queue that reads first
+   * in, first out whatever the priority.
+   */
+  readonly priorities?: boolean;
 
   /**
    * @param name - The queue's name; several queues can share one server or directory.
@@ -258,6 +288,82 @@ export abstract class BaseQueue {
    * @returns How many there were.
    */
   purgeDeadLetters?(): Promise<number>;
+
+  /**
+   * Keeps a revocation, replacing one under the same key. Every client of
+   * the queue (every consumer) sees it, and it survives their restarts.
+   *
+   * @param key - What is revoked: `task:<id>` or `command:<name>`.
+   * @param revocation - Until when, and whether it skips one call only.
+   */
+  revoke?(key: string, revocation: Revocation): Promise<void>;
+
+  /**
+   * Removes a revocation.
+   *
+   * @param key - As given to {@link revoke}.
+   * @returns `true` when there was one in force.
+   */
+  restore?(key: string): Promise<boolean>;
+
+  /**
+   * What a consumer asks of a call it read: the first of `keys` revoked at
+   * `now`. A `once` revocation found is taken away in the same step (of
+   * several consumers asking at once, one finds it); one whose `until` has
+   * passed counts as absent. This is on every call's path: a backend makes
+   * it cheap when nothing is revoked.
+   *
+   * @param keys - The call's keys, `task:<id>` then `command:<name>`.
+   * @param now - The instant to judge `until` by.
+   * @returns The key found revoked, or `null`.
+   */
+  revoked?(keys: string[], now: Date): Promise<string | null>;
+
+  /**
+   * The revocations in force at `now`, without taking any.
+   *
+   * @param now - The instant to judge `until` by.
+   */
+  revocations?(now: Date): Promise<RevocationEntry[]>;
+
+  /**
+   * Takes the lock `name` for `token` when it is free: never taken,
+   * released, or its lease ran out. A lease is the guard against a holder
+   * that dies: the lock is free again `ttlMs` after its last renewal.
+   *
+   * @param name - The lock's name.
+   * @param token - The holder's unique token.
+   * @param ttlMs - How long the lease lasts without a renewal.
+   * @returns `true` for the one caller that got it, `false` while it is held.
+   */
+  lock?(name: string, token: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Extends the lease of a lock still held by `token`.
+   *
+   * @returns `false` when `token` no longer holds it (its lease ran out and another took it).
+   */
+  renewLock?(name: string, token: string, ttlMs: number): Promise<boolean>;
+
+  /**
+   * Releases a lock held by `token`; a lock held by another token is left alone.
+   *
+   * @returns `true` when it was released.
+   */
+  unlock?(name: string, token: string): Promise<boolean>;
+
+  /** `true` while the lock `name` is held (and its lease runs). */
+  isLocked?(name: string): Promise<boolean>;
+
+  /** The names of the locks held now. */
+  locks?(): Promise<string[]>;
+
+  /**
+   * Releases every lock, whoever holds it (for a restart after a crash, or tests).
+   *
+   * @returns How many were held.
+   */
+  flushLocks?(): Promise<number>;
 }
 
 /** A key-value store for results (and for the consumer's saved schedule). */

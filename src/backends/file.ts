@@ -8,13 +8,17 @@
  * ```text
  * <path>/
  *   queues/<queue name>/
- *     ready/<ms>-<seq>-<proc>.json     waiting messages; the names sort first in, first out
+ *     ready/<ms>-<seq>-<proc>.json     waiting messages; the names sort first in, first out (priority 0;
+ *     ready/+<key>-<ms>-<seq>-<proc>.json   a higher priority sorts first, a lower one `~<key>-...` last)
  *     claimed/<consumer>/<name>.json   taken by a consumer and not yet acknowledged
  *     consumers/<consumer>.json        heartbeat: {"host","pid","startedAt"}; its mtime is the last beat
  *     schedule/<eta ms>-<name>.json    waiting for their eta; the names sort by eta
  *     dead/<at ms>-<name>.json         dead letters, the message as read...
  *     dead/<at ms>-<name>.reason       ...and beside it, why it could not run
  *     leases/<key>.<generation>.lease  a lease; holds its time to live in ms, counted from the file's ctime
+ *     revoked/<key>.json               a revocation (`task:<id>`, `command:<name>`, URI-encoded): {"until","once"}
+ *     locks/<name>.<generation>.lock   a lock: `<token>\n<ttl ms>`, held while its mtime + ttl is ahead
+ *     priority.hint                    grows a byte a message of priority above 0: readers list ready/ again
  *     tmp/                             files being written, renamed into place when complete,
  *                                      and empty `*.blank` files a writer made ahead to fill
  *     trace.log, trace.log.1           the trace (with TRACE on), one JSON line an event; rotated at 4 MB
@@ -54,7 +58,7 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../validate.js';
-import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
 import { Claims, listMessages } from './file/claims.js';
 import {
   makeDirs,
@@ -76,6 +80,9 @@ import { claimsIn, consumersIn, nextEtaIn, scheduledIn, waitingIn, type QueueDir
 import { takeLease } from './file/lease.js';
 import { Blanks } from './file/blanks.js';
 import { FileDataStore } from './file/store.js';
+import { jumpsAhead, PriorityHint, readyName } from './file/priority.js';
+import { flushLocksIn, lockIn, locksIn, renewLockIn, unlockIn } from './file/locks.js';
+import { restoreIn, revocationsIn, revokedIn, revokeIn } from './file/revocations.js';
 import { Spares } from './file/spares.js';
 import { TraceFile } from './file/trace.js';
 import { DirectoryWaker } from './file/waker.js';
@@ -102,6 +109,8 @@ const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
 export class FileQueue extends BaseQueue {
   /** Always `true`: a read waits for a write, woken by a directory watch. */
   readonly blocking = true;
+  /** `true`: reads take the highest priority first. */
+  override readonly priorities = true;
   /** The queue's directory: `<path>/queues/<name>`. */
   readonly directory: string;
   /** This object's name among the consumers: its claims are in `claimed/<consumerId>`. */
@@ -114,6 +123,7 @@ export class FileQueue extends BaseQueue {
   readonly #trace: TraceFile;
   readonly #spares: Spares;
   readonly #blanks: Blanks;
+  readonly #hint: PriorityHint;
   /** Stores on another file system than this queue: `finish` cannot rename into them. */
   readonly #unreachable = new WeakSet<FileDataStore>();
   #made: Promise<void> | undefined;
@@ -138,10 +148,11 @@ export class FileQueue extends BaseQueue {
     this.#options = resolved;
     this.directory = join(resolved.path, 'queues', name);
     const dir = (sub: string): string => join(this.directory, sub);
-    this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), tmp: dir('tmp') };
+    this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), revoked: dir('revoked'), locks: dir('locks'), tmp: dir('tmp') };
     this.#membership = new Membership(this.#dirs, resolved);
     this.consumerId = this.#membership.id;
-    this.#claims = new Claims(this.#dirs, this.#membership);
+    this.#hint = new PriorityHint(join(this.directory, 'priority.hint'));
+    this.#claims = new Claims(this.#dirs, this.#membership, this.#hint);
     this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
     this.#trace = new TraceFile(join(this.directory, 'trace.log'), resolved.fileMode);
     this.#spares = new Spares(resolved.path);
@@ -162,7 +173,8 @@ export class FileQueue extends BaseQueue {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
     checkOneLine(data);
     await this.#io(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
-      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, `${sortableName()}.json`), data, { ...this.#options, spares: this.#spares, blanks: this.#blanks });
+      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, readyName(data)), data, { ...this.#options, spares: this.#spares, blanks: this.#blanks });
+      if (jumpsAhead(data)) await this.#hint.raise();
       const claim = this.#claims.release(data, true);
       if (claim !== undefined) await this.#spares.give(claim.file);
     });
@@ -512,6 +524,55 @@ export class FileQueue extends BaseQueue {
    */
   async purgeDeadLetters(): Promise<number> {
     return this.#io(QueueException, `Could not purge ${this.#dirs.dead}`, () => purgeDeadLettersIn(this.#dirs));
+  }
+
+  // Controls of calls: revocations and locks (the work is in ./file/revocations.ts and ./file/locks.ts).
+
+  /** Writes `revoked/<key>.json`, replacing one there. */
+  async revoke(key: string, revocation: Revocation): Promise<void> {
+    await this.#io(QueueWriteException, `Could not revoke in ${this.#dirs.revoked}`, () => revokeIn(this.#dirs.revoked, this.#dirs.tmp, key, revocation, this.#options));
+  }
+
+  /** Deletes `revoked/<key>.json`; `true` when it was in force. */
+  async restore(key: string): Promise<boolean> {
+    return this.#io(QueueWriteException, `Could not restore in ${this.#dirs.revoked}`, () => restoreIn(this.#dirs.revoked, key));
+  }
+
+  /** Reads `revoked/<key>.json` for each key (a `once` one is taken by a rename). */
+  async revoked(keys: string[], now: Date): Promise<string | null> {
+    return this.#io(QueueReadException, `Could not read ${this.#dirs.revoked}`, async () => revokedIn(this.#dirs.revoked, this.#dirs.tmp, keys, now));
+  }
+
+  /** The files of `revoked/` in force at `now`. */
+  async revocations(now: Date): Promise<RevocationEntry[]> {
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.revoked}`, () => revocationsIn(this.#dirs.revoked, now));
+  }
+
+  /** Creates the next generation of `locks/<name>.*.lock` when the newest is free (a hard link: one caller wins). */
+  async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return this.#io(QueueException, `Could not lock "${name}" in ${this.#dirs.locks}`, () => lockIn(this.#dirs.locks, this.#dirs.tmp, name, token, ttlMs, this.#options));
+  }
+
+  /** Sets the mtime of the lock's file, when `token` holds it. */
+  async renewLock(name: string, token: string): Promise<boolean> {
+    return this.#io(QueueException, `Could not renew lock "${name}" in ${this.#dirs.locks}`, () => renewLockIn(this.#dirs.locks, name, token));
+  }
+
+  /** Deletes the lock's file, when `token` holds it. */
+  async unlock(name: string, token: string): Promise<boolean> {
+    return this.#io(QueueException, `Could not unlock "${name}" in ${this.#dirs.locks}`, () => unlockIn(this.#dirs.locks, name, token));
+  }
+
+  async isLocked(name: string): Promise<boolean> {
+    return (await this.locks()).includes(name);
+  }
+
+  async locks(): Promise<string[]> {
+    return this.#io(QueueReadException, `Could not list ${this.#dirs.locks}`, () => locksIn(this.#dirs.locks));
+  }
+
+  async flushLocks(): Promise<number> {
+    return this.#io(QueueException, `Could not flush ${this.#dirs.locks}`, () => flushLocksIn(this.#dirs.locks));
   }
 
   /** Runs `work` once the directories exist, its failures wrapped in `Wrapper` with `message`. */

@@ -9,46 +9,14 @@
  */
 import { hostname } from 'node:os';
 import { mentionsTask } from '../trace.js';
-import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from './base.js';
+import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
+import { MemoryLocks, MemoryRevocations } from './memory/controls.js';
+import { PriorityLevels } from './memory/levels.js';
 
 /** How many lines the trace of a memory queue keeps; older ones are dropped. */
 const MEMORY_TRACE_LINES = 10_000;
 /** The id of a memory queue's one consumer: this process. */
 const MEMORY_CONSUMER = `memory:${hostname()}:${process.pid}`;
-
-/** A first-in, first-out list with O(1) push and shift. */
-class Fifo<T> {
-  #items: T[] = [];
-  #head = 0;
-
-  get length(): number {
-    return this.#items.length - this.#head;
-  }
-  push(item: T): void {
-    this.#items.push(item);
-  }
-  unshift(item: T): void {
-    if (this.#head > 0) this.#items[--this.#head] = item;
-    else this.#items.unshift(item);
-  }
-  shift(): T | undefined {
-    if (this.#head === this.#items.length) return undefined;
-    const item = this.#items[this.#head++];
-    // compact once the consumed prefix dominates, keeping shift amortised O(1)
-    if (this.#head > 1024 && this.#head * 2 > this.#items.length) {
-      this.#items = this.#items.slice(this.#head);
-      this.#head = 0;
-    }
-    return item;
-  }
-  clear(): void {
-    this.#items = [];
-    this.#head = 0;
-  }
-  *[Symbol.iterator](): IterableIterator<T> {
-    for (let i = this.#head; i < this.#items.length; i++) yield this.#items[i]!;
-  }
-}
 
 /**
  * A queue in this process's memory. `read` blocks until a message arrives
@@ -62,7 +30,11 @@ class Fifo<T> {
 export class MemoryQueue extends BaseQueue {
   /** Always `true`: a read waits for a write. */
   readonly blocking = true;
-  #messages = new Fifo<string>();
+  /** `true`: reads take the highest priority first. */
+  override readonly priorities = true;
+  #messages = new PriorityLevels();
+  readonly #revocations = new MemoryRevocations();
+  readonly #locks = new MemoryLocks();
   /** Messages taken and not acknowledged, with when they were taken. */
   #claimed = new Map<string, number>();
   #trace: string[] = [];
@@ -225,6 +197,46 @@ export class MemoryQueue extends BaseQueue {
     const count = this.#dead.length;
     this.#dead = [];
     return count;
+  }
+
+  async revoke(key: string, revocation: Revocation): Promise<void> {
+    this.#revocations.revoke(key, revocation);
+  }
+
+  async restore(key: string): Promise<boolean> {
+    return this.#revocations.restore(key);
+  }
+
+  async revoked(keys: string[], now: Date): Promise<string | null> {
+    return this.#revocations.revoked(keys, now);
+  }
+
+  async revocations(now: Date): Promise<RevocationEntry[]> {
+    return this.#revocations.revocations(now);
+  }
+
+  async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return this.#locks.lock(name, token, ttlMs);
+  }
+
+  async renewLock(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return this.#locks.renewLock(name, token, ttlMs);
+  }
+
+  async unlock(name: string, token: string): Promise<boolean> {
+    return this.#locks.unlock(name, token);
+  }
+
+  async isLocked(name: string): Promise<boolean> {
+    return this.#locks.isLocked(name);
+  }
+
+  async locks(): Promise<string[]> {
+    return this.#locks.locks();
+  }
+
+  async flushLocks(): Promise<number> {
+    return this.#locks.flush();
   }
 }
 

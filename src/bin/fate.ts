@@ -7,8 +7,13 @@
  *    shape, a bad id, an unknown or forbidden name — is dead-lettered at
  *    once, unrun.
  * 2. **hold** a call whose eta is ahead: it goes into the schedule.
- * 3. **run** the call.
- * 4. **settle**: store its outcome, then acknowledge its message (one step
+ * 3. **skip** a call that expired, or that is revoked (it or its command):
+ *    it is not run; its outcome says why, so its handle rejects at once.
+ * 4. **run** the call, holding its command's lock when it has one.
+ * 5. **continue** its pipeline, when it is a step of one: the next step is
+ *    enqueued with its result, or, after a final failure, the later steps
+ *    are marked as never to run and the error step is enqueued.
+ * 6. **settle**: store its outcome, then acknowledge its message (one step
  *    with the queue's `finish`); or, for a failure with retries left,
  *    enqueue the retry, then acknowledge.
  *
@@ -27,6 +32,9 @@ import type { Outcome } from '../message.js';
 import { failure, outcomeToStore, type StoredOutcome } from '../outcome.js';
 import { QueueCommand, type Invoker } from '../queue.js';
 import { printable } from '../printable.js';
+import { TaskLock } from '../lock.js';
+import { continuePipeline, stopPipeline } from '../pipeline-fate.js';
+import { SKIP_ERROR_NAME, whySkip, type Skip } from '../skip.js';
 import type { Logger } from './logger.js';
 import { GaveUp, persist } from './persist.js';
 import type { Schedule } from './schedule.js';
@@ -81,8 +89,14 @@ export class Fate {
       if (command === undefined) return;
       if (command.eta !== null && command.eta.getTime() > this.#ctx.clock().getTime()) return await this.#hold(command, data, origin);
       if (await this.#ranBefore(command, data, origin)) return;
+      const skip = await this.#persist(`checking whether ${command.name} ${command.taskId} is revoked`, () => whySkip(this.#ctx.invoker.queue, { id: command.taskId, command: command.name, expires: command.expires }, this.#ctx.clock()));
+      if (skip !== null) {
+        ran();
+        return await this.#skip(command, data, origin, skip);
+      }
       const outcome = await this.#run(command, ran);
       if (!outcome.ok && command.retries > 0) return await this.#retry(command, data, origin);
+      await this.#continue(command, outcome);
       await this.#settle(command, data, origin, outcome);
     } catch (error) {
       if (!(error instanceof GaveUp)) throw error;
@@ -131,7 +145,17 @@ export class Fate {
     return true;
   }
 
-  /** Phase 3: runs the call; its outcome, never a throw. */
+  /** Phase 3: a call that expired or is revoked is not run; its outcome says why, and a pipeline it is in stops. */
+  async #skip(command: QueueCommand, data: string, origin: Origin, skip: Skip): Promise<void> {
+    const { log, invoker } = this.#ctx;
+    log.info(`not running ${command.name} ${command.taskId}: ${skip.reason}`);
+    if (invoker.events.listenerCount(skip.event) > 0) invoker.events.emit(skip.event, { taskId: command.taskId, command: command.name, reason: skip.reason });
+    const outcome: Outcome = { ok: false, error: { name: SKIP_ERROR_NAME[skip.event], message: skip.reason } };
+    await this.#continue(command, outcome);
+    await this.#settle(command, data, origin, outcome);
+  }
+
+  /** Phase 4: runs the call (under its command's lock, when it has one); its outcome, never a throw. */
   async #run(command: QueueCommand, ran: () => void): Promise<Outcome> {
     const { log, invoker, executor } = this.#ctx;
     const events = invoker.events;
@@ -139,7 +163,9 @@ export class Fate {
     if (log.enabled('debug')) log.debug(`executing ${command.name} ${command.taskId}`);
     if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name });
     try {
-      const value = await executor.run(command);
+      const lock = command.definition.lock;
+      // a held lock fails the call with TaskLockedException, retried like any failure
+      const value = await (lock === undefined ? executor.run(command) : new TaskLock(invoker.queue, lock).run(() => executor.run(command)));
       ran();
       const duration = performance.now() - started;
       if (log.enabled('debug')) log.debug(`${command.name} ${command.taskId} finished in ${duration.toFixed(1)} ms`);
@@ -155,7 +181,21 @@ export class Fate {
     }
   }
 
-  /** Phase 4, for a failure with retries left: the retry is enqueued, then the message acknowledged. */
+  /**
+   * Phase 5, for a step of a pipeline: the next step is enqueued with this
+   * step's result, or, after a final failure, the later steps' handles are
+   * told they will not run and the error step is enqueued. Done before the
+   * step's message is acknowledged, so a crash in between runs the step
+   * again rather than losing the rest of its pipeline.
+   */
+  async #continue(command: QueueCommand, outcome: Outcome): Promise<void> {
+    if (command.then === undefined) return;
+    const { invoker } = this.#ctx;
+    if (outcome.ok) await this.#persist(`enqueueing the step after ${command.name} ${command.taskId}`, () => continuePipeline(invoker, command, outcome.value));
+    else await this.#persist(`stopping the pipeline of ${command.name} ${command.taskId}`, () => stopPipeline(invoker, command, outcome.error));
+  }
+
+  /** Phase 6, for a failure with retries left: the retry is enqueued, then the message acknowledged. */
   async #retry(command: QueueCommand, data: string, origin: Origin): Promise<void> {
     const { log, invoker } = this.#ctx;
     log.info(`re-enqueueing task ${command.taskId}, ${command.retries - 1} tries left`);
@@ -165,10 +205,14 @@ export class Fate {
     await this.#acknowledge(data, origin);
   }
 
-  /** Phase 4: stores the outcome (when the rules keep it), then acknowledges; one step with the queue's `finish`. */
+  /**
+   * Phase 6: stores the outcome (when the rules keep it: a pipeline's step
+   * always, its group waits for every step), then acknowledges; one step
+   * with the queue's `finish`.
+   */
   async #settle(command: QueueCommand, data: string, origin: Origin, outcome: Outcome): Promise<void> {
     const { invoker } = this.#ctx;
-    const stored = invoker.resultStore === undefined ? undefined : outcomeToStore(command, outcome, invoker.storeNone);
+    const stored = invoker.resultStore === undefined ? undefined : outcomeToStore(command, outcome, invoker.storeNone || command.then !== undefined);
     if (stored === undefined) return this.#acknowledge(data, origin);
     const what = `storing the result of ${command.name} ${command.taskId}`;
     try {
@@ -254,6 +298,10 @@ function retryOf(command: QueueCommand, now: Date): QueueCommand {
     retries: command.retries - 1,
     retryDelay: command.retryDelay,
     enqueuedAt: command.enqueuedAt,
+    priority: command.priority,
+    expires: command.expires,
+    ...(command.then ? { then: [...command.then] } : {}),
+    ...(command.onError ? { onError: command.onError } : {}),
   });
 }
 

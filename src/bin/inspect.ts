@@ -16,6 +16,8 @@ import { decodeMessage, idProblem } from '../message.js';
 import { printable } from '../printable.js';
 import { Invoker, QueueCommand } from '../queue.js';
 import { registry } from '../registry.js';
+import { expiryOf } from '../skip.js';
+import * as check from '../validate.js';
 import { locateTask, messageId, parseTraceLine, startTrace, tracerOf, type TaskWhereabouts, type TraceLine } from '../trace.js';
 import type { BaseConfiguration } from './config.js';
 import { loadConfig } from './load.js';
@@ -53,6 +55,9 @@ const defaultIo: InspectIo = {
   },
 };
 
+/** A number given on the command line, as a number (`NaN` when it is not one, for the checks to name). */
+const numberOption = (text: string): number | string => (text.trim() === '' || Number.isNaN(Number(text)) ? text : Number(text));
+
 /** A refusal of the CLI itself (unknown task id, bad argument): printed as is, exit 1. */
 export class Refusal extends QueueException {}
 
@@ -85,15 +90,18 @@ function age(ms: number): string {
 }
 
 /** A message decoded for people: `commands.countBeans(100)`, or why it cannot be. */
-function describeMessage(data: string): { id: string | undefined; call: string; eta: Date | null } {
+function describeMessage(data: string): { id: string | undefined; call: string; eta: Date | null; priority: number; expires: Date | null } {
   try {
     const message = decodeMessage(data);
     const args = message.args.map((arg) => JSON.stringify(arg) ?? String(arg)).join(', ');
-    return { id: message.id, call: `${message.command}(${args})`, eta: message.eta };
+    return { id: message.id, call: `${message.command}(${args})`, eta: message.eta, priority: message.priority ?? 0, expires: message.expires ?? null };
   } catch (error) {
-    return { id: messageId(data), call: `(unreadable: ${(error as Error).message})`, eta: null };
+    return { id: messageId(data), call: `(unreadable: ${(error as Error).message})`, eta: null, priority: 0, expires: null };
   }
 }
+
+/** The controls of a message shown by `peek`: `  priority 5  expires 2030-01-01 00:00:00 UTC`. */
+const describeControls = (m: { priority: number; expires: Date | null }): string => `${m.priority !== 0 ? `  priority ${m.priority}` : ''}${m.expires ? `  expires ${stamp(m.expires)}` : ''}`;
 
 /** One trace line for people: time, event, details, where it happened. */
 function describeLine(line: TraceLine): string {
@@ -109,6 +117,8 @@ function describeLine(line: TraceLine): string {
     resultStored: () => (p.ok ? 'the result' : 'the error'),
     resultRead: () => (p.ok ? 'the result' : 'the error'),
     deadLettered: () => String(p.reason),
+    revoked: () => String(p.reason),
+    expired: () => String(p.reason),
     periodicEnqueued: () => `for the minute ${when(p.minute)}`,
   };
   return `${hms(new Date(line.time), true)}  ${line.event.padEnd(16)} ${(details[line.event]?.() ?? '').padEnd(44)} ${line.host} pid ${line.pid}`.trimEnd();
@@ -135,6 +145,8 @@ function describeWhere(where: TaskWhereabouts, now: Date): string {
       return where.readAt !== null ? `finished; result read at ${hms(where.readAt)}` : `finished${where.at ? ` at ${hms(where.at)}` : ''}; no result waiting`;
     case 'failed':
       return `failed for good${where.at ? ` at ${hms(where.at)}` : ''}: ${where.error}`;
+    case 'skipped':
+      return `not run (${where.event} at ${hms(where.at)}): ${where.reason}`;
     case 'gone':
       return `not in the queue, the schedule, the claims or the dead letters; last seen: ${where.lastEvent} at ${hms(where.at)}`;
     case 'unknown':
@@ -181,6 +193,8 @@ export async function info({ queue, store }: Backends, now: Date): Promise<Recor
     consumers: consumers?.map((c) => ({ ...c, beatAgoMs: c.lastBeat === null ? null : now.getTime() - c.lastBeat.getTime() })) ?? null,
     deadLetters: (await queue.deadLetters?.())?.length ?? null,
     results: store === undefined ? null : ((await store.count?.()) ?? null),
+    revoked: (await queue.revocations?.(now))?.map((r) => r.key) ?? null,
+    locked: (await queue.locks?.()) ?? null,
   };
 }
 
@@ -228,6 +242,12 @@ function printInfo(out: (text: string) => void, data: Record<string, unknown>): 
   }
   lines.push(`  dead letters: ${data.deadLetters ?? na}`);
   lines.push(`  results:      ${data.results === null ? na : `${data.results} waiting to be read`}`);
+  // the controls of calls are shown when in use: nothing revoked and no lock held is the usual state (--json always has both)
+  const listed = (label: string, names: unknown): void => {
+    if (Array.isArray(names) && names.length > 0) lines.push(`  ${label.padEnd(14)}${names.length} (${names.join(', ')})`);
+  };
+  listed('revoked:', data.revoked);
+  listed('locked:', data.locked);
   out(`${lines.join('\n')}\n`);
 }
 
@@ -273,7 +293,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         if (!queue.waiting) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot show its messages without taking them`);
         const messages = await reach(queue, () => queue.waiting!(options.number));
         const data = messages.map((raw, i) => ({ position: i + 1, ...describeMessage(raw), raw }));
-        out(data, () => (data.length === 0 ? `queue "${queue.name}" is empty\n` : data.map((m) => printable(`${m.position}  ${m.id ?? '?'}  ${m.call}${m.eta ? `  eta ${stamp(m.eta)}` : ''}`) + `\n   ${printable(m.raw)}\n`).join('')), options.json);
+        out(data, () => (data.length === 0 ? `queue "${queue.name}" is empty\n` : data.map((m) => printable(`${m.position}  ${m.id ?? '?'}  ${m.call}${m.eta ? `  eta ${stamp(m.eta)}` : ''}${describeControls(m)}`) + `\n   ${printable(m.raw)}\n`).join('')), options.json);
       }),
     );
 
@@ -327,8 +347,12 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
     .argument('<command>', 'the command name, e.g. commands.countBeans')
     .argument('[args...]', 'its arguments, each one JSON value, e.g. 100 or \'"text"\'')
     .option('--trace', "append the enqueued event to the queue's trace")
-    .action((config: string, name: string, rawArgs: string[], options: Common & { trace?: boolean }) =>
+    .option('--priority <n>', 'the call\'s priority: a number, higher runs first (default: the command\'s, else 0)')
+    .option('--expires <seconds>', 'seconds after which the call is not run (default: the command\'s)')
+    .action((config: string, name: string, rawArgs: string[], options: Common & { trace?: boolean; priority?: string; expires?: string }) =>
       run(async () => {
+        const priority = options.priority === undefined ? undefined : check.priority('priority', numberOption(options.priority), 0);
+        const expires = options.expires === undefined ? undefined : (check.expires('expires', numberOption(options.expires)) as number);
         const { Configuration, queue } = await target(config, options);
         const args = rawArgs.map((raw, i) => {
           try {
@@ -341,7 +365,8 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         if (options.trace || Configuration.TRACE) startTrace(invoker);
         const known = registry.get(name);
         const definition = known ?? { name, fn: () => undefined, moduleUrl: undefined, retries: 0, retryDelay: 0 };
-        const command = new QueueCommand(definition, args);
+        const enqueuedAt = new Date();
+        const command = new QueueCommand(definition, args, { enqueuedAt, ...(priority !== undefined ? { priority } : {}), ...(expires !== undefined ? { expires: expiryOf(expires, enqueuedAt) } : {}) });
         await reach(queue, async () => {
           await invoker.enqueue(command);
           await tracerOf(invoker)?.flush();

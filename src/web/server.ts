@@ -14,6 +14,7 @@ import { info, reach, Refusal, traceReport, type Backends } from '../bin/inspect
 import { Poller, type Look } from './poller.js';
 import { StaticFiles } from './static-files.js';
 import { carriesToken, newToken } from './token.js';
+import { revoke, taskKey } from '../revoke.js';
 
 /** Options of {@link serveWeb}. */
 export interface WebOptions {
@@ -107,7 +108,7 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
     });
   };
 
-  const act = async (name: string, response: ServerResponse): Promise<void> => {
+  const act = async (name: string, response: ServerResponse, taskId?: string): Promise<void> => {
     const { queue } = backends;
     if (name === 'purge') {
       if (!queue.purgeDeadLetters) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) cannot purge dead letters`);
@@ -119,8 +120,9 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
       for (const letter of await reach(queue, () => queue.deadLetters!())) if (await reach(queue, () => queue.requeueDeadLetter!(letter))) requeued++;
       return sendJson(response, 200, { requeued });
     }
-    // revoke: invoker.revokeById arrives with the controls work
-    return sendError(response, 501, 'revoking a task arrives with the controls work (invoker.revokeById); not available yet');
+    if (!queue.revoke) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) keeps no revocations`);
+    await reach(queue, () => revoke(queue, taskKey(taskId!)));
+    return sendJson(response, 200, { revoked: taskId });
   };
 
   const route = async (request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> => {
@@ -130,7 +132,13 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
     if (action !== null) {
       if (method !== 'POST') return sendError(response, 405, `${path} takes POST`);
       if (!carriesToken(request, url, token)) return sendError(response, 403, 'missing or wrong token: use the address huey web printed');
-      return act(action[1] ?? action[3]!, response);
+      let taskId: string | undefined;
+      try {
+        taskId = action[2] === undefined ? undefined : decodeURIComponent(action[2]);
+      } catch {
+        return sendError(response, 400, `not a task id: ${action[2]}`);
+      }
+      return act(action[1] ?? action[3]!, response, taskId);
     }
     if (method !== 'GET' && method !== 'HEAD') return sendError(response, 405, `${path} takes GET`);
     if (path === '/api/info') return sendJson(response, 200, await reach(backends.queue, () => info(backends, new Date())));

@@ -9,6 +9,7 @@ import { CommandRegistry, Invoker, queueCommand } from 'huey';
 import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
+import { controlsContract } from './contract-controls.js';
 
 /** Opens backends on one shared storage; each call of `queue` is another client, as another process would be. */
 export interface BackendHarness {
@@ -498,5 +499,8 @@ export function backendContract(factory: BackendFactory): void {
       assert.ok(Date.now() - started < 2000, 'woken late');
       assert.equal(await s.get('soon'), 'here');
     });
+
+    // the controls of calls (priority, revocations, locks), after the rest so that the numbering above stays put
+    controlsContract(queue, fresh);
   });
 }

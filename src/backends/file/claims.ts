@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { isNotFound } from './common.js';
 import type { Membership } from './consumers.js';
 import { etaOf, isMessage, isScheduled, messageOf } from './format.js';
+import { PriorityHint } from './priority.js';
 
 /**
  * The message files of `dir`, sorted by name (first in, first out): files
@@ -58,15 +59,19 @@ export class Claims {
   #missed = false;
   /** The messages held, by content (messages are unique by id); a list, as one message may be held twice after a recovery. */
   #held = new Map<string, Claim[]>();
+  /** Raised by writers of a higher priority than the listing's: list again. */
+  readonly #hint: PriorityHint;
 
   /**
    * @param dirs - The queue's `ready/` and `schedule/` directories.
    * @param membership - Where this object's claims directory is.
+   * @param hint - The queue's priority hint.
    */
-  constructor(dirs: { ready: string; schedule: string }, membership: Membership) {
+  constructor(dirs: { ready: string; schedule: string }, membership: Membership, hint: PriorityHint) {
     this.#ready = dirs.ready;
     this.#schedule = dirs.schedule;
     this.#membership = membership;
+    this.#hint = hint;
   }
 
   /**
@@ -80,6 +85,8 @@ export class Claims {
   async take(count: number): Promise<string[]> {
     const taken: string[] = [];
     let mine: string | undefined;
+    // a message of higher priority came after our listing: its name sorts before the rest of it
+    if (this.#next < this.#listing.length && this.#hint.changed()) this.relist();
     while (taken.length < count) {
       if (this.#next >= this.#listing.length) {
         if (taken.length > 0) break;
@@ -89,6 +96,7 @@ export class Claims {
           mine = undefined;
         }
         this.#missed = false;
+        this.#hint.listed(this.#hint.size());
         this.#listing = await listMessages(this.#ready);
         this.#next = 0;
         if (this.#listing.length === 0) break;

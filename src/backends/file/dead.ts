@@ -11,6 +11,7 @@ import type { DeadLetter } from '../base.js';
 import type { Claim } from './claims.js';
 import { sortableName, timeField, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
 import { etaOf, isMessage } from './format.js';
+import { readyName } from './priority.js';
 import type { QueueDirs } from './inspect.js';
 
 /**
@@ -54,7 +55,7 @@ export async function requeueDeadLetterIn(dirs: QueueDirs, letter: DeadLetter): 
     const file = join(dirs.dead, name);
     if ((await unlessMissing(readFile(file, 'utf8'), undefined)) !== letter.data) continue;
     // the rename that succeeds is the one requeue of this letter
-    if (!(await unlessMissing(rename(file, join(dirs.ready, `${sortableName()}.json`)).then(() => true), false))) continue;
+    if (!(await unlessMissing(rename(file, join(dirs.ready, readyName(letter.data))).then(() => true), false))) continue;
     await unlessMissing(unlink(`${file.slice(0, -'.json'.length)}.reason`), undefined);
     return true;
   }

@@ -19,6 +19,8 @@ export interface QueueDirs extends ClaimDirs {
   schedule: string;
   dead: string;
   leases: string;
+  revoked: string;
+  locks: string;
 }
 
 /** The message of a message file (its first line), or `undefined` when the file is gone. */

@@ -275,13 +275,23 @@ function listenForErrors(client: RedisClient, onError: ((error: Error) => void) 
 
 /** The backend's scripts as ioredis defines them on a client: one method each, named `huey` + the script's name. */
 export interface ScriptCommands {
-  hueyClaim(queue: string, processing: string, consumers: string, heartbeat: string, count: number, id: string, heartbeatMs: number): Promise<string[]>;
+  hueyClaim(queue: string, processing: string, consumers: string, heartbeat: string, priorities: string, revoked: string, count: number, id: string, heartbeatMs: number, base: string, drop: 0 | 1): Promise<[number, ...string[]]>;
   hueyDue(schedule: string, processing: string, consumers: string, heartbeat: string, now: number, limit: number, id: string, heartbeatMs: number): Promise<string[]>;
   hueyHeartbeat(consumers: string, heartbeat: string, id: string, heartbeatMs: number): Promise<number>;
   hueyDeadLetter(processing: string, dead: string, data: string, entry: string): Promise<number>;
-  hueyRecover(queue: string, consumers: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
-  hueyReclaim(queue: string, processing: string, ...held: string[]): Promise<number>;
-  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, id: string, settled: '1' | '0'): Promise<number>;
+  hueyRecover(queue: string, consumers: string, priorities: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
+  hueyReclaim(queue: string, processing: string, priorities: string, base: string, ...held: string[]): Promise<number>;
+  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, priorities: string, id: string, settled: '1' | '0', base: string): Promise<number>;
+  hueyWriteLevel(queue: string, priorities: string, level: string, data: string, priority: string): Promise<number>;
+  hueyQueueLength(queue: string, priorities: string, base: string): Promise<number>;
+  hueyFlushQueue(queue: string, priorities: string, base: string): Promise<number>;
+  hueyRevoked(revoked: string, nowMs: number, ...keys: string[]): Promise<string | null>;
+  hueyRestore(revoked: string, key: string): Promise<string | null>;
+  hueyLock(lock: string, locks: string, token: string, ttlMs: number, name: string): Promise<number>;
+  hueyRenewLock(lock: string, token: string, ttlMs: number): Promise<number>;
+  hueyUnlock(lock: string, locks: string, token: string, name: string): Promise<number>;
+  hueyLocks(locks: string, base: string): Promise<string[]>;
+  hueyFlushLocks(locks: string, base: string): Promise<number>;
   hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
   hueyFinish(key: string, processing: string, value: string, ttlMs: number, channel: string, announced: string, data: string): Promise<number>;
 }

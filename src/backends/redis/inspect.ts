@@ -8,9 +8,11 @@
  */
 import { mentionsTask } from '../../trace.js';
 import type { ClaimedMessage, ConsumerInfo, DeadLetter, ScheduledMessage } from '../base.js';
-import type { RedisClient } from './connection.js';
+import { withScripts, type RedisClient } from './connection.js';
+import { WAKE } from './control-scripts.js';
+import { pushMessage } from './controls.js';
 import { isGoneLocally, parseConsumerId } from './consumer-id.js';
-import { heartbeatKey, processingKey, type QueueKeys } from './keys.js';
+import { heartbeatKey, levelKey, processingKey, type QueueKeys } from './keys.js';
 
 /** How many lines the trace stream of a queue keeps, about (`MAXLEN ~`). */
 const REDIS_TRACE_LINES = 100_000;
@@ -27,11 +29,22 @@ export async function traceRead(client: RedisClient, keys: QueueKeys, taskId?: s
   return taskId === undefined ? lines : lines.filter((line) => mentionsTask(line, taskId));
 }
 
-/** The next `limit` messages, head (the right end of the list) first. */
+/** The next `limit` messages in the order of reads: by priority, each list head (its right end) first; wake markers left out. */
 export async function waiting(client: RedisClient, keys: QueueKeys, limit: number): Promise<string[]> {
-  const start = Number.isFinite(limit) ? -Math.max(1, limit) : 0;
-  const found = limit <= 0 ? [] : await client.lrange(keys.queue, start, -1);
-  return found.reverse();
+  if (limit <= 0) return [];
+  const flat = await client.zrange(keys.priorities, '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES');
+  const levels: { key: string; priority: number }[] = [{ key: keys.queue, priority: 0 }];
+  for (let i = 0; i < flat.length; i += 2) levels.push({ key: levelKey(keys.base, flat[i]!), priority: Number(flat[i + 1]) });
+  levels.sort((a, b) => b.priority - a.priority);
+  const found: string[] = [];
+  for (const { key } of levels) {
+    const left = limit - found.length;
+    if (left <= 0) break;
+    // a marker or two may sit at the plain list's head: ask for that many more
+    const start = Number.isFinite(left) ? -Math.max(1, left + 2) : 0;
+    found.push(...(await client.lrange(key, start, -1)).reverse().filter((data) => data !== WAKE));
+  }
+  return found.slice(0, limit);
 }
 
 /** The first `limit` scheduled messages, earliest first, with their etas. */
@@ -80,7 +93,7 @@ export async function requeueDeadLetter(client: RedisClient, keys: QueueKeys, le
     const parsed = JSON.parse(entry) as { data: string; at: string };
     if (parsed.data !== letter.data || new Date(parsed.at).getTime() !== letter.at.getTime()) continue;
     if ((await client.lrem(keys.dead, 1, entry)) === 0) return false;
-    await client.lpush(keys.queue, letter.data);
+    await pushMessage(withScripts(client), keys, letter.data);
     return true;
   }
   return false;

@@ -26,6 +26,12 @@ export interface QueueKeys {
   readonly dead: string;
   /** The trace stream. */
   readonly trace: string;
+  /** The priorities other than 0 that have waiting messages (a sorted set; each has the list `<base>priority.<p>`). */
+  readonly priorities: string;
+  /** The revocations, a hash: key to `<until ms or empty>:<once 0|1>`. */
+  readonly revoked: string;
+  /** The names of the locks taken (each held in `<base>lock.<name>`). */
+  readonly locks: string;
 }
 
 /** The keys of the queue `<prefix>{<tag>}` for the consumer `consumerId`. */
@@ -41,6 +47,9 @@ export function queueKeys(prefix: string, tag: string, consumerId: string): Queu
     schedule: `${base}schedule`,
     dead: `${base}dead`,
     trace: `${base}trace`,
+    priorities: `${base}priorities`,
+    revoked: `${base}revoked`,
+    locks: `${base}locks`,
   };
 }
 
@@ -57,4 +66,14 @@ export function heartbeatKey(base: string, consumerId: string): string {
 /** The key of a lease, e.g. `periodic:<minute>`. */
 export function leaseKey(base: string, key: string): string {
   return `${base}lease.${key}`;
+}
+
+/** The list of the waiting messages of one priority other than 0, as written in the messages (e.g. `5`, `-0.5`). */
+export function levelKey(base: string, priority: string): string {
+  return `${base}priority.${priority}`;
+}
+
+/** The key of a lock: its holder's token, with the lease as its time to live. */
+export function lockKey(base: string, name: string): string {
+  return `${base}lock.${name}`;
 }

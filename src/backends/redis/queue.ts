@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type ScheduledMessage } from '../base.js';
+import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from '../base.js';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
 import { addressOf, causeOf, redisCall } from './errors.js';
 import * as check from '../../validate.js';
@@ -15,6 +15,8 @@ import { Claims } from './claims.js';
 import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sameDatabase, withScripts, type RedisClient, type RedisConnectionOptions, type ScriptCommands } from './connection.js';
 import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
+import * as controls from './controls.js';
+import { WAKE } from './control-scripts.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
 import { RedisDataStore, type ResultTarget } from './store.js';
 
@@ -62,6 +64,8 @@ export interface RedisQueueOptions extends RedisConnectionOptions {
 export class RedisQueue extends BaseQueue {
   /** `false`: `read` never waits. */
   readonly blocking: boolean = false;
+  /** `true`: reads take the highest priority first. */
+  override readonly priorities = true;
   /** This queue object's consumer id, `<host>:<pid>:<random>`, as it appears in key names. */
   readonly consumerId: string;
   /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
@@ -85,6 +89,12 @@ export class RedisQueue extends BaseQueue {
   readonly #reachable = new WeakMap<RedisDataStore, ResultTarget | null>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
+  /**
+   * `true` when the last claim found no revocation at all: `revoked()` then
+   * answers `null` without a round trip, for the calls of that claim and
+   * older ones. A blocking read or `due` sets it back to `false`.
+   */
+  #noRevocations = false;
 
   /**
    * @param name - The queue's name; `test-queue` is stored as `huey.redis.{testqueue}`.
@@ -118,7 +128,8 @@ export class RedisQueue extends BaseQueue {
   }
 
   /**
-   * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2).
+   * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2), or,
+   * for a priority other than 0, at the tail of that priority's list (one script).
    *
    * @param data - The encoded message.
    * @returns A promise that settles once Redis has the message (and `waitForReplicas` replicas have it).
@@ -126,8 +137,8 @@ export class RedisQueue extends BaseQueue {
    */
   async write(data: string): Promise<void> {
     await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, async () => {
-      if (this.#waitForReplicas === 0) await this.#client.lpush(this.key, data);
-      else await this.#replicated(this.#client.pipeline().lpush(this.key, data));
+      if (this.#waitForReplicas === 0) await controls.pushMessage(this.#client, this.#keys, data);
+      else await this.#replicated(controls.pushInto(this.#client.pipeline(), this.#keys, data));
     });
   }
 
@@ -180,9 +191,7 @@ export class RedisQueue extends BaseQueue {
     if (this.#closed) return [];
     if (this.#claims.ahead.length > 0) return this.#claims.ahead.splice(0, count).map((data) => this.#claims.hand(data));
     try {
-      const claimed = await this.#claims.claiming(() =>
-        this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, Math.max(count, this.#prefetch), this.consumerId, this.#heartbeatMs),
-      );
+      const claimed = await this.#claim(Math.max(count, this.#prefetch), 0);
       this.#startHeartbeat();
       // claimed after close() began: release(), sent after the claim on the same connection, puts them back
       if (this.#closed) return [];
@@ -193,7 +202,11 @@ export class RedisQueue extends BaseQueue {
       if (!this.blocking || timeoutMs <= 0) return [];
       // the queue is empty: wait for the first message and hand it out at once, without claiming more
       const data = await this.#waitForOne(timeoutMs);
-      return data === null ? [] : [data];
+      if (data !== WAKE) return data === null ? [] : [data];
+      // woken for a message of another priority: claim by priority, dropping the marker the wait moved
+      const woken = await this.#claim(count, 1);
+      if (this.#closed) return [];
+      return woken.map((found) => this.#claims.hand(found));
     } catch (error) {
       // close() ends the connections under a read in flight; that read simply finds nothing
       if (this.#closed) return [];
@@ -201,14 +214,28 @@ export class RedisQueue extends BaseQueue {
     }
   }
 
-  /** Removes every waiting message (not the claimed, scheduled or dead ones). */
-  async flush(): Promise<void> {
-    await redisCall(this.#client, QueueException, `Could not flush queue "${this.name}"`, () => this.#client.del(this.key));
+  /**
+   * Claims up to `count` messages with the claim script, highest priority
+   * first, and learns on the way whether any revocation exists.
+   *
+   * @param drop - 1 to drop a wake marker from the processing list first.
+   */
+  async #claim(count: number, drop: 0 | 1): Promise<string[]> {
+    const [revocations, ...claimed] = await this.#claims.claiming(() =>
+      this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#keys.priorities, this.#keys.revoked, count, this.consumerId, this.#heartbeatMs, this.#keys.base, drop),
+    );
+    this.#noRevocations = revocations === 0;
+    return claimed;
   }
 
-  /** The number of waiting messages (`LLEN`). */
+  /** Removes every waiting message, of every priority (not the claimed, scheduled or dead ones). */
+  async flush(): Promise<void> {
+    await redisCall(this.#client, QueueException, `Could not flush queue "${this.name}"`, () => this.#client.hueyFlushQueue(this.key, this.#keys.priorities, this.#keys.base));
+  }
+
+  /** The number of waiting messages, of every priority (`LLEN` of each list, in one script). */
   async length(): Promise<number> {
-    return redisCall(this.#client, QueueReadException, `Could not read the length of queue "${this.name}"`, () => this.#client.llen(this.key));
+    return redisCall(this.#client, QueueReadException, `Could not read the length of queue "${this.name}"`, () => this.#client.hueyQueueLength(this.key, this.#keys.priorities, this.#keys.base));
   }
 
   /**
@@ -283,7 +310,7 @@ export class RedisQueue extends BaseQueue {
   async recover(): Promise<number> {
     const consumers = await this.#client.zrange(this.#keys.consumers, 0, -1);
     const gone = consumers.filter(isGoneLocally);
-    return this.#client.hueyRecover(this.key, this.#keys.consumers, this.#keys.base, DEFAULTS.deadConsumerGrace, ...gone);
+    return this.#client.hueyRecover(this.key, this.#keys.consumers, this.#keys.priorities, this.#keys.base, DEFAULTS.deadConsumerGrace, ...gone);
   }
 
   /**
@@ -315,7 +342,11 @@ export class RedisQueue extends BaseQueue {
     const taken = await this.#claims.claiming(() =>
       this.#client.hueyDue(this.#keys.schedule, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, now.getTime(), limit, this.consumerId, this.#heartbeatMs),
     );
-    if (taken.length > 0) this.#startHeartbeat();
+    if (taken.length > 0) {
+      this.#startHeartbeat();
+      // read now, after the last claim: whether revocations exist is not known for them
+      this.#noRevocations = false;
+    }
     for (const data of taken) this.#claims.held.add(data);
     return taken;
   }
@@ -372,7 +403,7 @@ export class RedisQueue extends BaseQueue {
     try {
       for (const data of this.#claims.unacked) await this.#client.lrem(this.#keys.processing, -1, data);
       if (this.#timer !== undefined || this.#claims.ahead.length > 0 || this.#claims.held.size > 0) {
-        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.consumerId, settled ? '1' : '0');
+        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#keys.priorities, this.consumerId, settled ? '1' : '0', this.#keys.base);
       }
     } catch (error) {
       // Redis is down: the heartbeat expires instead and recover() returns the messages
@@ -390,8 +421,11 @@ export class RedisQueue extends BaseQueue {
     const reader = this.#reader;
     await reader.connect();
     if (this.#closed) return null;
+    // read after the last claim: whether revocations exist is not known for it
+    this.#noRevocations = false;
     const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
     // after close() a message moved in the last instant is not handed out: release() has put it back
+    if (data === WAKE) return data; // not a message: the caller claims instead
     return data === null || this.#closed ? null : this.#claims.hand(data);
   }
 
@@ -403,7 +437,7 @@ export class RedisQueue extends BaseQueue {
    */
   async #repair(): Promise<void> {
     for (const data of this.#claims.unacked) await this.ack(data);
-    await this.#client.hueyReclaim(this.key, this.#keys.processing, ...this.#claims.held, ...this.#claims.ahead);
+    await this.#client.hueyReclaim(this.key, this.#keys.processing, this.#keys.priorities, this.#keys.base, ...this.#claims.held, ...this.#claims.ahead);
   }
 
   /** Starts refreshing the heartbeat (and recovering dead consumers) once this object has claimed. */
@@ -422,6 +456,61 @@ export class RedisQueue extends BaseQueue {
       // Redis is down; the next beat tries again, and reads and writes report the outage
       this.#onError?.(error as Error);
     }
+  }
+
+  // Controls of calls: revocations and locks (the work is in ./controls.ts).
+
+  /** Keeps a revocation in the hash `<prefix>{<name>}.revoked` (`HSET`). */
+  async revoke(key: string, revocation: Revocation): Promise<void> {
+    await redisCall(this.#client, QueueWriteException, `Could not revoke ${key} in queue "${this.name}"`, () => controls.revoke(this.#client, this.#keys, key, revocation));
+  }
+
+  /** Removes a revocation (one script); `true` when it was in force. */
+  async restore(key: string): Promise<boolean> {
+    return redisCall(this.#client, QueueWriteException, `Could not restore ${key} in queue "${this.name}"`, () => controls.restore(this.#client, this.#keys, key));
+  }
+
+  /**
+   * The first of `keys` revoked at `now` (one script, which takes a `once`
+   * revocation away). No round trip when this object's last claim found no
+   * revocation at all: the calls it claimed were read with none in force.
+   */
+  async revoked(keys: string[], now: Date): Promise<string | null> {
+    if (this.#noRevocations) return null;
+    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
+  }
+
+  /** The revocations in force at `now` (`HGETALL`). */
+  async revocations(now: Date): Promise<RevocationEntry[]> {
+    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revocations(this.#client, this.#keys, now));
+  }
+
+  /** Takes a lock with `SET NX PX` (and records its name), one script. */
+  async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return redisCall(this.#client, QueueException, `Could not take lock "${name}" of queue "${this.name}"`, () => controls.lock(this.#client, this.#keys, name, token, ttlMs));
+  }
+
+  /** `PEXPIRE` of the lock when `token` holds it, one script. */
+  async renewLock(name: string, token: string, ttlMs: number): Promise<boolean> {
+    return redisCall(this.#client, QueueException, `Could not renew lock "${name}" of queue "${this.name}"`, () => controls.renewLock(this.#client, this.#keys, name, token, ttlMs));
+  }
+
+  /** `DEL` of the lock when `token` holds it, one script. */
+  async unlock(name: string, token: string): Promise<boolean> {
+    return redisCall(this.#client, QueueException, `Could not release lock "${name}" of queue "${this.name}"`, () => controls.unlock(this.#client, this.#keys, name, token));
+  }
+
+  /** `EXISTS` of the lock's key. */
+  async isLocked(name: string): Promise<boolean> {
+    return redisCall(this.#client, QueueReadException, `Could not read lock "${name}" of queue "${this.name}"`, () => controls.isLocked(this.#client, this.#keys, name));
+  }
+
+  async locks(): Promise<string[]> {
+    return redisCall(this.#client, QueueReadException, `Could not read the locks of queue "${this.name}"`, () => controls.locks(this.#client, this.#keys));
+  }
+
+  async flushLocks(): Promise<number> {
+    return redisCall(this.#client, QueueException, `Could not flush the locks of queue "${this.name}"`, () => controls.flushLocks(this.#client, this.#keys));
   }
 
   // Inspection and trace (huey info, peek, trace, dead-letters): the work is in ./inspect.ts.

@@ -17,6 +17,8 @@
  * @module
  */
 
+import { controlScripts, requeueLua, WAKE } from './control-scripts.js';
+
 /** A Lua script and how many of its arguments are keys. */
 export interface ScriptDefinition {
   /** The Lua source. */
@@ -27,24 +29,51 @@ export interface ScriptDefinition {
 
 /**
  * Registers the consumer when its heartbeat is missing, then claims up to
- * `count` messages from the head of the queue into its processing list.
+ * `count` messages into its processing list: the highest priority first
+ * (see `./control-scripts.ts`), each priority from its head. A wake marker
+ * met on the way is dropped, as is the one a blocked read just moved into
+ * the processing list when `drop` is 1.
  *
- * KEYS: queue, processing, consumers, heartbeat. ARGV: count, consumer id, heartbeat ms.
- * Returns the messages claimed, oldest first.
+ * KEYS: queue, processing, consumers, heartbeat, priorities, revoked.
+ * ARGV: count, consumer id, heartbeat ms, key base, drop (0|1).
+ * Returns whether any revocation exists (1 or 0), then the messages claimed, oldest first.
  */
 export const claim: ScriptDefinition = {
-  numberOfKeys: 4,
+  numberOfKeys: 6,
   lua: `
 if redis.call('EXISTS', KEYS[4]) == 0 then
   redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[3])
   redis.call('ZADD', KEYS[3], 0, ARGV[2])
 end
-local taken = {}
-for i = 1, tonumber(ARGV[1]) do
-  local data = redis.call('LMOVE', KEYS[1], KEYS[2], 'RIGHT', 'LEFT')
-  if not data then break end
-  taken[i] = data
+if ARGV[5] == '1' then redis.call('LREM', KEYS[2], 1, '${WAKE}') end
+local count = tonumber(ARGV[1]) + 1
+local taken = { redis.call('EXISTS', KEYS[6]) }
+local function take(from)
+  while #taken < count do
+    local data = redis.call('LMOVE', from, KEYS[2], 'RIGHT', 'LEFT')
+    if not data then return end
+    if data == '${WAKE}' then redis.call('LPOP', KEYS[2]) else taken[#taken + 1] = data end
+  end
 end
+if redis.call('EXISTS', KEYS[5]) == 0 then
+  take(KEYS[1])
+  return taken
+end
+local plain = false
+local levels = redis.call('ZRANGE', KEYS[5], '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES')
+for i = 1, #levels, 2 do
+  if #taken >= count then break end
+  if tonumber(levels[i + 1]) < 0 and not plain then
+    take(KEYS[1])
+    plain = true
+  end
+  local level = ARGV[4] .. 'priority.' .. levels[i]
+  take(level)
+  if redis.call('EXISTS', level) == 0 then redis.call('ZREM', KEYS[5], levels[i]) end
+end
+if not plain then take(KEYS[1]) end
+-- a wake marker left at the plain list's head (no reader was blocked) goes too
+while redis.call('LINDEX', KEYS[1], -1) == '${WAKE}' do redis.call('RPOP', KEYS[1]) end
 return taken
 `,
 };
@@ -112,12 +141,12 @@ return 1
  * a claim it made in its last instant (a blocking move still in flight when
  * its connection closed) is found by a later run too.
  *
- * KEYS: queue, consumers. ARGV: key base (`<prefix>{name}.`), grace ms, dead ids...
+ * KEYS: queue, consumers, priorities. ARGV: key base (`<prefix>{name}.`), grace ms, dead ids...
  * Returns how many messages came back.
  */
 export const recover: ScriptDefinition = {
-  numberOfKeys: 2,
-  lua: `
+  numberOfKeys: 3,
+  lua: `${requeueLua}
 local base = ARGV[1]
 local grace = tonumber(ARGV[2])
 local named = {}
@@ -133,7 +162,12 @@ for i = 1, #consumers, 2 do
   if named[id] then redis.call('DEL', beat) end
   if redis.call('EXISTS', beat) == 0 then
     local processing = base .. 'processing.' .. id
-    while redis.call('LMOVE', processing, KEYS[1], 'LEFT', 'RIGHT') do moved = moved + 1 end
+    while true do
+      local data = redis.call('LPOP', processing)
+      if not data then break end
+      requeue(data, KEYS[1], base, KEYS[3])
+      moved = moved + 1
+    end
     if since == 0 then
       redis.call('ZADD', KEYS[2], now, id)
     elseif now - since > grace then
@@ -150,19 +184,19 @@ return moved
  * processing list that the consumer does not hold: after a reconnect, a
  * claim whose reply was lost with the connection left its message there.
  *
- * KEYS: queue, processing. ARGV: the messages the consumer holds.
+ * KEYS: queue, processing, priorities. ARGV: key base, the messages the consumer holds.
  * Returns how many messages went back.
  */
 export const reclaim: ScriptDefinition = {
-  numberOfKeys: 2,
-  lua: `
+  numberOfKeys: 3,
+  lua: `${requeueLua}
 local held = {}
-for i = 1, #ARGV do held[ARGV[i]] = true end
+for i = 2, #ARGV do held[ARGV[i]] = true end
 local moved = 0
 for _, data in ipairs(redis.call('LRANGE', KEYS[2], 0, -1)) do
   if not held[data] then
     redis.call('LREM', KEYS[2], 1, data)
-    redis.call('RPUSH', KEYS[1], data)
+    requeue(data, KEYS[1], ARGV[1], KEYS[3])
     moved = moved + 1
   end
 end
@@ -178,14 +212,19 @@ return moved
  * registered, marked dead from now, so `recover` still finds a claim that
  * lands after this.
  *
- * KEYS: queue, processing, consumers, heartbeat. ARGV: consumer id, '1' when no read can still land.
+ * KEYS: queue, processing, consumers, heartbeat, priorities. ARGV: consumer id, '1' when no read can still land, key base.
  * Returns how many messages went back.
  */
 export const release: ScriptDefinition = {
-  numberOfKeys: 4,
-  lua: `
+  numberOfKeys: 5,
+  lua: `${requeueLua}
 local moved = 0
-while redis.call('LMOVE', KEYS[2], KEYS[1], 'LEFT', 'RIGHT') do moved = moved + 1 end
+while true do
+  local data = redis.call('LPOP', KEYS[2])
+  if not data then break end
+  requeue(data, KEYS[1], ARGV[3], KEYS[5])
+  moved = moved + 1
+end
 redis.call('DEL', KEYS[4])
 if ARGV[2] == '1' then
   redis.call('ZREM', KEYS[3], ARGV[1])
@@ -239,4 +278,4 @@ export const finish: ScriptDefinition = {
 };
 
 /** Every script, by the name it is defined under on a client (`huey` + name). */
-export const scripts = { claim, due, heartbeat, deadLetter, recover, reclaim, release, putResult, finish } as const;
+export const scripts = { claim, due, heartbeat, deadLetter, recover, reclaim, release, putResult, finish, ...controlScripts } as const;

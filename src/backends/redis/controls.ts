@@ -1,0 +1,87 @@
+/**
+ * Priorities, revocations and locks of a Redis queue: the work behind the
+ * queue's members of the same names. The scripts are in
+ * `./control-scripts.ts`.
+ *
+ * @internal
+ * @module
+ */
+import type { Revocation, RevocationEntry } from '../base.js';
+import { messagePriority, priorityField } from '../../message.js';
+import type { RedisClient, ScriptCommands } from './connection.js';
+import { levelKey, lockKey, type QueueKeys } from './keys.js';
+
+type Client = RedisClient & ScriptCommands;
+
+/** Writes a message where its priority says: `LPUSH` for priority 0 (as huey 0.2), else its level's list in one script. */
+export async function pushMessage(client: Client, keys: QueueKeys, data: string): Promise<void> {
+  if (messagePriority(data) === 0) {
+    await client.lpush(keys.queue, data);
+    return;
+  }
+  const text = priorityField(data)!;
+  await client.hueyWriteLevel(keys.queue, keys.priorities, levelKey(keys.base, text), data, text);
+}
+
+/** Adds the write of `pushMessage` to a pipeline (for a write followed by `WAIT`); the same command or script. */
+export function pushInto<P extends { lpush(key: string, data: string): unknown }>(pipeline: P, keys: QueueKeys, data: string): P {
+  if (messagePriority(data) === 0) return pipeline.lpush(keys.queue, data) as P;
+  const text = priorityField(data)!;
+  // defineCommand puts the scripts on pipelines too; their types do not say so
+  return (pipeline as unknown as { hueyWriteLevel(...args: string[]): P }).hueyWriteLevel(keys.queue, keys.priorities, levelKey(keys.base, text), data, text);
+}
+
+/** How a revocation is kept in the hash: `<until ms or empty>:<once 0|1>`. */
+const encodeRevocation = (revocation: Revocation): string => `${revocation.until?.getTime() ?? ''}:${revocation.once ? 1 : 0}`;
+
+function decodeRevocation(value: string): Revocation {
+  const [until, once] = value.split(':');
+  return { until: until === '' || until === undefined ? null : new Date(Number(until)), once: once === '1' };
+}
+
+const inForce = (revocation: Revocation, now: Date): boolean => revocation.until === null || revocation.until.getTime() > now.getTime();
+
+export async function revoke(client: Client, keys: QueueKeys, key: string, revocation: Revocation): Promise<void> {
+  await client.hset(keys.revoked, key, encodeRevocation(revocation));
+}
+
+export async function restore(client: Client, keys: QueueKeys, key: string): Promise<boolean> {
+  const value = await client.hueyRestore(keys.revoked, key);
+  return value !== null && inForce(decodeRevocation(value), new Date());
+}
+
+export async function revoked(client: Client, keys: QueueKeys, asked: string[], now: Date): Promise<string | null> {
+  return client.hueyRevoked(keys.revoked, now.getTime(), ...asked);
+}
+
+export async function revocations(client: Client, keys: QueueKeys, now: Date): Promise<RevocationEntry[]> {
+  const all = await client.hgetall(keys.revoked);
+  return Object.entries(all)
+    .map(([key, value]) => ({ key, ...decodeRevocation(value) }))
+    .filter((entry) => inForce(entry, now))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+export async function lock(client: Client, keys: QueueKeys, name: string, token: string, ttlMs: number): Promise<boolean> {
+  return (await client.hueyLock(lockKey(keys.base, name), keys.locks, token, ttlMs, name)) === 1;
+}
+
+export async function renewLock(client: Client, keys: QueueKeys, name: string, token: string, ttlMs: number): Promise<boolean> {
+  return (await client.hueyRenewLock(lockKey(keys.base, name), token, ttlMs)) === 1;
+}
+
+export async function unlock(client: Client, keys: QueueKeys, name: string, token: string): Promise<boolean> {
+  return (await client.hueyUnlock(lockKey(keys.base, name), keys.locks, token, name)) === 1;
+}
+
+export async function isLocked(client: Client, keys: QueueKeys, name: string): Promise<boolean> {
+  return (await client.exists(lockKey(keys.base, name))) === 1;
+}
+
+export async function locks(client: Client, keys: QueueKeys): Promise<string[]> {
+  return (await client.hueyLocks(keys.locks, keys.base)).sort();
+}
+
+export async function flushLocks(client: Client, keys: QueueKeys): Promise<number> {
+  return client.hueyFlushLocks(keys.locks, keys.base);
+}

@@ -1,0 +1,3 @@
+import './commands.js';
+
+export { Configuration } from './config.js';
