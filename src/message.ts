@@ -412,3 +412,14 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/** The id and command a raw message names, as far as it can be read: dead letters are often unreadable. */
+export function namesOf(data: string): { taskId: string | undefined; command: string | undefined } {
+  try {
+    const message = JSON.parse(data) as { id?: unknown; command?: unknown };
+    return { taskId: typeof message.id === 'string' ? message.id : undefined, command: typeof message.command === 'string' ? message.command : undefined };
+  } catch {
+    // not JSON: a malformed message names nothing
+    return { taskId: undefined, command: undefined };
+  }
+}

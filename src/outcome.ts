@@ -7,7 +7,14 @@
  * @module
  */
 import { encodeOutcome, type Outcome } from './message.js';
-import type { QueueCommand } from './queue.js';
+import type { CommandDefinition } from './registry.js';
+
+/** What the rules look at of a call. */
+export interface CallOfOutcome {
+  readonly taskId: string;
+  readonly name: string;
+  readonly definition: Pick<CommandDefinition, 'validator'>;
+}
 
 /** An outcome as it is kept: the result's key and its encoded value. */
 export interface StoredOutcome {
@@ -33,7 +40,7 @@ export function failure(error: unknown): Outcome {
  * @param outcome - Its result or its final failure.
  * @param storeNone - Whether `undefined` and `null` results are stored.
  */
-export function outcomeToStore(command: QueueCommand, outcome: Outcome, storeNone: boolean): StoredOutcome | undefined {
+export function outcomeToStore(command: CallOfOutcome, outcome: Outcome, storeNone: boolean): StoredOutcome | undefined {
   if (command.definition.validator !== undefined) return undefined; // periodic
   if (outcome.ok && outcome.value == null && !storeNone) return undefined;
   let value: string;

@@ -9,13 +9,13 @@
  * @module
  */
 import { ConfigurationError } from '../exceptions.js';
+import { namesOf } from '../message.js';
 import { startTrace, tracerOf } from '../trace.js';
 import { Invoker } from '../queue.js';
 import * as check from '../validate.js';
 import { BaseConfiguration, type LogLevel } from './config.js';
 import { checkConfiguration } from './check-config.js';
 import { importCommands } from './discover.js';
-import { idOf } from './fate.js';
 import { Logger } from './logger.js';
 import { Periodic } from './periodic.js';
 import { ReadLoop } from './read-loop.js';
@@ -137,13 +137,13 @@ export class Consumer {
     const [due] = await schedule.due(now, 1);
     if (due !== undefined) {
       await fate.handle(due, 'schedule');
-      return { kind: 'scheduled', ...idOf(due) };
+      return { kind: 'scheduled', ...namesOf(due) };
     }
     if (this.config.PERIODIC && this.#periodic.isDue(now)) return { kind: 'periodic', enqueued: await this.enqueuePeriodic(now) };
     const data = await this.invoker.queue.read(0);
     if (data === null) return { kind: 'idle' };
     await fate.handle(data, 'queue');
-    return { kind: 'message', ...idOf(data) };
+    return { kind: 'message', ...namesOf(data) };
   }
 
   /**

@@ -17,10 +17,9 @@
  *    with the queue's `finish`); or, for a failure with retries left,
  *    enqueue the retry, then acknowledge.
  *
- * A call that returned is never run again because a later phase failed:
- * storing, acknowledging and dead-lettering are tried again with backoff
- * ({@link persist}), the message kept claimed, until they succeed or the
- * consumer gives up at shutdown.
+ * A call that returned is never run again because a later phase failed: the
+ * bookkeeping is tried again with backoff ({@link persist}), the message
+ * kept claimed, until it succeeds or the consumer gives up at shutdown.
  *
  * @internal
  * @module
@@ -28,9 +27,10 @@
 import type { BaseQueue } from '../backends/base.js';
 import { EmptyData } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
-import type { Outcome } from '../message.js';
+import { namesOf, type Outcome } from '../message.js';
 import { failure, outcomeToStore, type StoredOutcome } from '../outcome.js';
-import { QueueCommand, type Invoker } from '../queue.js';
+import type { Invoker, QueueCommand } from '../queue.js';
+import { retryOf } from '../retry.js';
 import { printable } from '../printable.js';
 import { TaskLock } from '../lock.js';
 import { continuePipeline, stopPipeline } from '../pipeline-fate.js';
@@ -264,7 +264,7 @@ export class Fate {
       log.error(`queue "${queue.name}" keeps no dead letters; the message was: ${printable(data)}`);
     } else {
       await this.#persist('dead-lettering a message', () => queue.deadLetter!(data, reason));
-      if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...idOf(data), reason });
+      if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...namesOf(data), reason });
     }
     await this.#acknowledge(data, origin);
   }
@@ -289,38 +289,7 @@ export class Fate {
   }
 }
 
-/** The next try of a failed call: same id, one retry fewer, after `retryDelay`. */
-function retryOf(command: QueueCommand, now: Date): QueueCommand {
-  const eta = command.retryDelay > 0 ? new Date(now.getTime() + command.retryDelay * 1000) : null;
-  return new QueueCommand(command.definition, command.args, {
-    taskId: command.taskId,
-    eta,
-    retries: command.retries - 1,
-    retryDelay: command.retryDelay,
-    enqueuedAt: command.enqueuedAt,
-    priority: command.priority,
-    expires: command.expires,
-    ...(command.then ? { then: [...command.then] } : {}),
-    ...(command.onError ? { onError: command.onError } : {}),
-  });
-}
-
-/** The id and command a raw message names, as far as it can be read: dead letters are often unreadable. */
-export function idOf(data: string): { taskId: string | undefined; command: string | undefined } {
-  try {
-    const message = JSON.parse(data) as { id?: unknown; command?: unknown };
-    return { taskId: typeof message.id === 'string' ? message.id : undefined, command: typeof message.command === 'string' ? message.command : undefined };
-  } catch {
-    // not JSON: a malformed message names nothing
-    return { taskId: undefined, command: undefined };
-  }
-}
-
 /** An error as one line, `Name: message`. */
-function errorLine(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-}
-
-function describeError(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-}
+const errorLine = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+/** An error with its stack, for the log. */
+const describeError = (error: unknown): string => (error instanceof Error ? (error.stack ?? errorLine(error)) : String(error));

@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
-import { info, reach, Refusal, traceReport, type Backends } from '../bin/inspect.js';
+import { info, reach, Refusal, traceReport, type Backends } from '../bin/inspection.js';
 import { Poller, type Look } from './poller.js';
 import { StaticFiles } from './static-files.js';
 import { carriesToken, newToken } from './token.js';

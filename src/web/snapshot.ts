@@ -7,7 +7,7 @@
  * @module
  */
 import type { BaseQueue } from '../backends/base.js';
-import { info, reach, type Backends } from '../bin/inspect.js';
+import { info, reach, type Backends } from '../bin/inspection.js';
 import { decodeMessage } from '../message.js';
 import { messageId } from '../trace.js';
 

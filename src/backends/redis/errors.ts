@@ -10,8 +10,10 @@
  * @module
  */
 import { QueueException } from '../../exceptions.js';
-import { Cluster } from 'ioredis';
-import type { RedisClient } from './connection.js';
+import { Cluster, type Redis } from 'ioredis';
+
+/** A client of one server or of a Cluster (as `RedisClient` in connection.ts, which imports this module). */
+type RedisClient = Redis | Cluster;
 
 /** The last connection error of each client: the cause behind a call that gave up. */
 const lastErrors = new WeakMap<RedisClient, Error>();
