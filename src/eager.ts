@@ -7,7 +7,9 @@
  * @module
  */
 import { decodeMessage, decodeOutcome, encodeMessage, encodeOutcome, type Outcome } from './message.js';
-import { AsyncData, QueueCommand, type Invoker } from './queue.js';
+import { AsyncData } from './async-data.js';
+import { QueueCommand } from './command.js';
+import type { Invoker } from './queue.js';
 import { TaskLock } from './lock.js';
 import { SKIP_ERROR_NAME, whySkip } from './skip.js';
 

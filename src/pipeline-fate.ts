@@ -10,7 +10,8 @@
  */
 import { encodeOutcome } from './message.js';
 import { stoppedError, type PipelineFailure } from './pipeline.js';
-import { QueueCommand, type Invoker } from './queue.js';
+import { QueueCommand } from './command.js';
+import type { Invoker } from './queue.js';
 import type { CommandDefinition } from './registry.js';
 
 /** The definition of a step's command, or a stand-in naming it: the consumer that reads the step resolves the name. */

@@ -8,7 +8,9 @@
  *
  * @module
  */
-import { AsyncData, QueueCommand, type GetOptions, type Invoker } from './queue.js';
+import { AsyncData, type GetOptions } from './async-data.js';
+import { QueueCommand } from './command.js';
+import type { Invoker } from './queue.js';
 import { eagerOutcome } from './eager.js';
 import { ConfigurationError, DataStoreTimeout } from './exceptions.js';
 import { newId, type PipelineStep } from './message.js';

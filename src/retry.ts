@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import { QueueCommand } from './queue.js';
+import { QueueCommand } from './command.js';
 
 /** The next try of a failed call: same id, one retry fewer, after `retryDelay`. */
 export function retryOf(command: QueueCommand, now: Date): QueueCommand {

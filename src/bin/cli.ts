@@ -155,7 +155,7 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   });
   try {
     try {
-      await reach(Configuration.QUEUE!);
+      await answersWithin(Configuration.QUEUE!, REACH_TIMEOUT_MS);
       await consumer.start();
     } catch (error) {
       io.stderr(startupError(error, options.debug));
@@ -179,18 +179,18 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
  *
  * @throws QueueException naming the queue and the cause.
  */
-async function reach(queue: BaseQueue): Promise<void> {
+async function answersWithin(queue: BaseQueue, timeoutMs: number): Promise<void> {
   const timeout = new AbortController();
-  const gaveUp = sleep(REACH_TIMEOUT_MS, 'timeout' as const, { signal: timeout.signal }).catch(() => undefined);
+  const gaveUp = sleep(timeoutMs, 'timeout' as const, { signal: timeout.signal }).catch(() => undefined);
+  let answer: number | 'timeout' | undefined;
   try {
-    const answer = await Promise.race([queue.length(), gaveUp]);
-    if (answer === 'timeout') throw new QueueException(`Cannot reach queue "${queue.name}": no answer within ${REACH_TIMEOUT_MS / 1000} s`);
+    answer = await Promise.race([queue.length(), gaveUp]);
   } catch (error) {
-    if (error instanceof QueueException && error.message.startsWith('Cannot reach')) throw error;
     throw new QueueException(`Cannot reach queue "${queue.name}": ${(error as Error).message}`, { cause: error });
   } finally {
     timeout.abort();
   }
+  if (answer === 'timeout') throw new QueueException(`Cannot reach queue "${queue.name}": no answer within ${timeoutMs / 1000} s`);
 }
 
 /** A start-up error as one line (with `--debug`, its stack too). */

@@ -10,7 +10,7 @@
  */
 import { ConfigurationError } from '../exceptions.js';
 import { namesOf } from '../message.js';
-import { startTrace, tracerOf } from '../trace.js';
+import { tracerOf } from '../trace.js';
 import { Invoker } from '../queue.js';
 import * as check from '../validate.js';
 import { BaseConfiguration, type LogLevel } from './config.js';
@@ -192,7 +192,6 @@ export class Consumer {
   /** Makes the schedule, the fate and the read loop; once. */
   #prepare(): Promise<Parts> {
     const { invoker, config, log } = this;
-    if (config.TRACE) startTrace(invoker);
     this.#parts ??= assemble({ invoker, config, log, clock: this.#clock, executor: this.#executor, importRoot: this.#options.importRoot, readTimeoutMs: this.#options.readTimeoutMs, giveUp: this.#giveUp.signal });
     return this.#parts;
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Invoker } from '../queue.js';
+import { startTrace } from '../trace.js';
 import type { BaseConfiguration } from './config.js';
 import { Fate } from './fate.js';
 import type { Logger } from './logger.js';
@@ -37,9 +38,10 @@ export interface PartsContext {
   giveUp: AbortSignal;
 }
 
-/** Opens the schedule and makes the fate and the read loop over it. */
+/** Starts the trace (with `TRACE`), opens the schedule and makes the fate and the read loop over it. */
 export async function assemble(ctx: PartsContext): Promise<Parts> {
   const { invoker, config, log, clock } = ctx;
+  if (config.TRACE) startTrace(invoker);
   const schedule = await openSchedule(invoker, log);
   let loop: ReadLoop | undefined;
   const fate = new Fate({
