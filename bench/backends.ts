@@ -124,9 +124,9 @@ export interface DrainReport {
 
 /**
  * Counts the calls a consumer finishes, by wrapping the queue's last step of
- * a call: `finish` (result stored and message acknowledged in one step)
- * when the queue has it and it did both, else `ack` (after the result was
- * stored). Reports once `expect` are done.
+ * a call: `finish` or `finishAndRead` (result stored and message
+ * acknowledged in one step) when the queue has it and it did both, else
+ * `ack` (after the result was stored). Reports once `expect` are done.
  */
 export class DrainCounter {
   count = 0;
@@ -151,6 +151,14 @@ export class DrainCounter {
         const done = await finish(data, store, key, value);
         if (done) this.#finished();
         return done;
+      };
+    }
+    const finishAndRead = queue.finishAndRead?.bind(queue);
+    if (finishAndRead !== undefined) {
+      queue.finishAndRead = async (data, store, key, value, count) => {
+        const next = await finishAndRead(data, store, key, value, count);
+        if (next !== null) this.#finished();
+        return next;
       };
     }
   }

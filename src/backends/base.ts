@@ -12,6 +12,7 @@
  * | `ack`                      | at-least-once: a message read is only forgotten when done |
  * | `readMany`                 | the consumer fills all its free slots with one claim      |
  * | `finish`                   | a result is stored and its message acknowledged in one step |
+ * | `finishAndRead`            | ... and the next message taken in that same step          |
  * | `recover`                  | a dead consumer's taken messages come back                |
  * | `schedule`/`due`/`nextEta` | calls with an eta survive a crash of the consumer         |
  * | `deadLetter`/`deadLetters` | unknown and malformed messages are kept, with the reason  |
@@ -182,6 +183,22 @@ export abstract class BaseQueue {
    *   nothing: the caller then calls `store.put` and `ack`.
    */
   finish?(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean>;
+
+  /**
+   * {@link finish}, then takes up to `count` more messages by the rules of
+   * {@link readMany} without waiting, as one step: a busy consumer refills
+   * the slot a call frees in the same round trip that stores its result.
+   *
+   * @param data - The message exactly as read.
+   * @param store - The result store that `key` belongs to.
+   * @param key - The result's key.
+   * @param value - The encoded result.
+   * @param count - The most messages to take (at least 1).
+   * @returns The messages taken, oldest first (empty when the queue is
+   *   empty); `null` when this queue cannot write to `store` and did
+   *   nothing, as when `finish` returns `false`.
+   */
+  finishAndRead?(data: string, store: BaseDataStore, key: string, value: string, count: number): Promise<string[] | null>;
 
   /**
    * Puts the messages claimed by dead consumers back at the head of the queue.

@@ -43,6 +43,19 @@ import type { Executor } from './workers.js';
 /** Where a message came from: read from the queue, or taken from the schedule once due. */
 export type Origin = 'queue' | 'schedule';
 
+/** The read loop's slot a message is carried out in, and what the fate tells it. */
+export interface Slot {
+  /** The call has run (or will not run), before its bookkeeping: the slot may be freed early. */
+  ran(): void;
+  /** How many messages the finish may take for this slot (0 or 1): the slot is then refilled in the same step. */
+  wanted(): number;
+  /** Hands the loop the messages the finish took, to carry out in this slot. */
+  refill(messages: string[]): void;
+}
+
+/** A slot that is neither freed early nor refilled: one message, stepped by hand. */
+const LONE_SLOT: Slot = { ran: () => {}, wanted: () => 0, refill: () => {} };
+
 /** What the phases need of the consumer. */
 export interface FateContext {
   readonly invoker: Invoker;
@@ -80,10 +93,10 @@ export class Fate {
    *
    * @param data - The message as taken.
    * @param origin - Where it was taken from.
-   * @param ran - Called once the call has run (or will not run), before its bookkeeping: frees its slot early.
+   * @param slot - The read loop's slot it is carried out in.
    * @returns A promise that settles once the message's fate is carried out (or given up at shutdown).
    */
-  async handle(data: string, origin: Origin, ran: () => void = () => {}): Promise<void> {
+  async handle(data: string, origin: Origin, slot: Slot = LONE_SLOT): Promise<void> {
     try {
       const command = await this.#vet(data, origin);
       if (command === undefined) return;
@@ -91,13 +104,13 @@ export class Fate {
       if (await this.#ranBefore(command, data, origin)) return;
       const skip = await this.#persist(`checking whether ${command.name} ${command.taskId} is revoked`, () => whySkip(this.#ctx.invoker.queue, { id: command.taskId, command: command.name, expires: command.expires }, this.#ctx.clock()));
       if (skip !== null) {
-        ran();
-        return await this.#skip(command, data, origin, skip);
+        slot.ran();
+        return await this.#skip(command, data, origin, skip, slot);
       }
-      const outcome = await this.#run(command, ran);
+      const outcome = await this.#run(command, () => slot.ran());
       if (!outcome.ok && command.retries > 0) return await this.#retry(command, data, origin);
       await this.#continue(command, outcome);
-      await this.#settle(command, data, origin, outcome);
+      await this.#settle(command, data, origin, outcome, slot);
     } catch (error) {
       if (!(error instanceof GaveUp)) throw error;
       this.#ctx.log.error(`${error.message}; the message stays claimed and comes back through recovery`);
@@ -146,13 +159,13 @@ export class Fate {
   }
 
   /** Phase 3: a call that expired or is revoked is not run; its outcome says why, and a pipeline it is in stops. */
-  async #skip(command: QueueCommand, data: string, origin: Origin, skip: Skip): Promise<void> {
+  async #skip(command: QueueCommand, data: string, origin: Origin, skip: Skip, slot: Slot): Promise<void> {
     const { log, invoker } = this.#ctx;
     log.info(`not running ${command.name} ${command.taskId}: ${skip.reason}`);
     if (invoker.events.listenerCount(skip.event) > 0) invoker.events.emit(skip.event, { taskId: command.taskId, command: command.name, reason: skip.reason });
     const outcome: Outcome = { ok: false, error: { name: SKIP_ERROR_NAME[skip.event], message: skip.reason } };
     await this.#continue(command, outcome);
-    await this.#settle(command, data, origin, outcome);
+    await this.#settle(command, data, origin, outcome, slot);
   }
 
   /** Phase 4: runs the call (under its command's lock, when it has one); its outcome, never a throw. */
@@ -208,15 +221,16 @@ export class Fate {
   /**
    * Phase 6: stores the outcome (when the rules keep it: a pipeline's step
    * always, its group waits for every step), then acknowledges; one step
-   * with the queue's `finish`.
+   * with the queue's `finish`, which also refills the slot when the queue
+   * can and the loop wants it.
    */
-  async #settle(command: QueueCommand, data: string, origin: Origin, outcome: Outcome): Promise<void> {
+  async #settle(command: QueueCommand, data: string, origin: Origin, outcome: Outcome, slot: Slot): Promise<void> {
     const { invoker } = this.#ctx;
     const stored = invoker.resultStore === undefined ? undefined : outcomeToStore(command, outcome, invoker.storeNone || command.then !== undefined);
     if (stored === undefined) return this.#acknowledge(data, origin);
     const what = `storing the result of ${command.name} ${command.taskId}`;
     try {
-      const finished = await this.#persist(what, () => this.#finish(data, origin, stored));
+      const finished = await this.#persist(what, () => this.#finish(data, origin, stored, slot));
       if (!finished) {
         await this.#persist(what, () => invoker.resultStore!.put(stored.key, stored.value));
         await this.#acknowledge(data, origin);
@@ -228,11 +242,20 @@ export class Fate {
     if (invoker.events.listenerCount('resultStored') > 0) invoker.events.emit('resultStored', { taskId: stored.key, command: command.name, ok: stored.ok });
   }
 
-  /** Stores and acknowledges in one step when the queue can: `true` when it did. */
-  async #finish(data: string, origin: Origin, stored: StoredOutcome): Promise<boolean> {
+  /** Stores and acknowledges in one step when the queue can, taking the slot's next message in it when wanted: `true` when it did. */
+  async #finish(data: string, origin: Origin, stored: StoredOutcome, slot: Slot): Promise<boolean> {
     const queue = this.#ctx.invoker.queue;
-    if (!this.#claimsOf(origin) || queue.finish === undefined) return false;
-    const finished = await queue.finish(data, this.#ctx.invoker.resultStore!, stored.key, stored.value);
+    const store = this.#ctx.invoker.resultStore!;
+    if (!this.#claimsOf(origin)) return false;
+    const wanted = queue.finishAndRead === undefined ? 0 : slot.wanted();
+    let finished: boolean;
+    if (wanted > 0) {
+      const next = await queue.finishAndRead!(data, store, stored.key, stored.value, wanted);
+      if (next !== null) slot.refill(next);
+      finished = next !== null;
+    } else {
+      finished = (await queue.finish?.(data, store, stored.key, stored.value)) ?? false;
+    }
     if (finished) this.#atomicFinish = true;
     return finished;
   }

@@ -9,7 +9,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BaseQueue } from '../backends/base.js';
-import type { Fate, Origin } from './fate.js';
+import type { Fate, Origin, Slot } from './fate.js';
 import type { Logger } from './logger.js';
 import type { Schedule } from './schedule.js';
 
@@ -35,7 +35,9 @@ export interface ReadLoopContext {
  * Reads until stopped. The slot of a call is freed as soon as the call has
  * run, while its result is stored and its message acknowledged, so the
  * next read overlaps that bookkeeping; at most `threads` calls are in
- * bookkeeping at once.
+ * bookkeeping at once. Under a backlog, on a queue with `finishAndRead`,
+ * the slot is instead refilled by the call's finish: one step stores the
+ * result, acknowledges the message and takes the next.
  */
 export class ReadLoop {
   readonly #ctx: ReadLoopContext;
@@ -88,9 +90,15 @@ export class ReadLoop {
     this.#ctx.log.info(`waiting for ${pending.length} calls in flight`);
     const timeout = new AbortController();
     const timedOut = sleep(timeoutMs, true, { signal: timeout.signal }).catch(() => false);
-    const gaveUp = await Promise.race([Promise.allSettled(pending).then(() => false), timedOut]);
+    const gaveUp = await Promise.race([this.#allSettled(), timedOut]);
     timeout.abort();
     if (gaveUp) this.#ctx.log.warn(`${this.#inFlight.size} calls still running after ${timeoutMs / 1000} s: left unacknowledged for recovery`);
+  }
+
+  /** Resolves once nothing is in flight: a message a finish took while the loop stopped is carried out too. */
+  async #allSettled(): Promise<false> {
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+    return false;
   }
 
   /** A call was put into the schedule: the loop wakes for it if it is the earliest. */
@@ -116,7 +124,7 @@ export class ReadLoop {
       }
       try {
         let now = this.#ctx.clock().getTime();
-        if (now - this.#nextEtaReadAt >= SCHEDULE_REFRESH_MS || (this.#nextEta !== null && this.#nextEta <= now)) {
+        if (this.#scheduleDue(now)) {
           if (await this.#takeDue(now)) continue;
           now = this.#ctx.clock().getTime();
         }
@@ -136,6 +144,11 @@ export class ReadLoop {
         delay = Math.min(delay * polling.backoff, polling.maxMs);
       }
     }
+  }
+
+  /** Whether the schedule is to be looked at: its earliest eta has come, or it is time to re-read it. */
+  #scheduleDue(now: number): boolean {
+    return now - this.#nextEtaReadAt >= SCHEDULE_REFRESH_MS || (this.#nextEta !== null && this.#nextEta <= now);
   }
 
   /** Takes due scheduled calls into free slots; `true` when it took any. */
@@ -169,10 +182,18 @@ export class ReadLoop {
     return data === null ? [] : [data];
   }
 
-  /** Carries out one message's fate in a slot already reserved for it. */
+  /**
+   * Carries out one message's fate in a slot already reserved for it. When
+   * every slot is busy (a backlog) and the queue can, the slot is not freed
+   * once the call has run but refilled by its finish, which takes the next
+   * message in the same step; otherwise it is freed then, for the next
+   * read to overlap the bookkeeping.
+   */
   #dispatch(data: string, origin: Origin): void {
     let released = false;
     let early = false;
+    let kept = false;
+    let next: string[] = [];
     const release = (ran: boolean): void => {
       if (released || (ran && this.#finishing >= this.#ctx.threads)) return;
       released = true;
@@ -181,18 +202,26 @@ export class ReadLoop {
       this.#free++;
       this.#wake?.();
     };
-    const ran = (): void => {
-      this.#settling.add(handled);
-      release(true);
+    const slot: Slot = {
+      ran: () => {
+        this.#settling.add(handled);
+        kept = origin === 'queue' && this.#free === 0 && this.#ctx.queue.finishAndRead !== undefined;
+        if (!kept) release(true);
+      },
+      wanted: () => (kept && !this.#stopped.signal.aborted && !this.#scheduleDue(this.#ctx.clock().getTime()) ? 1 : 0),
+      refill: (messages) => void (next = messages),
     };
     const handled: Promise<void> = this.#ctx.fate
-      .handle(data, origin, ran)
+      .handle(data, origin, slot)
       .catch((error: unknown) => this.#ctx.log.error(`unexpected error handling a message: ${(error as Error).stack ?? String(error)}`))
       .finally(() => {
         this.#inFlight.delete(handled);
         this.#settling.delete(handled);
         if (early) this.#finishing--;
-        release(false);
+        const [refill] = next;
+        // the slot passes to the message its finish took (one at most: wanted() asks for one)
+        if (refill !== undefined && !released) this.#dispatch(refill, 'queue');
+        else release(false);
       });
     this.#inFlight.add(handled);
   }

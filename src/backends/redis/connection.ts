@@ -293,13 +293,14 @@ export interface ScriptCommands {
   hueyLocks(locks: string, base: string): Promise<string[]>;
   hueyFlushLocks(locks: string, base: string): Promise<number>;
   hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
-  hueyFinish(key: string, processing: string, value: string, ttlMs: number, channel: string, announced: string, data: string): Promise<number>;
+  /** KEYS and ARGV as `finish` in `./scripts.ts` says, the number of keys first. */
+  hueyFinish(numberOfKeys: number, ...keysAndArgv: (string | number)[]): Promise<[number, ...string[]]>;
 }
 
 function defineScripts(client: RedisClient): void {
   for (const [name, script] of Object.entries(scripts)) {
     // ioredis sends EVALSHA and falls back to EVAL when the server lost its script cache (e.g. after a restart)
-    client.defineCommand(`huey${name[0]!.toUpperCase()}${name.slice(1)}`, { lua: script.lua, numberOfKeys: script.numberOfKeys });
+    client.defineCommand(`huey${name[0]!.toUpperCase()}${name.slice(1)}`, { lua: script.lua, ...(script.numberOfKeys === null ? {} : { numberOfKeys: script.numberOfKeys }) });
   }
 }
 

@@ -12,6 +12,7 @@ import { addressOf, causeOf, redisCall } from './errors.js';
 import * as check from '../../validate.js';
 import { BlockingRead } from './blocking-read.js';
 import { Claims } from './claims.js';
+import { Finishes, type Finish } from './finishes.js';
 import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sameDatabase, withScripts, type RedisClient, type RedisConnectionOptions, type ScriptCommands } from './connection.js';
 import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
@@ -85,16 +86,23 @@ export class RedisQueue extends BaseQueue {
   #reader: BlockingRead | undefined;
   /** What this object holds, and the repair after a dropped connection. */
   readonly #claims = new Claims(() => this.#repair());
+  /** The finishes of this turn of the event loop, sent together. */
+  readonly #finishes = new Finishes((finishes) => this.#sendFinishes(finishes));
   /** How `finish` writes a store's results in this queue's script, or `null` when it cannot; decided once a store (clients and names do not change). */
   readonly #reachable = new WeakMap<RedisDataStore, ResultTarget | null>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /**
-   * `true` when the last claim found no revocation at all: `revoked()` then
-   * answers `null` without a round trip, for the calls of that claim and
-   * older ones. A blocking read or `due` sets it back to `false`.
+   * What the latest claim script said of revocations: `none` resolves to
+   * `true` when it found none at all, and `asOf` is {@link #blind} when it
+   * was sent. While no message was handed out blind since, `revoked()`
+   * answers from it without a round trip of its own.
    */
-  #noRevocations = false;
+  #revocationsSeen: { asOf: number; none: Promise<boolean> } = { asOf: -1, none: Promise.resolve(false) };
+  /** Counts the messages handed out without learning whether revocations exist (by `BLMOVE` or `due`). */
+  #blind = 0;
+  /** Set when a finish's claim found the queue empty: the next read waits at once, without a claim that would find nothing. */
+  #foundEmpty = false;
 
   /**
    * @param name - The queue's name; `test-queue` is stored as `huey.redis.{testqueue}`.
@@ -190,8 +198,10 @@ export class RedisQueue extends BaseQueue {
   async #take(count: number, timeoutMs: number): Promise<string[]> {
     if (this.#closed) return [];
     if (this.#claims.ahead.length > 0) return this.#claims.ahead.splice(0, count).map((data) => this.#claims.hand(data));
+    const waitAtOnce = this.#foundEmpty && this.blocking && timeoutMs > 0;
+    this.#foundEmpty = false;
     try {
-      const claimed = await this.#claim(Math.max(count, this.#prefetch), 0);
+      const claimed = waitAtOnce ? [] : await this.#claim(Math.max(count, this.#prefetch), 0);
       this.#startHeartbeat();
       // claimed after close() began: release(), sent after the claim on the same connection, puts them back
       if (this.#closed) return [];
@@ -221,10 +231,16 @@ export class RedisQueue extends BaseQueue {
    * @param drop - 1 to drop a wake marker from the processing list first.
    */
   async #claim(count: number, drop: 0 | 1): Promise<string[]> {
-    const [revocations, ...claimed] = await this.#claims.claiming(() =>
+    return this.#claiming(() =>
       this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#keys.priorities, this.#keys.revoked, count, this.consumerId, this.#heartbeatMs, this.#keys.base, drop),
     );
-    this.#noRevocations = revocations === 0;
+  }
+
+  /** Runs a claim script, which answers whether any revocation exists, then the messages it claimed; learns the former. */
+  async #claiming(script: () => Promise<[number, ...string[]]>): Promise<string[]> {
+    const reply = this.#claims.claiming(script);
+    this.#revocationsSeen = { asOf: this.#blind, none: reply.then(([revocations]) => revocations === 0, () => false) };
+    const [, ...claimed] = await reply;
     return claimed;
   }
 
@@ -281,7 +297,62 @@ export class RedisQueue extends BaseQueue {
    *   gone; its result may or may not have been stored.
    */
   async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
-    if (!(store instanceof RedisDataStore)) return false;
+    return (await this.finishAndRead(data, store, key, value, 0)) !== null;
+  }
+
+  /**
+   * {@link finish}, then claims up to `count` more messages as
+   * {@link readMany} does without waiting, in the same script: at THREADS
+   * 1 a busy consumer pays one round trip per call. The finishes of calls
+   * that end in the same turn of the event loop go to Redis together, in
+   * one script (`hueyFinish`). Messages claimed ahead (`prefetch`) are
+   * handed out first.
+   *
+   * @param data - The message exactly as it was returned by a read.
+   * @param store - The result store; it qualifies as for {@link finish}.
+   * @param key - The result's key (the task id).
+   * @param value - The encoded result.
+   * @param count - The most messages to take (0: none, as {@link finish}).
+   * @returns The messages taken, oldest first; `null`, having sent nothing, when `store` does not qualify.
+   * @throws DataStorePutException as {@link finish} does; the messages
+   *   the lost reply may have claimed are put back by the repair before
+   *   the next claim.
+   */
+  async finishAndRead(data: string, store: BaseDataStore, key: string, value: string, count: number): Promise<string[] | null> {
+    const wanted = check.nonNegativeInteger('count', count, 0);
+    const target = this.#targetOf(store);
+    if (target === null) return null;
+    // messages claimed ahead are handed out first; after close() began, nothing more is claimed
+    const ahead = this.#closed ? 0 : Math.min(wanted, this.#claims.ahead.length);
+    let claimed: string[];
+    try {
+      claimed = await this.#finishes.add({ result: target.write(key, value), data, count: wanted - ahead });
+    } catch (error) {
+      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
+    }
+    this.#claims.held.delete(data);
+    if (wanted === 0) return [];
+    this.#startHeartbeat();
+    this.#foundEmpty = claimed.length < wanted - ahead;
+    // claimed after close() began: release(), sent after this script on the same connection, puts them back
+    if (this.#closed) return [];
+    return [...this.#claims.ahead.splice(0, ahead), ...claimed].map((found) => this.#claims.hand(found));
+  }
+
+  /** Runs the `finish` script for the finishes of one turn: results stored, messages acknowledged, the next ones claimed. */
+  #sendFinishes(finishes: readonly Finish[]): Promise<string[]> {
+    const keys = this.#keys;
+    const count = finishes.reduce((sum, finish) => sum + finish.count, 0);
+    const args: (string | number)[] = [keys.processing, this.key, keys.consumers, keys.heartbeat, keys.priorities, keys.revoked];
+    for (const { result } of finishes) args.push(result.key);
+    args.push(count, this.consumerId, this.#heartbeatMs, keys.base);
+    for (const { result, data } of finishes) args.push(...result.argv, data);
+    return this.#claiming(() => this.#client.hueyFinish(6 + finishes.length, ...args));
+  }
+
+  /** How `finish` writes `store`'s results in this queue's script, or `null` when it cannot; decided once a store. */
+  #targetOf(store: BaseDataStore): ResultTarget | null {
+    if (!(store instanceof RedisDataStore)) return null;
     let target = this.#reachable.get(store);
     if (target === undefined) {
       const found = store.resultTarget();
@@ -289,15 +360,7 @@ export class RedisQueue extends BaseQueue {
       target = sameDatabase(this.#client, found.client) && (!isCluster(this.#client) || found.tag === this.#tag) ? found : null;
       this.#reachable.set(store, target);
     }
-    if (target === null) return false;
-    const { key: resultKey, argv } = target.write(key, value);
-    try {
-      await this.#client.hueyFinish(resultKey, this.#keys.processing, ...argv, data);
-    } catch (error) {
-      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
-    }
-    this.#claims.held.delete(data);
-    return true;
+    return target;
   }
 
   /**
@@ -344,8 +407,8 @@ export class RedisQueue extends BaseQueue {
     );
     if (taken.length > 0) {
       this.#startHeartbeat();
-      // read now, after the last claim: whether revocations exist is not known for them
-      this.#noRevocations = false;
+      // taken after the last claim: whether revocations exist is not known for them
+      this.#blind++;
     }
     for (const data of taken) this.#claims.held.add(data);
     return taken;
@@ -421,9 +484,9 @@ export class RedisQueue extends BaseQueue {
     const reader = this.#reader;
     await reader.connect();
     if (this.#closed) return null;
-    // read after the last claim: whether revocations exist is not known for it
-    this.#noRevocations = false;
     const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
+    // moved after the last claim: whether revocations exist is not known for it
+    if (data !== null) this.#blind++;
     // after close() a message moved in the last instant is not handed out: release() has put it back
     if (data === WAKE) return data; // not a message: the caller claims instead
     return data === null || this.#closed ? null : this.#claims.hand(data);
@@ -472,11 +535,15 @@ export class RedisQueue extends BaseQueue {
 
   /**
    * The first of `keys` revoked at `now` (one script, which takes a `once`
-   * revocation away). No round trip when this object's last claim found no
-   * revocation at all: the calls it claimed were read with none in force.
+   * revocation away). No round trip of its own when this object's latest
+   * claim (in flight or answered) found no revocation at all and was sent
+   * after every message this object handed out: those calls were read
+   * with none in force. So a call read by a blocking `BLMOVE` is checked
+   * by the claim the read loop sends right after it.
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
-    if (this.#noRevocations) return null;
+    const seen = this.#revocationsSeen;
+    if (seen.asOf === this.#blind && (await seen.none)) return null;
     return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
   }
 

@@ -23,16 +23,62 @@ import { controlScripts, requeueLua, WAKE } from './control-scripts.js';
 export interface ScriptDefinition {
   /** The Lua source. */
   lua: string;
-  /** How many leading arguments are keys (the rest are ARGV). */
-  numberOfKeys: number;
+  /** How many leading arguments are keys (the rest are ARGV); `null`: the caller passes that number first. */
+  numberOfKeys: number | null;
 }
 
 /**
- * Registers the consumer when its heartbeat is missing, then claims up to
- * `count` messages into its processing list: the highest priority first
- * (see `./control-scripts.ts`), each priority from its head. A wake marker
- * met on the way is dropped, as is the one a blocked read just moved into
- * the processing list when `drop` is 1.
+ * The Lua of a claim, shared by `claim` and `finishAndClaim`: registers the
+ * consumer when its heartbeat is missing, then moves up to `count` messages
+ * into its processing list: the highest priority first (see
+ * `./control-scripts.ts`), each priority from its head. A wake marker met
+ * on the way is dropped, as is the one a blocked read just moved into the
+ * processing list when `drop` is '1'.
+ *
+ * Returns whether any revocation exists (1 or 0), then the messages claimed, oldest first.
+ */
+const claimLua = `
+local function claim(queue, processing, consumers, heartbeat, priorities, revoked, count, id, heartbeatMs, base, drop)
+  if redis.call('EXISTS', heartbeat) == 0 then
+    redis.call('SET', heartbeat, id, 'PX', heartbeatMs)
+    redis.call('ZADD', consumers, 0, id)
+  end
+  if drop == '1' then redis.call('LREM', processing, 1, '${WAKE}') end
+  local wanted = tonumber(count) + 1
+  local taken = { redis.call('EXISTS', revoked) }
+  local function take(from)
+    while #taken < wanted do
+      local data = redis.call('LMOVE', from, processing, 'RIGHT', 'LEFT')
+      if not data then return end
+      if data == '${WAKE}' then redis.call('LPOP', processing) else taken[#taken + 1] = data end
+    end
+  end
+  if redis.call('EXISTS', priorities) == 0 then
+    take(queue)
+  else
+    local plain = false
+    local levels = redis.call('ZRANGE', priorities, '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES')
+    for i = 1, #levels, 2 do
+      if #taken >= wanted then break end
+      if tonumber(levels[i + 1]) < 0 and not plain then
+        take(queue)
+        plain = true
+      end
+      local level = base .. 'priority.' .. levels[i]
+      take(level)
+      if redis.call('EXISTS', level) == 0 then redis.call('ZREM', priorities, levels[i]) end
+    end
+    if not plain then take(queue) end
+  end
+  -- a wake marker left at the plain list's head (no reader was blocked) goes too
+  while redis.call('LINDEX', queue, -1) == '${WAKE}' do redis.call('RPOP', queue) end
+  return taken
+end
+`;
+
+/**
+ * Claims up to `count` messages into the consumer's processing list (see
+ * `claimLua`), registering the consumer when its heartbeat is missing.
  *
  * KEYS: queue, processing, consumers, heartbeat, priorities, revoked.
  * ARGV: count, consumer id, heartbeat ms, key base, drop (0|1).
@@ -40,41 +86,8 @@ export interface ScriptDefinition {
  */
 export const claim: ScriptDefinition = {
   numberOfKeys: 6,
-  lua: `
-if redis.call('EXISTS', KEYS[4]) == 0 then
-  redis.call('SET', KEYS[4], ARGV[2], 'PX', ARGV[3])
-  redis.call('ZADD', KEYS[3], 0, ARGV[2])
-end
-if ARGV[5] == '1' then redis.call('LREM', KEYS[2], 1, '${WAKE}') end
-local count = tonumber(ARGV[1]) + 1
-local taken = { redis.call('EXISTS', KEYS[6]) }
-local function take(from)
-  while #taken < count do
-    local data = redis.call('LMOVE', from, KEYS[2], 'RIGHT', 'LEFT')
-    if not data then return end
-    if data == '${WAKE}' then redis.call('LPOP', KEYS[2]) else taken[#taken + 1] = data end
-  end
-end
-if redis.call('EXISTS', KEYS[5]) == 0 then
-  take(KEYS[1])
-  return taken
-end
-local plain = false
-local levels = redis.call('ZRANGE', KEYS[5], '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES')
-for i = 1, #levels, 2 do
-  if #taken >= count then break end
-  if tonumber(levels[i + 1]) < 0 and not plain then
-    take(KEYS[1])
-    plain = true
-  end
-  local level = ARGV[4] .. 'priority.' .. levels[i]
-  take(level)
-  if redis.call('EXISTS', level) == 0 then redis.call('ZREM', KEYS[5], levels[i]) end
-end
-if not plain then take(KEYS[1]) end
--- a wake marker left at the plain list's head (no reader was blocked) goes too
-while redis.call('LINDEX', KEYS[1], -1) == '${WAKE}' do redis.call('RPOP', KEYS[1]) end
-return taken
+  lua: `${claimLua}
+return claim(KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5])
 `,
 };
 
@@ -238,17 +251,19 @@ return moved
 
 /**
  * The Lua that stores a result and wakes its waiters, shared by `putResult`
- * and `finish` so both store a result the same way.
- *
- * KEYS[1]: result. ARGV: value, ttl ms (0: keep until read), channel, key as announced.
+ * and `finish` so both store a result the same way: a function of the
+ * result's key, its value, its time to live in ms (0: keep until read), the
+ * store's channel and the key as announced on it.
  */
-const storeResult = `
-if tonumber(ARGV[2]) > 0 then
-  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
-else
-  redis.call('SET', KEYS[1], ARGV[1])
+const storeResultLua = `
+local function storeResult(key, value, ttl, channel, announced)
+  if tonumber(ttl) > 0 then
+    redis.call('SET', key, value, 'PX', ttl)
+  else
+    redis.call('SET', key, value)
+  end
+  redis.call('PUBLISH', channel, announced)
 end
-redis.call('PUBLISH', ARGV[3], ARGV[4])
 `;
 
 /**
@@ -259,21 +274,32 @@ redis.call('PUBLISH', ARGV[3], ARGV[4])
  */
 export const putResult: ScriptDefinition = {
   numberOfKeys: 1,
-  lua: `${storeResult}return 1
+  lua: `${storeResultLua}storeResult(KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
+return 1
 `,
 };
 
 /**
- * Finishes a call in one step: stores its result as `putResult` does and
+ * Finishes calls in one step: stores each result as `putResult` does and
  * acknowledges its message (removes it from the consumer's processing
- * list). A crash of Redis or of the consumer leaves both done or neither.
+ * list), then claims up to `count` messages for the slots the calls free,
+ * as `claim` does. A crash of Redis or of the consumer leaves all of it
+ * done or none. The calls that finish in one turn of the consumer's event
+ * loop share one run of it (see `./finishes.ts`).
  *
- * KEYS: result, processing. ARGV: value, ttl ms, channel, key as announced, message.
- * Returns how many copies of the message were removed (0 when it was no longer claimed).
+ * KEYS (their number first): processing, queue, consumers, heartbeat, priorities, revoked, then each call's result.
+ * ARGV: count, consumer id, heartbeat ms, key base, then for each call: value, ttl ms, channel, key as announced, message.
+ * Returns what `claim` returns.
  */
 export const finish: ScriptDefinition = {
-  numberOfKeys: 2,
-  lua: `${storeResult}return redis.call('LREM', KEYS[2], -1, ARGV[5])
+  numberOfKeys: null,
+  lua: `${claimLua}${storeResultLua}
+for i = 7, #KEYS do
+  local at = 4 + (i - 7) * 5
+  storeResult(KEYS[i], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4])
+  redis.call('LREM', KEYS[1], -1, ARGV[at + 5])
+end
+return claim(KEYS[2], KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4], '0')
 `,
 };
 
