@@ -47,8 +47,8 @@ export class Finishes {
    * @returns The messages claimed for it (at most its `count`); rejects with the batch's error.
    */
   add(finish: Finish): Promise<string[]> {
-    // setImmediate runs after the turn's I/O callbacks and their promise jobs: every call a burst of replies ran is in
-    if (this.#waiting.length === 0) setImmediate(() => this.#flush());
+    // a tick queued from a promise job runs once the promise jobs are done: every call that a burst of replies ran is in
+    if (this.#waiting.length === 0) process.nextTick(() => void this.#flush());
     return new Promise((resolve, reject) => this.#waiting.push({ finish, resolve, reject }));
   }
 
