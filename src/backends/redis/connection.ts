@@ -282,7 +282,8 @@ export interface ScriptCommands {
   hueyRecover(queue: string, consumers: string, priorities: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
   hueyReclaim(queue: string, processing: string, priorities: string, base: string, ...held: string[]): Promise<number>;
   hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, priorities: string, id: string, settled: '1' | '0', base: string): Promise<number>;
-  hueyWriteLevel(queue: string, priorities: string, level: string, data: string, priority: string): Promise<number>;
+  hueyWrite(queue: string, priorities: string, level: string, revoked: string, data: string, priority: string): Promise<number>;
+  hueyRevoke(revoked: string, queue: string, priorities: string, levelZero: string, key: string, revocation: string): Promise<number>;
   hueyQueueLength(queue: string, priorities: string, base: string): Promise<number>;
   hueyFlushQueue(queue: string, priorities: string, base: string): Promise<number>;
   hueyRevoked(revoked: string, nowMs: number, ...keys: string[]): Promise<string | null>;

@@ -3,16 +3,25 @@
  * `./scripts.ts` for the conventions). Priorities:
  *
  * - A message of priority 0 goes where it always went: `LPUSH` to the
- *   queue's list. A message of another priority goes to a list of its own,
- *   `<base>priority.<p>`, and `p` joins the sorted set `<base>priorities`.
- *   The claim script takes from the levels highest first, the plain list
- *   between the positive and the negative ones; with no level in use, the
- *   claim is what it was plus one `EXISTS`.
+ *   queue's list (the plain list). A message of another priority goes to a
+ *   list of its own, `<base>priority.<p>`, and `p` joins the sorted set
+ *   `<base>priorities`. The claim script takes from the levels highest
+ *   first, the plain list after the level 0 and before the negative ones;
+ *   with no level in use, the claim is what it was plus one `EXISTS`.
  * - A blocking read waits (`BLMOVE`) on the plain list only. A write of
  *   another priority that finds the plain list empty also pushes
  *   {@link WAKE} there, which wakes a waiting reader; the reader then claims
  *   with the claim script, which drops the marker. A claim that meets a
  *   marker drops it too, so at most a few exist, at the head of the list.
+ *
+ * Revocations keep one rule: **while any revocation exists, no message
+ * waits in the plain list.** A revocation moves the plain list's messages
+ * to the level 0 list (`<base>priority.0`), and writes and requeues of
+ * priority 0 go there while the hash of revocations exists. So a message
+ * a blocked read takes (only ever from the plain list) was taken while no
+ * revocation was in force, and the consumer runs it without asking; every
+ * other message comes through the claim script, which says whether any
+ * revocation exists.
  *
  * @internal
  * @module
@@ -25,40 +34,73 @@ export const WAKE = 'huey:wake';
 /**
  * Lua: puts a message back at the head of its priority's list (a message
  * read from the queue and not run: recovery, release, reclaim). Reads the
- * priority from the envelope's head as `messagePriority` does.
+ * priority from the envelope's head as `messagePriority` does; priority 0
+ * goes to the level 0 list while any revocation exists. A message put on a
+ * level's list wakes a blocked reader, as a write does.
  */
 export const requeueLua = `
 local function requeue(data, queue, base, priorities)
+  local level = '0'
   local args = string.find(data, ',"args":', 1, true)
   if args then
     local s, e = string.find(string.sub(data, 1, args - 1), ',"priority":', 1, true)
     if s then
       local text = string.sub(data, e + 1, args - 1)
-      local p = tonumber(text)
-      if p and p ~= 0 then
-        redis.call('RPUSH', base .. 'priority.' .. text, data)
-        redis.call('ZADD', priorities, p, text)
-        return
-      end
+      if tonumber(text) and tonumber(text) ~= 0 then level = text end
     end
   end
-  redis.call('RPUSH', queue, data)
+  if level == '0' and redis.call('EXISTS', base .. 'revoked') == 0 then
+    redis.call('RPUSH', queue, data)
+    return
+  end
+  redis.call('RPUSH', base .. 'priority.' .. level, data)
+  redis.call('ZADD', priorities, tonumber(level), level)
+  if redis.call('LLEN', queue) == 0 then redis.call('LPUSH', queue, '${WAKE}') end
 end
 `;
 
 /**
- * Writes a message of a priority other than 0 to its level's list, and
- * wakes a blocked reader when the plain list is empty.
+ * Writes a message: `LPUSH` to the plain list for priority 0 while no
+ * revocation exists; else to its level's list (level 0 for priority 0),
+ * waking a blocked reader when the plain list is empty.
  *
- * KEYS: queue, priorities, level list. ARGV: message, priority as written in it.
+ * KEYS: queue, priorities, level list, revoked. ARGV: message, priority as written in it ('0' when it has none).
  */
-export const writeLevel: ScriptDefinition = {
-  numberOfKeys: 3,
+export const write: ScriptDefinition = {
+  numberOfKeys: 4,
   lua: `
+if ARGV[2] == '0' and redis.call('EXISTS', KEYS[4]) == 0 then return redis.call('LPUSH', KEYS[1], ARGV[1]) end
 redis.call('LPUSH', KEYS[3], ARGV[1])
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[2])
 if redis.call('LLEN', KEYS[1]) == 0 then redis.call('LPUSH', KEYS[1], '${WAKE}') end
 return 1
+`,
+};
+
+/**
+ * Keeps a revocation, and moves the messages waiting in the plain list
+ * behind those of the level 0 list (a rename when it has none), waking a
+ * reader for them: from now on a blocked read finds none.
+ *
+ * KEYS: revoked, queue, priorities, level 0 list. ARGV: key, revocation.
+ * Returns how many messages moved (1 for a rename).
+ */
+export const revoke: ScriptDefinition = {
+  numberOfKeys: 4,
+  lua: `
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+while redis.call('LINDEX', KEYS[2], -1) == '${WAKE}' do redis.call('RPOP', KEYS[2]) end
+if redis.call('LLEN', KEYS[2]) == 0 then return 0 end
+local moved = 1
+if redis.call('EXISTS', KEYS[4]) == 0 then
+  redis.call('RENAME', KEYS[2], KEYS[4])
+else
+  moved = 0
+  while redis.call('LMOVE', KEYS[2], KEYS[4], 'RIGHT', 'LEFT') do moved = moved + 1 end
+end
+redis.call('ZADD', KEYS[3], 0, '0')
+redis.call('LPUSH', KEYS[2], '${WAKE}')
+return moved
 `,
 };
 
@@ -220,4 +262,4 @@ return count
 };
 
 /** Every control script, by name. */
-export const controlScripts = { writeLevel, queueLength, flushQueue, revoked, restore, lock, renewLock, unlock, locks, flushLocks } as const;
+export const controlScripts = { write, revoke, queueLength, flushQueue, revoked, restore, lock, renewLock, unlock, locks, flushLocks } as const;

@@ -13,22 +13,20 @@ import { levelKey, lockKey, type QueueKeys } from './keys.js';
 
 type Client = RedisClient & ScriptCommands;
 
-/** Writes a message where its priority says: `LPUSH` for priority 0 (as huey 0.2), else its level's list in one script. */
+/** Writes a message where its priority (and whether any revocation exists) says, in one script. */
 export async function pushMessage(client: Client, keys: QueueKeys, data: string): Promise<void> {
-  if (messagePriority(data) === 0) {
-    await client.lpush(keys.queue, data);
-    return;
-  }
-  const text = priorityField(data)!;
-  await client.hueyWriteLevel(keys.queue, keys.priorities, levelKey(keys.base, text), data, text);
+  await client.hueyWrite(...writeArgs(keys, data));
 }
 
-/** Adds the write of `pushMessage` to a pipeline (for a write followed by `WAIT`); the same command or script. */
-export function pushInto<P extends { lpush(key: string, data: string): unknown }>(pipeline: P, keys: QueueKeys, data: string): P {
-  if (messagePriority(data) === 0) return pipeline.lpush(keys.queue, data) as P;
-  const text = priorityField(data)!;
+/** Adds the write of `pushMessage` to a pipeline (for a write followed by `WAIT`): the same script. */
+export function pushInto<P>(pipeline: P, keys: QueueKeys, data: string): P {
   // defineCommand puts the scripts on pipelines too; their types do not say so
-  return (pipeline as unknown as { hueyWriteLevel(...args: string[]): P }).hueyWriteLevel(keys.queue, keys.priorities, levelKey(keys.base, text), data, text);
+  return (pipeline as unknown as { hueyWrite(...args: string[]): P }).hueyWrite(...writeArgs(keys, data));
+}
+
+function writeArgs(keys: QueueKeys, data: string): [string, string, string, string, string, string] {
+  const level = messagePriority(data) === 0 ? '0' : priorityField(data)!;
+  return [keys.queue, keys.priorities, levelKey(keys.base, level), keys.revoked, data, level];
 }
 
 /** How a revocation is kept in the hash: `<until ms or empty>:<once 0|1>`. */
@@ -42,7 +40,7 @@ function decodeRevocation(value: string): Revocation {
 const inForce = (revocation: Revocation, now: Date): boolean => revocation.until === null || revocation.until.getTime() > now.getTime();
 
 export async function revoke(client: Client, keys: QueueKeys, key: string, revocation: Revocation): Promise<void> {
-  await client.hset(keys.revoked, key, encodeRevocation(revocation));
+  await client.hueyRevoke(keys.revoked, keys.queue, keys.priorities, levelKey(keys.base, '0'), key, encodeRevocation(revocation));
 }
 
 export async function restore(client: Client, keys: QueueKeys, key: string): Promise<boolean> {

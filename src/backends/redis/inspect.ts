@@ -33,8 +33,10 @@ export async function traceRead(client: RedisClient, keys: QueueKeys, taskId?: s
 export async function waiting(client: RedisClient, keys: QueueKeys, limit: number): Promise<string[]> {
   if (limit <= 0) return [];
   const flat = await client.zrange(keys.priorities, '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES');
-  const levels: { key: string; priority: number }[] = [{ key: keys.queue, priority: 0 }];
+  const levels: { key: string; priority: number }[] = [];
   for (let i = 0; i < flat.length; i += 2) levels.push({ key: levelKey(keys.base, flat[i]!), priority: Number(flat[i + 1]) });
+  // the plain list goes after the level 0 list, whose calls are older (see ./control-scripts.ts): the sort is stable
+  levels.push({ key: keys.queue, priority: 0 });
   levels.sort((a, b) => b.priority - a.priority);
   const found: string[] = [];
   for (const { key } of levels) {

@@ -18,8 +18,13 @@ import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
 import * as controls from './controls.js';
 import { WAKE } from './control-scripts.js';
+import { namesOf } from '../../message.js';
+import { taskKey } from '../../revoke.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
 import { RedisDataStore, type ResultTarget } from './store.js';
+
+/** The most calls taken by blocking reads whose revocation check is remembered as done. */
+const MAX_TAKEN_UNREVOKED = 10_000;
 
 /** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
 export interface RedisQueueOptions extends RedisConnectionOptions {
@@ -99,8 +104,16 @@ export class RedisQueue extends BaseQueue {
    * answers from it without a round trip of its own.
    */
   #revocationsSeen: { asOf: number; none: Promise<boolean> } = { asOf: -1, none: Promise.resolve(false) };
-  /** Counts the messages handed out without learning whether revocations exist (by `BLMOVE` or `due`). */
+  /** Counts the messages handed out by `due`, which does not learn whether revocations exist. */
   #blind = 0;
+  /**
+   * The messages a blocking read took, each with its revocation key
+   * (`task:<id>`), until acknowledged, finished, dead-lettered or
+   * scheduled: taken from the plain list, so while no revocation was in
+   * force (see `./control-scripts.ts`), and `revoked()` answers `null` for
+   * them at once.
+   */
+  readonly #takenUnrevoked = new Map<string, string>();
   /** Set when a finish's claim found the queue empty: the next read waits at once, without a claim that would find nothing. */
   #foundEmpty = false;
 
@@ -137,7 +150,8 @@ export class RedisQueue extends BaseQueue {
 
   /**
    * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2), or,
-   * for a priority other than 0, at the tail of that priority's list (one script).
+   * for a priority other than 0 or while any revocation exists, at the tail
+   * of its priority's list; one script either way.
    *
    * @param data - The encoded message.
    * @returns A promise that settles once Redis has the message (and `waitForReplicas` replicas have it).
@@ -273,6 +287,7 @@ export class RedisQueue extends BaseQueue {
     }
     this.#claims.held.delete(data);
     this.#claims.unacked.delete(data);
+    this.#takenUnrevoked.delete(data);
   }
 
   /**
@@ -331,6 +346,7 @@ export class RedisQueue extends BaseQueue {
       throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
     }
     this.#claims.held.delete(data);
+    this.#takenUnrevoked.delete(data);
     if (wanted === 0) return [];
     this.#startHeartbeat();
     this.#foundEmpty = claimed.length < wanted - ahead;
@@ -384,6 +400,8 @@ export class RedisQueue extends BaseQueue {
    */
   async schedule(data: string, eta: Date): Promise<void> {
     const at = check.date('eta', eta).getTime();
+    // a call held until its eta is checked against the revocations in force when it is due
+    this.#takenUnrevoked.delete(data);
     if (this.#waitForReplicas === 0) await this.#client.zadd(this.#keys.schedule, at, data);
     else await this.#replicated(this.#client.pipeline().zadd(this.#keys.schedule, at, data));
   }
@@ -430,6 +448,7 @@ export class RedisQueue extends BaseQueue {
     const entry = JSON.stringify({ data, reason, at: new Date().toISOString() });
     await this.#client.hueyDeadLetter(this.#keys.processing, this.#keys.dead, data, entry);
     this.#claims.held.delete(data);
+    this.#takenUnrevoked.delete(data);
   }
 
   /** The dead letters of this queue, oldest first. */
@@ -474,6 +493,7 @@ export class RedisQueue extends BaseQueue {
     } finally {
       this.#claims.ahead.length = 0;
       this.#claims.held.clear();
+      this.#takenUnrevoked.clear();
       if (this.#owned) await closeClient(this.#client);
     }
   }
@@ -485,11 +505,30 @@ export class RedisQueue extends BaseQueue {
     await reader.connect();
     if (this.#closed) return null;
     const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
-    // moved after the last claim: whether revocations exist is not known for it
-    if (data !== null) this.#blind++;
+    if (data !== null && data !== WAKE) this.#takenWhileUnrevoked(data);
     // after close() a message moved in the last instant is not handed out: release() has put it back
     if (data === WAKE) return data; // not a message: the caller claims instead
     return data === null || this.#closed ? null : this.#claims.hand(data);
+  }
+
+  /** Notes a message a blocking read took: no revocation was in force then. */
+  #takenWhileUnrevoked(data: string): void {
+    const { taskId } = namesOf(data);
+    if (taskId === undefined) return;
+    // only a shortcut: forgetting all of them costs round trips, never a wrong answer
+    if (this.#takenUnrevoked.size >= MAX_TAKEN_UNREVOKED) this.#takenUnrevoked.clear();
+    this.#takenUnrevoked.set(data, taskKey(taskId));
+  }
+
+  /** Whether the call with revocation key `key` was taken by a blocking read (and is not yet done); forgets it. */
+  #tookUnrevoked(key: string | undefined): boolean {
+    if (this.#takenUnrevoked.size === 0) return false;
+    for (const [data, taken] of this.#takenUnrevoked) {
+      if (taken !== key) continue;
+      this.#takenUnrevoked.delete(data);
+      return true;
+    }
+    return false;
   }
 
   /**
@@ -535,13 +574,13 @@ export class RedisQueue extends BaseQueue {
 
   /**
    * The first of `keys` revoked at `now` (one script, which takes a `once`
-   * revocation away). No round trip of its own when this object's latest
-   * claim (in flight or answered) found no revocation at all and was sent
-   * after every message this object handed out: those calls were read
-   * with none in force. So a call read by a blocking `BLMOVE` is checked
-   * by the claim the read loop sends right after it.
+   * revocation away). No round trip for a call a blocking read took (none
+   * was in force then), nor when this object's latest claim (in flight or
+   * answered) found no revocation at all and was sent after every message
+   * `due` handed out: those calls were read with none in force.
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
+    if (this.#tookUnrevoked(keys[0])) return null;
     const seen = this.#revocationsSeen;
     if (seen.asOf === this.#blind && (await seen.none)) return null;
     return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
