@@ -98,12 +98,12 @@ export class RedisQueue extends BaseQueue {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   /**
-   * What the latest claim script said of revocations: `none` resolves to
-   * `true` when it found none at all, and `asOf` is {@link #blind} when it
-   * was sent. While no message was handed out blind since, `revoked()`
-   * answers from it without a round trip of its own.
+   * What the latest claim script to answer said of revocations: `none` when
+   * it found none at all, and `asOf` is {@link #blind} when it was sent.
+   * While `due` handed out nothing since, `revoked()` answers from it
+   * without a round trip of its own.
    */
-  #revocationsSeen: { asOf: number; none: Promise<boolean> } = { asOf: -1, none: Promise.resolve(false) };
+  #revocationsSeen = { asOf: -1, none: false };
   /** Counts the messages handed out by `due`, which does not learn whether revocations exist. */
   #blind = 0;
   /**
@@ -252,9 +252,10 @@ export class RedisQueue extends BaseQueue {
 
   /** Runs a claim script, which answers whether any revocation exists, then the messages it claimed; learns the former. */
   async #claiming(script: () => Promise<[number, ...string[]]>): Promise<string[]> {
-    const reply = this.#claims.claiming(script);
-    this.#revocationsSeen = { asOf: this.#blind, none: reply.then(([revocations]) => revocations === 0, () => false) };
-    const [, ...claimed] = await reply;
+    const asOf = this.#blind;
+    const [revocations, ...claimed] = await this.#claims.claiming(script);
+    // replies come in order: this is the latest claim, and its messages are handed out after this
+    this.#revocationsSeen = { asOf, none: revocations === 0 };
     return claimed;
   }
 
@@ -575,14 +576,14 @@ export class RedisQueue extends BaseQueue {
   /**
    * The first of `keys` revoked at `now` (one script, which takes a `once`
    * revocation away). No round trip for a call a blocking read took (none
-   * was in force then), nor when this object's latest claim (in flight or
-   * answered) found no revocation at all and was sent after every message
-   * `due` handed out: those calls were read with none in force.
+   * was in force then), nor when this object's latest claim found no
+   * revocation at all and was sent after every message `due` handed out:
+   * the calls claimed were read with none in force.
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
     if (this.#tookUnrevoked(keys[0])) return null;
     const seen = this.#revocationsSeen;
-    if (seen.asOf === this.#blind && (await seen.none)) return null;
+    if (seen.asOf === this.#blind && seen.none) return null;
     return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
   }
 
