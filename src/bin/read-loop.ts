@@ -35,9 +35,9 @@ export interface ReadLoopContext {
  * Reads until stopped. The slot of a call is freed as soon as the call has
  * run, while its result is stored and its message acknowledged, so the
  * next read overlaps that bookkeeping; at most `threads` calls are in
- * bookkeeping at once. Under a backlog, on a queue with `finishAndRead`,
- * the slot is instead refilled by the call's finish: one step stores the
- * result, acknowledges the message and takes the next.
+ * bookkeeping at once. While the loop has no free slot, on a queue with
+ * `finishAndRead`, the slot is instead refilled by the call's finish: one
+ * step stores the result, acknowledges the message and takes the next.
  */
 export class ReadLoop {
   readonly #ctx: ReadLoopContext;
@@ -184,10 +184,11 @@ export class ReadLoop {
 
   /**
    * Carries out one message's fate in a slot already reserved for it. When
-   * every slot is busy (a backlog) and the queue can, the slot is not freed
-   * once the call has run but refilled by its finish, which takes the next
-   * message in the same step; otherwise it is freed then, for the next
-   * read to overlap the bookkeeping.
+   * no slot is free for the loop (every one busy, or held by a read that
+   * waits) and the queue can, the slot is not freed once the call has run
+   * but refilled by its finish, which takes the next message in the same
+   * step; otherwise it is freed then, for the next read to overlap the
+   * bookkeeping.
    */
   #dispatch(data: string, origin: Origin): void {
     let released = false;

@@ -1,7 +1,8 @@
 /**
  * `finish()` of the Redis queues: the result stored (with the store's TTL,
  * announced on its channel) and the message acknowledged in one script, or
- * `false` and nothing done when the store is out of the queue's reach. A
+ * `false` and nothing done when the store is out of the queue's reach;
+ * `finishAndRead()`, which also claims the slot's next message. A
  * Redis test because the script, pub/sub and key expiry are the behaviour
  * under test; Redis going away during `finish()` is in
  * `redis.faults.redis.test.ts`, the Cluster case in
@@ -96,5 +97,50 @@ describe('redis finish()', { skip }, () => {
     } finally {
       db1.disconnect();
     }
+  });
+
+  test('finishAndRead() stores the result, acknowledges, and claims up to `count` next messages oldest first; [] once the queue is empty', async () => {
+    const name = fresh('far');
+    const q = blocking(name);
+    const results = store(name);
+    for (const id of ['a', 'b', 'c']) await q.write(`{"id":"${id}"}`);
+    const a = (await q.read(0))!;
+    const next = await q.finishAndRead(a, results, 'a', '"A"', 1);
+    assert.deepEqual(next, ['{"id":"b"}']);
+    assert.deepEqual(await q.finishAndRead(next![0]!, results, 'b', '"B"', 5), ['{"id":"c"}']);
+    assert.deepEqual(await q.finishAndRead('{"id":"c"}', results, 'c', '"C"', 1), []);
+    assert.deepEqual([await results.get('a'), await results.get('b'), await results.get('c')], ['"A"', '"B"', '"C"']);
+    assert.equal(await admin.exists(`${q.key}.processing.${q.consumerId}`), 0, 'every message acknowledged');
+  });
+
+  test('finishes of one turn of the event loop go out together and share out the messages they claim in order', async () => {
+    const name = fresh('farbatch');
+    const q = blocking(name);
+    const results = store(name);
+    for (const id of ['r1', 'r2', 'r3', 'n1', 'n2']) await q.write(`{"id":"${id}"}`);
+    const running = await q.readMany(3, 0);
+    const monitor = await admin.monitor();
+    const scripts: string[][] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (/^eval(sha)?$/i.test(args[0] ?? '') && args.includes(`${q.key}.processing.${q.consumerId}`)) scripts.push(args);
+    });
+    const next = await Promise.all(running.map((data, i) => q.finishAndRead(data, results, `r${i + 1}`, `${i + 1}`, 1)));
+    await sleep(50);
+    monitor.disconnect();
+    assert.equal(scripts.length, 1, 'the three finishes were one script');
+    assert.deepEqual(next, [['{"id":"n1"}'], ['{"id":"n2"}'], []]);
+    assert.deepEqual([await results.get('r1'), await results.get('r2'), await results.get('r3')], ['1', '2', '3']);
+    assert.deepEqual(await admin.lrange(`${q.key}.processing.${q.consumerId}`, 0, -1), ['{"id":"n2"}', '{"id":"n1"}']);
+  });
+
+  test('finishAndRead() with a store out of reach answers null, claims nothing and leaves the message claimed', async () => {
+    const name = fresh('farno');
+    const q = blocking(name);
+    await q.write('{"id":"x"}');
+    await q.write('{"id":"y"}');
+    const data = (await q.read(0))!;
+    assert.equal(await q.finishAndRead(data, new MemoryDataStore(name), 'x', '1', 1), null);
+    assert.deepEqual(await admin.lrange(`${q.key}.processing.${q.consumerId}`, 0, -1), [data]);
+    assert.equal(await admin.llen(q.key), 1, 'the next message still waits');
   });
 });
