@@ -70,21 +70,24 @@ describe('a consumer on Redis refills its slots with its finishes', { skip }, ()
   });
 
   test('while finishes keep every slot refilled, a scheduled call still runs once due', async () => {
-    const { invoker, consumer } = setup('refilldue', 2);
+    const { invoker, consumer, counts } = setup('refilldue', 2);
     let backlogDone = 0;
     let dueRanAt: number | undefined;
     const busy = queueCommand(invoker)(async function busy() {
-      await sleep(2);
-      backlogDone++;
+      await sleep(5);
+      return ++backlogDone;
     });
     const due = queueCommand(invoker)(function due() {
       dueRanAt = Date.now();
     });
-    const eta = Date.now() + 300;
+    // read first and held until its eta, which comes while the backlog (3000 × 5 ms at THREADS 2) runs
+    const eta = Date.now() + 2000;
     await due.schedule({ eta: new Date(eta) });
     for (let n = 0; n < 3000; n++) await busy();
+    assert.ok(Date.now() < eta - 500, 'the backlog was written well before the eta');
     await consumer.start();
     await eventually(() => dueRanAt !== undefined, 'the scheduled call to run', 20_000);
+    assert.ok(counts.refills > 0, 'finishes refilled the slots');
     assert.ok(backlogDone < 3000, 'it ran before the backlog was done');
     assert.ok(dueRanAt! - eta < 2500, `it ran ${dueRanAt! - eta} ms after its eta`);
   });
@@ -95,6 +98,7 @@ describe('a consumer on Redis refills its slots with its finishes', { skip }, ()
     const work = queueCommand(invoker)(async function work(n: number) {
       await sleep(1);
       ran.push(n);
+      return n;
     });
     for (let n = 0; n < 1000; n++) await work(n);
     await consumer.start();
