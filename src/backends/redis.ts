@@ -18,7 +18,7 @@
  *
  * | key                                        | type       | holds                                                                                   |
  * |--------------------------------------------|------------|-----------------------------------------------------------------------------------------|
- * | `<prefix>{<name>}`                         | list       | waiting messages: producers `LPUSH`, consumers take from the right (the head)           |
+ * | `<prefix>{<name>}`                         | list       | waiting messages: producers `LPUSH` (in `write`), consumers take from the right (the head) |
  * | `<prefix>{<name>}.processing.<consumer>`   | list       | messages a consumer has taken and not yet acknowledged                                  |
  * | `<prefix>{<name>}.heartbeat.<consumer>`    | string     | the consumer's id, with a TTL (`heartbeat`, 15 s) it refreshes every third of that      |
  * | `<prefix>{<name>}.consumers`               | sorted set | consumer ids that have taken messages; score 0 while alive, else when first found dead  |
@@ -39,8 +39,9 @@
  *
  * | script       | run by                            | does                                                                                    |
  * |--------------|-----------------------------------|-----------------------------------------------------------------------------------------|
+ * | `write`      | `write`                           | `LPUSH` of a message to the plain list, or to its priority's list (see `redis/control-scripts`) |
  * | `claim`      | `read`, `readMany`                | registers the consumer, moves up to `count` messages into its processing list           |
- * | `finish`     | `finish`                          | `SET` of the result with its TTL, `PUBLISH` of its key, `LREM` of the message: one step |
+ * | `finish`     | `finish`, `finishAndRead`         | for each call: `SET` of the result with its TTL, `PUBLISH` of its key, `LREM` of the message; then a claim of the slots' next messages: one step |
  * | `putResult`  | `RedisDataStore.put`              | `SET` of the result with its TTL, `PUBLISH` of its key                                  |
  * | `due`        | `due`                             | moves due scheduled messages into the processing list                                   |
  * | `heartbeat`  | the heartbeat timer               | refreshes the heartbeat and marks the consumer alive                                    |
@@ -71,8 +72,10 @@
  * `queue` (`RedisQueue`), `blocking-queue` (`RedisBlockingQueue`), `store`
  * (`RedisDataStore`), `scripts` (the Lua), `connection` (options, defaults,
  * clients), `keys`, `consumer-id`, `claims` (what a consumer holds, and the
- * repair after a dropped connection), `blocking-read` (the `BLMOVE`
- * connection) and `inspect` (`huey info`, `peek`, `trace`).
+ * repair after a dropped connection), `finishes` (the finishes of one turn
+ * of the event loop, sent together), `blocking-read` (the `BLMOVE`
+ * connection), `controls` and `control-scripts` (priorities, revocations,
+ * locks) and `inspect` (`huey info`, `peek`, `trace`).
  *
  * @module
  */

@@ -374,6 +374,21 @@ export function backendContract(factory: BackendFactory): void {
       await q.ack!(data);
     });
 
+    test('finishAndRead() stores, acknowledges and takes up to `count` next messages oldest first, in one step; null with a store it cannot write', async (t) => {
+      const q = await queue(fresh('finish-read'));
+      if (!q.finishAndRead) return t.skip('no finishAndRead(): the consumer finishes, then reads');
+      const s = await store(q.name);
+      for (const id of ['a', 'b', 'c']) await q.write(`{"id":"${id}"}`);
+      const a = (await q.read(0))!;
+      assert.equal(await q.finishAndRead(a, new ForeignStore('elsewhere'), 'a', '"A"', 1), null);
+      assert.deepEqual(await q.finishAndRead(a, s, 'a', '"A"', 1), ['{"id":"b"}']);
+      assert.deepEqual(await q.finishAndRead('{"id":"b"}', s, 'b', '"B"', 2), ['{"id":"c"}']);
+      assert.deepEqual(await q.finishAndRead('{"id":"c"}', s, 'c', '"C"', 1), []);
+      const reader = await store(q.name);
+      assert.deepEqual([await reader.get('a'), await reader.get('b'), await reader.get('c')], ['"A"', '"B"', '"C"']);
+      if (q.claims) assert.deepEqual(await q.claims(), []);
+    });
+
     describe('a message\'s phases, through a consumer', () => {
       class Fast extends BaseConfiguration {
         static override MAX_DELAY = 0.2;
