@@ -244,20 +244,14 @@ export class Fate {
 
   /** Stores and acknowledges in one step when the queue can, taking the slot's next message in it when wanted: `true` when it did. */
   async #finish(data: string, origin: Origin, stored: StoredOutcome, slot: Slot): Promise<boolean> {
-    const queue = this.#ctx.invoker.queue;
-    const store = this.#ctx.invoker.resultStore!;
+    const { queue, resultStore } = this.#ctx.invoker;
     if (!this.#claimsOf(origin)) return false;
     const wanted = queue.finishAndRead === undefined ? 0 : slot.wanted();
-    let finished: boolean;
-    if (wanted > 0) {
-      const next = await queue.finishAndRead!(data, store, stored.key, stored.value, wanted);
-      if (next !== null) slot.refill(next);
-      finished = next !== null;
-    } else {
-      finished = (await queue.finish?.(data, store, stored.key, stored.value)) ?? false;
-    }
-    if (finished) this.#atomicFinish = true;
-    return finished;
+    const next = wanted > 0 ? await queue.finishAndRead!(data, resultStore!, stored.key, stored.value, wanted) : (await queue.finish?.(data, resultStore!, stored.key, stored.value)) ? [] : null;
+    if (next === null) return false;
+    slot.refill(next);
+    this.#atomicFinish = true;
+    return true;
   }
 
   /**

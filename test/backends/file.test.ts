@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { chmod, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +87,20 @@ describe('file backend', () => {
     assert.deepEqual(await Promise.all(ready.map((name) => readFile(join(q.directory, 'ready', name), 'utf8'))), Array.from({ length: 40 }, (_, n) => `{"id":"w${n}"}`));
     await q.close();
     await eventually(async () => (await readdir(tmp)).length === 0, 'close() to delete the blanks left');
+  });
+
+  test('a producer writing thousands of messages without letting the event loop turn holds a few file descriptors, not one a message', { skip: existsSync('/proc/self/fd') ? false : 'needs /proc/self/fd to count open files' }, async () => {
+    const q = queue();
+    const openFiles = (): number => readdirSync('/proc/self/fd').length;
+    const before = openFiles();
+    let most = before;
+    // each write resolves at once (synchronous file calls): the callbacks of the blanks' creations wait until the loop turns
+    for (let n = 0; n < 5000; n++) {
+      await q.write(`{"id":"fd${n}"}`);
+      if (n % 250 === 0) most = Math.max(most, openFiles());
+    }
+    assert.ok(most - before <= 100, `${most - before} more files open`);
+    assert.equal(await q.length(), 5000);
   });
 
   test('a blank removed before its use (swept as stale) is skipped: the write creates a file instead and the message arrives whole', async () => {

@@ -45,6 +45,14 @@ export class Blanks {
   #next = 0;
   /** How many blanks to keep asked for: doubled whenever a write finds none made, so a writer of a few messages makes a few. */
   #target = 0;
+  /**
+   * Creations whose callback has not run: each holds a file descriptor
+   * until it does, and a writer that never lets the event loop turn never
+   * runs them. Capped at {@link POOL}, so such a writer holds at most that
+   * many descriptors (it creates its own files meanwhile) instead of
+   * running out of them.
+   */
+  #opening = 0;
   #closed = false;
 
   /**
@@ -131,10 +139,12 @@ export class Blanks {
       this.#names.splice(0, this.#next);
       this.#next = 0;
     }
-    while (this.#names.length - this.#next < this.#target) {
+    while (this.#names.length - this.#next < this.#target && this.#opening < POOL) {
       const file = join(this.#dir, `${sortableName()}.blank`);
       this.#names.push(file);
+      this.#opening++;
       open(file, 'wx', this.#mode, (error, fd) => {
+        this.#opening--;
         // a failed creation leaves no file: its name is forgotten once it is old, and writes create their own
         if (error === null) close(fd, () => (this.#closed ? unlinkIfThere(file) : undefined));
       });

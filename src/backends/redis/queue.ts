@@ -18,13 +18,9 @@ import { isGoneLocally, newConsumerId } from './consumer-id.js';
 import * as inspect from './inspect.js';
 import * as controls from './controls.js';
 import { WAKE } from './control-scripts.js';
-import { namesOf } from '../../message.js';
-import { taskKey } from '../../revoke.js';
 import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
 import { RedisDataStore, type ResultTarget } from './store.js';
-
-/** The most calls taken by blocking reads whose revocation check is remembered as done. */
-const MAX_TAKEN_UNREVOKED = 10_000;
+import { Unrevoked } from './unrevoked.js';
 
 /** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
 export interface RedisQueueOptions extends RedisConnectionOptions {
@@ -97,23 +93,8 @@ export class RedisQueue extends BaseQueue {
   readonly #reachable = new WeakMap<RedisDataStore, ResultTarget | null>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  /**
-   * What the latest claim script to answer said of revocations: `none` when
-   * it found none at all, and `asOf` is {@link #blind} when it was sent.
-   * While `due` handed out nothing since, `revoked()` answers from it
-   * without a round trip of its own.
-   */
-  #revocationsSeen = { asOf: -1, none: false };
-  /** Counts the messages handed out by `due`, which does not learn whether revocations exist. */
-  #blind = 0;
-  /**
-   * The messages a blocking read took, each with its revocation key
-   * (`task:<id>`), until acknowledged, finished, dead-lettered or
-   * scheduled: taken from the plain list, so while no revocation was in
-   * force (see `./control-scripts.ts`), and `revoked()` answers `null` for
-   * them at once.
-   */
-  readonly #takenUnrevoked = new Map<string, string>();
+  /** The calls handed out that are known to have been taken while nothing was revoked: `revoked()` asks Redis about the others only. */
+  readonly #unrevoked = new Unrevoked();
   /** Set when a finish's claim found the queue empty: the next read waits at once, without a claim that would find nothing. */
   #foundEmpty = false;
 
@@ -252,10 +233,9 @@ export class RedisQueue extends BaseQueue {
 
   /** Runs a claim script, which answers whether any revocation exists, then the messages it claimed; learns the former. */
   async #claiming(script: () => Promise<[number, ...string[]]>): Promise<string[]> {
-    const asOf = this.#blind;
+    const answered = this.#unrevoked.claimSent();
     const [revocations, ...claimed] = await this.#claims.claiming(script);
-    // replies come in order: this is the latest claim, and its messages are handed out after this
-    this.#revocationsSeen = { asOf, none: revocations === 0 };
+    answered(revocations);
     return claimed;
   }
 
@@ -288,7 +268,7 @@ export class RedisQueue extends BaseQueue {
     }
     this.#claims.held.delete(data);
     this.#claims.unacked.delete(data);
-    this.#takenUnrevoked.delete(data);
+    this.#unrevoked.forget(data);
   }
 
   /**
@@ -347,7 +327,7 @@ export class RedisQueue extends BaseQueue {
       throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
     }
     this.#claims.held.delete(data);
-    this.#takenUnrevoked.delete(data);
+    this.#unrevoked.forget(data);
     if (wanted === 0) return [];
     this.#startHeartbeat();
     this.#foundEmpty = claimed.length < wanted - ahead;
@@ -402,7 +382,7 @@ export class RedisQueue extends BaseQueue {
   async schedule(data: string, eta: Date): Promise<void> {
     const at = check.date('eta', eta).getTime();
     // a call held until its eta is checked against the revocations in force when it is due
-    this.#takenUnrevoked.delete(data);
+    this.#unrevoked.forget(data);
     if (this.#waitForReplicas === 0) await this.#client.zadd(this.#keys.schedule, at, data);
     else await this.#replicated(this.#client.pipeline().zadd(this.#keys.schedule, at, data));
   }
@@ -426,8 +406,7 @@ export class RedisQueue extends BaseQueue {
     );
     if (taken.length > 0) {
       this.#startHeartbeat();
-      // taken after the last claim: whether revocations exist is not known for them
-      this.#blind++;
+      this.#unrevoked.handedBlind();
     }
     for (const data of taken) this.#claims.held.add(data);
     return taken;
@@ -449,7 +428,7 @@ export class RedisQueue extends BaseQueue {
     const entry = JSON.stringify({ data, reason, at: new Date().toISOString() });
     await this.#client.hueyDeadLetter(this.#keys.processing, this.#keys.dead, data, entry);
     this.#claims.held.delete(data);
-    this.#takenUnrevoked.delete(data);
+    this.#unrevoked.forget(data);
   }
 
   /** The dead letters of this queue, oldest first. */
@@ -494,7 +473,7 @@ export class RedisQueue extends BaseQueue {
     } finally {
       this.#claims.ahead.length = 0;
       this.#claims.held.clear();
-      this.#takenUnrevoked.clear();
+      this.#unrevoked.clear();
       if (this.#owned) await closeClient(this.#client);
     }
   }
@@ -506,30 +485,10 @@ export class RedisQueue extends BaseQueue {
     await reader.connect();
     if (this.#closed) return null;
     const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
-    if (data !== null && data !== WAKE) this.#takenWhileUnrevoked(data);
+    if (data !== null && data !== WAKE) this.#unrevoked.takenByBlockingRead(data);
     // after close() a message moved in the last instant is not handed out: release() has put it back
     if (data === WAKE) return data; // not a message: the caller claims instead
     return data === null || this.#closed ? null : this.#claims.hand(data);
-  }
-
-  /** Notes a message a blocking read took: no revocation was in force then. */
-  #takenWhileUnrevoked(data: string): void {
-    const { taskId } = namesOf(data);
-    if (taskId === undefined) return;
-    // only a shortcut: forgetting all of them costs round trips, never a wrong answer
-    if (this.#takenUnrevoked.size >= MAX_TAKEN_UNREVOKED) this.#takenUnrevoked.clear();
-    this.#takenUnrevoked.set(data, taskKey(taskId));
-  }
-
-  /** Whether the call with revocation key `key` was taken by a blocking read (and is not yet done); forgets it. */
-  #tookUnrevoked(key: string | undefined): boolean {
-    if (this.#takenUnrevoked.size === 0) return false;
-    for (const [data, taken] of this.#takenUnrevoked) {
-      if (taken !== key) continue;
-      this.#takenUnrevoked.delete(data);
-      return true;
-    }
-    return false;
   }
 
   /**
@@ -581,9 +540,7 @@ export class RedisQueue extends BaseQueue {
    * the calls claimed were read with none in force.
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
-    if (this.#tookUnrevoked(keys[0])) return null;
-    const seen = this.#revocationsSeen;
-    if (seen.asOf === this.#blind && seen.none) return null;
+    if (this.#unrevoked.known(keys[0])) return null;
     return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
   }
 
