@@ -13,6 +13,9 @@ import type { Fate, Origin, Slot } from './fate.js';
 import type { Logger } from './logger.js';
 import type { Schedule } from './schedule.js';
 
+/** Resolves after the promise jobs queued now (a call's way to its first line) have run. */
+const yieldToCalls = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** How often the schedule's next eta is re-read, to see calls other consumers scheduled, in ms. */
 const SCHEDULE_REFRESH_MS = 1000;
 
@@ -132,6 +135,8 @@ export class ReadLoop {
         const taken = await this.#take('queue', (count) => this.#read(count, queue.blocking ? Math.min(this.#ctx.readTimeoutMs, untilEta) : 0));
         if (taken > 0) {
           delay = polling.initialMs;
+          // slots are left, so the next read may wait: let the calls just taken start before it is sent
+          if (this.#free > 0) await yieldToCalls();
         } else if (!queue.blocking) {
           const wait = Math.min(delay, untilEta);
           if (log.enabled('debug')) log.debug(`queue "${queue.name}" is empty: polling again in ${Math.round(wait)} ms`);
