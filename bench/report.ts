@@ -4,7 +4,7 @@
  * page docs/performance.md.
  */
 import { readFile } from 'node:fs/promises';
-import { cpus, release, totalmem } from 'node:os';
+import { cpus, loadavg, release, totalmem } from 'node:os';
 import { REDIS } from './backends.js';
 import { formatRatio, formatSpread, formatValue, median, type Figure } from './stats.js';
 
@@ -29,6 +29,8 @@ export interface Machine {
   bullmq: string;
   beeQueue: string;
   date: string;
+  /** The 1-minute load average when the run began and when it ended. */
+  load: { start: number; end: number };
 }
 
 /** Everything a run produced. */
@@ -49,7 +51,7 @@ async function packageVersion(name: string): Promise<string> {
 }
 
 /** Cores, memory, OS, Node, Redis and the peers' versions. */
-export async function describeMachine(withRedis: boolean): Promise<Machine> {
+export async function describeMachine(withRedis: boolean, loadAtStart: number): Promise<Machine> {
   let redis: string | undefined;
   if (withRedis) {
     const { Redis } = await import('ioredis');
@@ -71,6 +73,7 @@ export async function describeMachine(withRedis: boolean): Promise<Machine> {
     bullmq: await packageVersion('bullmq'),
     beeQueue: await packageVersion('bee-queue'),
     date: new Date().toISOString(),
+    load: { start: loadAtStart, end: loadavg()[0]! },
   };
 }
 
@@ -243,13 +246,12 @@ export function renderPage(results: Results, notes: string): string {
     `- Node ${m.node}${m.redis ? `; Redis ${m.redis} on loopback` : ''}; BullMQ ${m.bullmq}, bee-queue ${m.beeQueue}`,
     `- run on ${m.date}; the whole \`npm run bench\` took ${Math.round(results.seconds)} s`,
     '',
-    'This is a small shared machine: other sessions ran their test suites on',
-    'the same two cores during the run (load average 4 to 30), so figures move',
-    'from run to run by up to several times: read the min–max beside each',
-    'median. Ratios are of medians; huey and the peers took their Redis',
-    'enqueue, drain and latency runs in turn, seconds apart, the floors were',
-    'measured minutes apart. Treat a ratio within 2× of the target as',
-    'unresolved, not as met or missed.',
+    `This is a small machine that other work may share: the 1-minute load average was ${m.load.start.toFixed(1)} when the`,
+    `run began and ${m.load.end.toFixed(1)} when it ended (the run itself keeps one to two cores busy). Figures`,
+    'move from run to run, by several times while other work runs: read the',
+    'min–max beside each median. Ratios are of medians; huey and the peers',
+    'took their Redis enqueue, drain and latency runs in turn, seconds apart;',
+    'the floors were measured minutes apart.',
     '',
     '## Results',
     '',

@@ -7,6 +7,7 @@
  * docs/performance.md. The default run aims to finish within `--budget`
  * seconds: only the growth backlogs, measured last, are skipped to keep it.
  */
+import { loadavg } from 'node:os';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -272,6 +273,7 @@ async function cleanRedis(prefix: string): Promise<void> {
 
 async function main(): Promise<void> {
   const { options, full } = parse(process.argv.slice(2));
+  const loadAtStart = loadavg()[0]!;
   const ctx = new Context(options);
   const { names, timeline } = ctx;
   const usesRedis = options.backend.includes('redis');
@@ -300,7 +302,7 @@ async function main(): Promise<void> {
   }
   timeline.end();
   const results: Results = {
-    machine: await describeMachine(usesRedis),
+    machine: await describeMachine(usesRedis, loadAtStart),
     settings: { backends: options.backend, n: options.n, runs: options.runs, latency: { seconds: options.seconds, perSecond: options.rate }, growth: options.growth, growthSample: options.growthSample ?? options.n, budget: options.budget, peers: options.peers },
     seconds: timeline.elapsed(),
     rows: ctx.rows,
