@@ -319,10 +319,11 @@ export class RedisQueue extends BaseQueue {
     const target = this.#targetOf(store);
     if (target === null) return null;
     // messages claimed ahead are handed out first; after close() began, nothing more is claimed
-    const ahead = this.#closed ? 0 : Math.min(wanted, this.#claims.ahead.length);
+    const ahead = Math.min(wanted, this.#claims.ahead.length);
+    const claim = this.#closed ? 0 : wanted - ahead;
     let claimed: string[];
     try {
-      claimed = await this.#finishes.add({ result: target.write(key, value), data, count: wanted - ahead });
+      claimed = await this.#finishes.add({ result: target.write(key, value), data, count: claim });
     } catch (error) {
       throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
     }
@@ -330,7 +331,7 @@ export class RedisQueue extends BaseQueue {
     this.#unrevoked.forget(data);
     if (wanted === 0) return [];
     this.#startHeartbeat();
-    this.#foundEmpty = claimed.length < wanted - ahead;
+    this.#foundEmpty = claimed.length < claim;
     // claimed after close() began: release(), sent after this script on the same connection, puts them back
     if (this.#closed) return [];
     return [...this.#claims.ahead.splice(0, ahead), ...claimed].map((found) => this.#claims.hand(found));
