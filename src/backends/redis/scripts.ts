@@ -28,7 +28,7 @@ export interface ScriptDefinition {
 }
 
 /**
- * The Lua of a claim, shared by `claim` and `finishAndClaim`: registers the
+ * The Lua of a claim, shared by `claim` and `finish`: registers the
  * consumer when its heartbeat is missing, then moves up to `count` messages
  * into its processing list: the highest priority first (see
  * `./control-scripts.ts`), each priority from its head. A wake marker met
