@@ -11,7 +11,7 @@ import { dirname, join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { noopInvoker, openBackend } from '../bench/backends.js';
+import { DrainCounter, noopInvoker, openBackend } from '../bench/backends.js';
 import { fillBacklog } from '../bench/fill.js';
 import { deletePrefix, testPrefix } from './backends/redis-helpers.js';
 import { redisSkipReason } from './helpers.js';
@@ -42,6 +42,24 @@ test('fillBacklog on Redis queues the calls asked for in order: the first writte
   } finally {
     await producer.queue.flush();
     await producer.close();
+  }
+});
+
+test('DrainCounter counts each call a Redis queue finishes once, by finish() or by finishAndRead()', { skip }, async () => {
+  const spec = { backend: 'redis' as const, queue: 'counted', prefix };
+  const opened = await openBackend(spec);
+  try {
+    for (const id of ['a', 'b', 'c']) await opened.queue.write(`{"id":"${id}"}`);
+    const counter = new DrainCounter(opened.queue, Infinity, () => {});
+    const [a] = await opened.queue.readMany!(1, 0);
+    assert.equal(await opened.queue.finish!(a!, opened.store, 'a', '1'), true);
+    assert.equal(counter.count, 1);
+    const [b] = await opened.queue.readMany!(1, 0);
+    assert.deepEqual(await opened.queue.finishAndRead!(b!, opened.store, 'b', '2', 1), ['{"id":"c"}']);
+    assert.equal(counter.count, 2);
+  } finally {
+    await opened.queue.flush();
+    await opened.close();
   }
 });
 

@@ -31,11 +31,11 @@ describe('a consumer on Redis refills its slots with its finishes', { skip }, ()
   function setup(name: string, threads: number) {
     const queue = new RedisBlockingQueue(name, { ...REDIS, prefix });
     const resultStore = new RedisDataStore(name, { ...REDIS, prefix });
-    const counts = { reads: 0, refills: 0, finishes: 0 };
+    const counts = { reads: 0, refills: 0 };
     const readMany = queue.readMany.bind(queue);
     queue.readMany = (count, timeoutMs) => (counts.reads++, readMany(count, timeoutMs));
     const finishAndRead = queue.finishAndRead.bind(queue);
-    queue.finishAndRead = (data, store, key, value, count) => (count > 0 ? counts.refills++ : counts.finishes++, finishAndRead(data, store, key, value, count));
+    queue.finishAndRead = (data, store, key, value, count) => (counts.refills++, finishAndRead(data, store, key, value, count));
     const invoker = new Invoker(queue, { resultStore, registry: new CommandRegistry() });
     const Configuration = class extends BaseConfiguration {
       static override QUEUE = queue;

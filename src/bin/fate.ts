@@ -247,7 +247,9 @@ export class Fate {
     const { queue, resultStore } = this.#ctx.invoker;
     if (!this.#claimsOf(origin)) return false;
     const wanted = queue.finishAndRead === undefined ? 0 : slot.wanted();
-    const next = wanted > 0 ? await queue.finishAndRead!(data, resultStore!, stored.key, stored.value, wanted) : (await queue.finish?.(data, resultStore!, stored.key, stored.value)) ? [] : null;
+    let next: string[] | null;
+    if (wanted > 0) next = await queue.finishAndRead!(data, resultStore!, stored.key, stored.value, wanted);
+    else next = (await queue.finish?.(data, resultStore!, stored.key, stored.value)) ? [] : null;
     if (next === null) return false;
     slot.refill(next);
     this.#atomicFinish = true;

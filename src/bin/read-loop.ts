@@ -7,14 +7,11 @@
  * @internal
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { BaseQueue } from '../backends/base.js';
 import type { Fate, Origin, Slot } from './fate.js';
 import type { Logger } from './logger.js';
 import type { Schedule } from './schedule.js';
-
-/** Resolves after the promise jobs queued now (a call's way to its first line) have run. */
-const yieldToCalls = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** How often the schedule's next eta is re-read, to see calls other consumers scheduled, in ms. */
 const SCHEDULE_REFRESH_MS = 1000;
@@ -136,7 +133,7 @@ export class ReadLoop {
         if (taken > 0) {
           delay = polling.initialMs;
           // slots are left, so the next read may wait: let the calls just taken start before it is sent
-          if (this.#free > 0) await yieldToCalls();
+          if (this.#free > 0) await setImmediate();
         } else if (!queue.blocking) {
           const wait = Math.min(delay, untilEta);
           if (log.enabled('debug')) log.debug(`queue "${queue.name}" is empty: polling again in ${Math.round(wait)} ms`);
