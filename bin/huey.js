@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The inspect CLI's launcher: everything else lives in src/bin/inspect.ts.
-import { main } from '../dist/src/bin/inspect.js';
+// The inspect CLI's launcher: everything else lives in src/cli/inspect.ts.
+import { main } from '../dist/src/cli/inspect.js';
 
 process.exit(await main(process.argv.slice(2)));

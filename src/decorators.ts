@@ -6,15 +6,17 @@
  * @module
  */
 import { ConfigurationError } from './exceptions.js';
-import { callerModule, moduleFile, moduleName } from './paths.js';
-import { markQueued, Pipeline } from './pipeline.js';
-import { AsyncData, Invoker, QueueCommand, type CallOptions } from './queue.js';
-import { commandKey, isRevoked, restore, revoke, type RevokeOptions } from './revoke.js';
-import { expiryOf } from './skip.js';
-import type { CommandDefinition, DateValidator } from './registry.js';
-import * as check from './validate.js';
+import { callerModule, moduleFile, moduleName } from './core/paths.js';
+import { markQueued, Pipeline } from './invoker/pipeline.js';
+import { Invoker } from './invoker/invoker.js';
+import { AsyncData } from './invoker/async-data.js';
+import { QueueCommand, type CallOptions } from './core/command.js';
+import { commandKey, isRevoked, restore, revoke, type RevokeOptions } from './controls/revoke.js';
+import { expiryOf } from './core/command.js';
+import type { CommandDefinition, DateValidator } from './core/registry.js';
+import * as check from './core/validate.js';
 
-export { crontab, type CrontabFields } from './crontab.js';
+export { crontab, type CrontabFields } from './core/crontab.js';
 
 /** Options of {@link queueCommand}. */
 export interface QueueCommandOptions {

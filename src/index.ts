@@ -13,4 +13,4 @@ export * from './backends/memory.js';
 export * from './backends/file.js';
 export * from './bin/config.js';
 export * from './bin/consumer.js';
-export * from './events.js';
+export * from './observe/events.js';

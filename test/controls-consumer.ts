@@ -12,8 +12,8 @@ import { after, before, describe, test } from 'node:test';
 import { TaskException, type AsyncData, type Invoker, type PipelineFailure, type QueuedFunction } from 'huey';
 import type { BaseQueue } from 'huey/backends/base';
 import { AsyncData as Handle } from 'huey/queue';
-import { main as inspect } from '../src/bin/inspect.js';
-import { tracerOf } from '../src/trace.js';
+import { main as inspect } from '../src/cli/inspect.js';
+import { tracerOf } from '../src/observe/trace.js';
 import { REPO_ROOT, eventually, scratchPackage, type ScratchPackage } from './helpers.js';
 
 /** A backend to run the suite on. */

@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { queueCommand, TaskException, TaskLockedException, type PipelineFailure } from 'huey';
-import { decodeMessage } from '../src/message.js';
-import { continuePipeline, stopPipeline } from '../src/pipeline-fate.js';
+import { decodeMessage } from '../src/core/message.js';
+import { continuePipeline, stopPipeline } from '../src/running/pipeline-fate.js';
 import { memoryInvoker } from './helpers.js';
 
 describe('priority and expiry reach the message', () => {

@@ -14,8 +14,8 @@ import type { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
 import type { QueuedFunction } from 'huey/decorators';
 import type { Invoker } from 'huey/queue';
-import { main } from '../src/bin/inspect.js';
-import { tracerOf } from '../src/trace.js';
+import { main } from '../src/cli/inspect.js';
+import { tracerOf } from '../src/observe/trace.js';
 import { REPO_ROOT, eventually, runNode, scratchPackage, type ScratchPackage } from './helpers.js';
 
 /** A backend to run the suite on. */

@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { main } from '../src/bin/inspect.js';
+import { main } from '../src/cli/inspect.js';
 import { deletePrefix, testPrefix } from './backends/redis-helpers.js';
 import { REDIS, redisSkipReason, scratchPackage, type ScratchPackage } from './helpers.js';
 import { inspectSuite } from './inspect-suite.js';

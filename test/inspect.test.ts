@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { main } from '../src/bin/inspect.js';
+import { main } from '../src/cli/inspect.js';
 import { scratchPackage, type ScratchPackage } from './helpers.js';
 import { inspectSuite } from './inspect-suite.js';
 

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { QueueReadException, QueueWriteException, queueCommand } from 'huey';
-import { decodeMessage, decodeOutcome, decodeValue, encodeMessage, encodeOutcome, encodeValue, messagePriority, WIRE_VERSION, type Message } from '../src/message.js';
+import { decodeMessage, decodeOutcome, decodeValue, encodeMessage, encodeOutcome, encodeValue, messagePriority, WIRE_VERSION, type Message } from '../src/core/message.js';
 import { memoryInvoker } from './helpers.js';
 
 /** Encodes a value, sends it through JSON text as the queue would, and decodes it. */

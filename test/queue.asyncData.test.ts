@@ -17,7 +17,7 @@ import {
   queueCommand,
   TaskException,
 } from 'huey';
-import { encodeOutcome } from '../src/message.js';
+import { encodeOutcome } from '../src/core/message.js';
 import { memoryInvoker, sleep } from './helpers.js';
 
 /** A result store that cannot push (no `wait`), so a blocking get has to poll; it counts its reads. */

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { CommandRegistry, CommandSchedule, EmptyData, Invoker, MemoryDataStore, MemoryQueue, QueueReadException } from 'huey';
-import { encodeMessage } from '../src/message.js';
+import { encodeMessage } from '../src/core/message.js';
 
 const T0 = Date.UTC(2011, 0, 1, 12, 0, 0);
 const at = (seconds: number): Date => new Date(T0 + seconds * 1000);

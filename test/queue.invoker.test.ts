@@ -23,7 +23,7 @@ import {
   QueueWriteException,
   TaskException,
 } from 'huey';
-import { encodeMessage } from '../src/message.js';
+import { encodeMessage } from '../src/core/message.js';
 import { memoryInvoker, scratchPackage, type ScratchPackage } from './helpers.js';
 
 /** A raw message for `command`, as a producer elsewhere would write it. */

@@ -37,7 +37,7 @@
  * @module
  */
 
-export { messagePriority } from '../message.js';
+export { messagePriority } from '../core/message.js';
 
 /** Returned by {@link BaseDataStore.get} when the key holds nothing. */
 export const EmptyData: unique symbol = Symbol('EmptyData');

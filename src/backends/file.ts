@@ -57,7 +57,7 @@
 import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
-import * as check from '../validate.js';
+import * as check from '../core/validate.js';
 import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
 import { Claims, listMessages } from './file/claims.js';
 import {

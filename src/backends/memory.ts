@@ -8,7 +8,7 @@
  * @module
  */
 import { hostname } from 'node:os';
-import { mentionsTask } from '../trace.js';
+import { mentionsTask } from '../observe/trace.js';
 import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
 import { MemoryLocks, MemoryRevocations } from './memory/controls.js';
 import { PriorityLevels } from './memory/levels.js';

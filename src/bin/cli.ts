@@ -10,13 +10,13 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BaseQueue } from '../backends/base.js';
 import { ConfigurationError, QueueException } from '../exceptions.js';
-import { Invoker } from '../queue.js';
-import { registry } from '../registry.js';
-import type { BaseConfiguration, LogLevel, WorkerType } from './config.js';
-import { checkConfiguration } from './check-config.js';
-import { Consumer } from './consumer.js';
-import { loadConfig } from './load.js';
-import { Reloader } from './reload.js';
+import { Invoker } from '../invoker/invoker.js';
+import { registry } from '../core/registry.js';
+import type { BaseConfiguration, LogLevel, WorkerType } from '../running/config.js';
+import { checkConfiguration } from '../running/check-config.js';
+import { Consumer } from '../running/consumer.js';
+import { loadConfig } from '../running/load.js';
+import { Reloader } from '../running/reload.js';
 
 /** Where the CLI writes; replaceable in tests. */
 export interface CliIo {

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import type { Backends } from '../bin/inspection.js';
+import type { Backends } from '../observe/inspection.js';
 import { takeSnapshot, Throughput, type Snapshot } from './snapshot.js';
 
 /** What a listener receives: a look, or why the backend could not be looked at. */

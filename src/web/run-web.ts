@@ -5,7 +5,7 @@
  * @internal
  * @module
  */
-import type { Backends } from '../bin/inspection.js';
+import type { Backends } from '../observe/inspection.js';
 import { serveWeb } from './server.js';
 
 /** Where `huey web` writes and how it learns to stop; replaceable in tests. */

@@ -10,11 +10,11 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
-import { info, reach, Refusal, traceReport, type Backends } from '../bin/inspection.js';
+import { info, reach, Refusal, traceReport, type Backends } from '../observe/inspection.js';
 import { Poller, type Look } from './poller.js';
 import { StaticFiles } from './static-files.js';
 import { carriesToken, newToken } from './token.js';
-import { revoke, taskKey } from '../revoke.js';
+import { revoke, taskKey } from '../controls/revoke.js';
 
 /** Options of {@link serveWeb}. */
 export interface WebOptions {

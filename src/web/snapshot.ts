@@ -7,9 +7,9 @@
  * @module
  */
 import type { BaseQueue } from '../backends/base.js';
-import { info, reach, type Backends } from '../bin/inspection.js';
-import { decodeMessage } from '../message.js';
-import { messageId } from '../trace.js';
+import { info, reach, type Backends } from '../observe/inspection.js';
+import { decodeMessage } from '../core/message.js';
+import { messageId } from '../observe/trace.js';
 
 /** How many waiting calls, scheduled calls and dead letters the page lists: the oldest ones. */
 export const LISTED = 50;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { BaseQueue } from 'huey/backends/base';
-import { encodeMessage } from '../../src/message.js';
+import { encodeMessage } from '../../src/core/message.js';
 
 /** A real message (the backend reads its priority from the envelope) with the id `id`. */
 export const prioritized = (id: string, priority?: number): string =>

@@ -16,7 +16,7 @@ import { EmptyData } from 'huey/backends/base';
 import { FileDataStore, FileQueue, type FileQueueOptions } from 'huey/backends/file';
 import { MemoryDataStore } from 'huey/backends/memory';
 import { ConfigurationError, QueueReadException } from 'huey/exceptions';
-import { decodeMessage } from '../../src/message.js';
+import { decodeMessage } from '../../src/core/message.js';
 import { eventually, REPO_ROOT, scratchDir, sleep } from '../helpers.js';
 import { backendContract } from './contract.js';
 

@@ -10,7 +10,7 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
-import { expected, knownKeys } from '../../validate.js';
+import { expected, knownKeys } from '../../core/validate.js';
 import type { Blanks } from './blanks.js';
 import type { Spares } from './spares.js';
 

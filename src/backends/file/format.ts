@@ -17,7 +17,7 @@
  * @internal
  * @module
  */
-import { expected } from '../../validate.js';
+import { expected } from '../../core/validate.js';
 import { TIME_WIDTH } from './common.js';
 
 /** A message file: anything else in a directory (an editor's backup, a note) is left alone. */

@@ -21,7 +21,7 @@
  */
 import { appendFile } from 'node:fs/promises';
 import { statSync } from 'node:fs';
-import { messagePriority } from '../../message.js';
+import { messagePriority } from '../../core/message.js';
 import { sortableName } from './common.js';
 
 /** 16 hex digits that sort as `-priority` does: the IEEE 754 bits, the sign flipped (or all bits, for negatives). */

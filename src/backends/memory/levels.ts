@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { messagePriority } from '../../message.js';
+import { messagePriority } from '../../core/message.js';
 
 /** A first-in, first-out list with O(1) push and shift. */
 export class Fifo<T> {

@@ -9,7 +9,7 @@
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../../exceptions.js';
-import * as check from '../../validate.js';
+import * as check from '../../core/validate.js';
 import { rememberConnectionError } from './errors.js';
 import { scripts } from './scripts.js';
 

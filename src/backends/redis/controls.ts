@@ -7,7 +7,7 @@
  * @module
  */
 import type { Revocation, RevocationEntry } from '../base.js';
-import { messagePriority, priorityField } from '../../message.js';
+import { messagePriority, priorityField } from '../../core/message.js';
 import type { RedisClient, ScriptCommands } from './connection.js';
 import { levelKey, lockKey, type QueueKeys } from './keys.js';
 

@@ -6,7 +6,7 @@
  * @internal
  * @module
  */
-import { mentionsTask } from '../../trace.js';
+import { mentionsTask } from '../../observe/trace.js';
 import type { ClaimedMessage, ConsumerInfo, DeadLetter, ScheduledMessage } from '../base.js';
 import { withScripts, type RedisClient } from './connection.js';
 import { WAKE } from './control-scripts.js';

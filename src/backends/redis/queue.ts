@@ -9,7 +9,7 @@
 import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from '../base.js';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
 import { addressOf, causeOf, redisCall } from './errors.js';
-import * as check from '../../validate.js';
+import * as check from '../../core/validate.js';
 import { BlockingRead } from './blocking-read.js';
 import { Claims } from './claims.js';
 import { Finishes, type Finish } from './finishes.js';

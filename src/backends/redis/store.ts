@@ -8,7 +8,7 @@
 import { BaseDataStore, EmptyData } from '../base.js';
 import { DataStoreGetException, DataStorePutException } from '../../exceptions.js';
 import { redisCall } from './errors.js';
-import * as check from '../../validate.js';
+import * as check from '../../core/validate.js';
 import {
   DEFAULTS,
   closeClient,

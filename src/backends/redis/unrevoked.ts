@@ -14,8 +14,8 @@
  * @internal
  * @module
  */
-import { namesOf } from '../../message.js';
-import { taskKey } from '../../revoke.js';
+import { namesOf } from '../../core/message.js';
+import { taskKey } from '../../controls/revoke.js';
 
 /** The most calls taken by blocking reads remembered at once. */
 const MAX_TAKEN = 10_000;

@@ -1,0 +1,162 @@
+/**
+ * What the inspect CLI and the live view (`huey web`) show of a queue: the
+ * looks at its backend (`info`, a task's trace) and how a message, a trace
+ * line and a task's whereabouts are put in words. `huey info --json` and
+ * `GET /api/info` answer with the same builder, byte for byte.
+ *
+ * @internal
+ * @module
+ */
+import type { BaseDataStore, BaseQueue } from '../backends/base.js';
+import { QueueException } from '../exceptions.js';
+import { decodeMessage } from '../core/message.js';
+import { locateTask, messageId, parseTraceLine, type TaskWhereabouts, type TraceLine } from './trace.js';
+
+/** A refusal of the CLI itself (unknown task id, bad argument): printed as is, exit 1. */
+export class Refusal extends QueueException {}
+
+/** The backends a look needs: the queue, and the result store if any. */
+export interface Backends {
+  /** The queue. */
+  queue: BaseQueue;
+  /** Its result store, when the configuration has one. */
+  store: BaseDataStore | undefined;
+}
+
+/** `12:00:03.120` (UTC) of a date. */
+export const hms = (date: Date, ms = false): string => date.toISOString().slice(11, ms ? 23 : 19);
+/** `2030-01-01 12:00:03 UTC`. */
+export const stamp = (date: Date): string => `${date.toISOString().slice(0, 10)} ${hms(date)} UTC`;
+
+/** `3 s`, `2 min`, `5 h`: a rounded duration. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 120) return `${s} s`;
+  if (s < 7200) return `${Math.round(s / 60)} min`;
+  return `${Math.round(s / 3600)} h`;
+}
+
+/** A message decoded for people: `commands.countBeans(100)`, or why it cannot be. */
+export function describeMessage(data: string): { id: string | undefined; call: string; eta: Date | null; priority: number; expires: Date | null } {
+  try {
+    const message = decodeMessage(data);
+    const args = message.args.map((arg) => JSON.stringify(arg) ?? String(arg)).join(', ');
+    return { id: message.id, call: `${message.command}(${args})`, eta: message.eta, priority: message.priority ?? 0, expires: message.expires ?? null };
+  } catch (error) {
+    return { id: messageId(data), call: `(unreadable: ${(error as Error).message})`, eta: null, priority: 0, expires: null };
+  }
+}
+
+/** The controls of a message shown by `peek`: `  priority 5  expires 2030-01-01 00:00:00 UTC`. */
+export const describeControls = (m: { priority: number; expires: Date | null }): string => `${m.priority !== 0 ? `  priority ${m.priority}` : ''}${m.expires ? `  expires ${stamp(m.expires)}` : ''}`;
+
+/** One trace line for people: time, event, details, where it happened. */
+export function describeLine(line: TraceLine): string {
+  const p = line.payload;
+  const when = (value: unknown): string => (typeof value === 'string' ? hms(new Date(value), true) : 'at once');
+  const details: Record<string, () => string> = {
+    enqueued: () => `${p.command}${p.eta ? `, eta ${when(p.eta)}` : ''}, ${p.retries} retries`,
+    received: () => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
+    scheduled: () => `for ${when(p.eta)}`,
+    finished: () => `in ${Number(p.duration).toFixed(1)} ms`,
+    failed: () => `${p.error} (${p.retries} retries left)`,
+    retrying: () => `again ${when(p.eta)}, ${p.retries} retries left after it`,
+    resultStored: () => (p.ok ? 'the result' : 'the error'),
+    resultRead: () => (p.ok ? 'the result' : 'the error'),
+    deadLettered: () => String(p.reason),
+    revoked: () => String(p.reason),
+    expired: () => String(p.reason),
+    periodicEnqueued: () => `for the minute ${when(p.minute)}`,
+  };
+  return `${hms(new Date(line.time), true)}  ${line.event.padEnd(16)} ${(details[line.event]?.() ?? '').padEnd(44)} ${line.host} pid ${line.pid}`.trimEnd();
+}
+
+/** Where a task is, in one sentence. */
+export function describeWhere(where: TaskWhereabouts, now: Date): string {
+  switch (where.state) {
+    case 'waiting':
+      return `waiting in the queue at position ${where.position}`;
+    case 'scheduled':
+      return `scheduled for ${hms(where.eta)} (${stamp(where.eta)})`;
+    case 'taken': {
+      const since = where.since === null ? '' : ` ${age(now.getTime() - where.since.getTime())} ago`;
+      if (where.alive) return `taken by consumer ${where.consumer}${since}: running`;
+      const beat = where.lastBeat === null ? 'whose heartbeat is gone' : `whose heartbeat stopped ${age(now.getTime() - where.lastBeat.getTime())} ago`;
+      return `taken by consumer ${where.consumer} ${beat}: it will be recovered`;
+    }
+    case 'dead':
+      return `in dead letters: ${where.reason.replace(/^\w+: /, '')}`;
+    case 'result':
+      return where.ok ? 'finished; result waiting to be read' : 'failed; the error is waiting to be read';
+    case 'finished':
+      return where.readAt !== null ? `finished; result read at ${hms(where.readAt)}` : `finished${where.at ? ` at ${hms(where.at)}` : ''}; no result waiting`;
+    case 'failed':
+      return `failed for good${where.at ? ` at ${hms(where.at)}` : ''}: ${where.error}`;
+    case 'skipped':
+      return `not run (${where.event} at ${hms(where.at)}): ${where.reason}`;
+    case 'gone':
+      return `not in the queue, the schedule, the claims or the dead letters; last seen: ${where.lastEvent} at ${hms(where.at)}`;
+    case 'unknown':
+      return 'unknown';
+  }
+}
+
+/** Runs one look at the backend; a backend failure becomes one clear line. */
+export async function reach<T>(queue: BaseQueue, look: () => Promise<T>): Promise<T> {
+  try {
+    return await look();
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    throw new QueueException(`cannot reach the backend of queue "${queue.name}": ${(error as Error).message.split('\n')[0]}`, { cause: error });
+  }
+}
+
+/** The answer to `huey info --json` (and `GET /api/info` of `huey web`). */
+export async function info({ queue, store }: Backends, now: Date): Promise<Record<string, unknown>> {
+  const scheduled = await queue.scheduled?.(Infinity);
+  const claims = await queue.claims?.();
+  const consumers = await queue.consumers?.();
+  const inFlight: Record<string, { messages: number; oldestMs: number | null }> = {};
+  for (const claim of claims ?? []) {
+    const entry = (inFlight[claim.consumer] ??= { messages: 0, oldestMs: null });
+    entry.messages++;
+    if (claim.since !== null) entry.oldestMs = Math.max(entry.oldestMs ?? 0, now.getTime() - claim.since.getTime());
+  }
+  return {
+    queue: queue.name,
+    backend: queue.constructor.name,
+    waiting: await queue.length(),
+    scheduled: scheduled?.length ?? null,
+    nextEta: (await queue.nextEta?.()) ?? null,
+    inFlight: claims === undefined ? null : inFlight,
+    consumers: consumers?.map((c) => ({ ...c, beatAgoMs: c.lastBeat === null ? null : now.getTime() - c.lastBeat.getTime() })) ?? null,
+    deadLetters: (await queue.deadLetters?.())?.length ?? null,
+    results: store === undefined ? null : ((await store.count?.()) ?? null),
+    revoked: (await queue.revocations?.(now))?.map((r) => r.key) ?? null,
+    locked: (await queue.locks?.()) ?? null,
+  };
+}
+
+/** The answer to `huey trace --json` (and `GET /api/tasks/<id>` of `huey web`): a task's trace, oldest first, and where it is now. */
+export interface TraceReport {
+  taskId: string;
+  events: TraceLine[];
+  where: TaskWhereabouts;
+  summary: string;
+}
+
+/**
+ * Builds the answer to `huey trace`.
+ *
+ * @throws Refusal when the task is nowhere: not waiting, scheduled, taken, dead-lettered, in the result store or the trace.
+ */
+export async function traceReport({ queue, store }: Backends, taskId: string, now: Date): Promise<TraceReport> {
+  const lines = ((await reach(queue, async () => (await queue.traceRead?.(taskId)) ?? [])).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
+    (a, b) => a.time.localeCompare(b.time),
+  );
+  const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
+  if (where.state === 'unknown') {
+    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${queue.traceRead ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
+  }
+  return { taskId, events: lines, where, summary: describeWhere(where, now) };
+}

@@ -1,0 +1,79 @@
+/**
+ * Finds the configuration class from a dotted path, as Python would import
+ * it: `app.config.Configuration` is the export `Configuration` of
+ * `app/config.js` (or `.mjs`, `.cjs`).
+ *
+ * @internal
+ * @module
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { ConfigurationError } from '../exceptions.js';
+import { packageRoot } from '../core/paths.js';
+import { BaseConfiguration } from './config.js';
+
+/** Options of {@link loadConfig}. */
+export interface LoadConfigOptions {
+  /** Directories searched first, in order, before `cwd`. */
+  paths?: string[];
+  /** The directory searched last. @defaultValue `process.cwd()` */
+  cwd?: string;
+}
+
+/** What {@link loadConfig} found. */
+export interface LoadedConfig {
+  /** The configuration class. */
+  Configuration: typeof BaseConfiguration;
+  /** The module file it came from. */
+  file: string;
+  /** That file's package root: unknown commands are imported from here, never outside. */
+  root: string;
+}
+
+/**
+ * Imports the module of a dotted path and returns its configuration class.
+ * Importing it also imports whatever it imports: your commands, if the
+ * module imports them (see "Understanding how commands are imported").
+ *
+ * @param dotted - `module.Attribute`, e.g. `main.Configuration` or `app.config.Configuration`.
+ * @param options - Where to look.
+ * @returns The class, its file and its package root.
+ * @throws ConfigurationError `Unable to import "app.config"` (with the cause on the next line) or `Missing module-level "Configuration"`.
+ * @example
+ * ```ts
+ * const { Configuration } = await loadConfig('main.Configuration');
+ * ```
+ */
+export async function loadConfig(dotted: string, options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const dot = dotted.lastIndexOf('.');
+  if (typeof dotted !== 'string' || dot <= 0 || dot === dotted.length - 1) {
+    throw new ConfigurationError(`Expected a configuration path like "main.Configuration" (module.Attribute), got "${dotted}"`);
+  }
+  const moduleName = dotted.slice(0, dot);
+  const attribute = dotted.slice(dot + 1);
+  const relative = moduleName.split('.').join('/');
+  const dirs = [...(options.paths ?? []), options.cwd ?? process.cwd()];
+  const candidates = dirs.flatMap((dir) => ['.js', '.mjs', '.cjs'].map((ext) => resolve(dir, relative + ext)));
+  const file = candidates.find((candidate) => existsSync(candidate));
+  if (file === undefined) {
+    throw new ConfigurationError(`Unable to import "${moduleName}"\nNo file ${relative}.js, .mjs or .cjs in ${dirs.join(', ')}`);
+  }
+  let module: Record<string, unknown>;
+  try {
+    module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  } catch (error) {
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    throw new ConfigurationError(`Unable to import "${moduleName}"\n${detail}`, { cause: error });
+  }
+  const Configuration = module[attribute];
+  if (Configuration === undefined) {
+    // Python's `from config import Configuration` makes a module-level name; an ES module has to export it
+    throw new ConfigurationError(`Missing module-level "${attribute}"\n${relative}: export it, e.g. export { ${attribute} } from './config.js'`);
+  }
+  // duck-typed rather than instanceof: a configuration may extend another copy of huey's BaseConfiguration
+  if (typeof Configuration !== 'function' || !('QUEUE' in Configuration)) {
+    throw new ConfigurationError(`"${dotted}" is not a configuration class: extend BaseConfiguration and set QUEUE`);
+  }
+  return { Configuration: Configuration as typeof BaseConfiguration, file, root: packageRoot(file) };
+}

@@ -1,0 +1,73 @@
+/**
+ * Where the consumer keeps calls with a future eta: the backend's own
+ * schedule (durable, shared by every consumer of the queue), or huey 0.2's
+ * in-memory one saved to the task store.
+ *
+ * @internal
+ * @module
+ */
+import type { BaseQueue } from '../backends/base.js';
+import type { Invoker } from '../invoker/invoker.js';
+import { CommandSchedule } from '../invoker/schedule.js';
+import type { Logger } from './logger.js';
+
+/** Where the consumer keeps calls with a future eta: the backend's own schedule, or huey 0.2's in-memory one. */
+export interface Schedule {
+  /** `true` when taken messages are claims to acknowledge in the queue. */
+  readonly claims: boolean;
+  add(data: string, eta: Date): Promise<void>;
+  due(now: Date, limit: number): Promise<string[]>;
+  nextEta(): Promise<Date | null>;
+  /** Called when a taken message's call is done. */
+  done(data: string): Promise<void>;
+  save(): Promise<void>;
+}
+
+export function backendSchedule(queue: Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>): Schedule {
+  return {
+    claims: true,
+    add: (data, eta) => queue.schedule(data, eta),
+    due: (now, limit) => queue.due(now, limit),
+    nextEta: () => queue.nextEta(),
+    done: async () => {},
+    save: async () => {},
+  };
+}
+
+/** huey 0.2's way: the schedule in memory, saved to the task store on every change. */
+export function memorySchedule(schedule: CommandSchedule): Schedule {
+  const taken = new Set<string>();
+  // The saved copy keeps taken calls until they are done, so a crash mid-call loses nothing.
+  const save = (): Promise<void> => schedule.save([...taken]);
+  return {
+    claims: false,
+    add: async (data, eta) => {
+      schedule.add(data, eta);
+      await save();
+    },
+    due: async (now, limit) => {
+      const due = schedule.due(now, limit);
+      for (const data of due) taken.add(data);
+      return due;
+    },
+    nextEta: async () => schedule.nextEta(),
+    done: async (data) => {
+      taken.delete(data);
+      await save();
+    },
+    save,
+  };
+}
+
+/**
+ * The schedule of `invoker`'s queue: the backend's own when it has one,
+ * else huey 0.2's in-memory one, loaded from the task store.
+ */
+export async function openSchedule(invoker: Invoker, log: Logger): Promise<Schedule> {
+  const queue = invoker.queue;
+  if (queue.schedule && queue.due && queue.nextEta) return backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
+  const saved = new CommandSchedule(invoker);
+  for (const data of await saved.load()) log.error(`QueueReadException: unreadable entry in the saved schedule, skipped: ${data}`);
+  if (saved.size > 0) log.info(`loaded ${saved.size} scheduled calls from the task store`);
+  return memorySchedule(saved);
+}

@@ -1,0 +1,76 @@
+/**
+ * The entry point of a worker thread or process. A worker only executes:
+ * it imports the configuration module itself (and so the commands, the
+ * seed page's lesson, once per worker), then runs the messages it is sent
+ * and answers with the outcome, both in the wire format. The main thread
+ * keeps the queue, the acknowledgements, the schedule and the heartbeats.
+ *
+ * @internal
+ * @module
+ */
+import { pathToFileURL } from 'node:url';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { QueueException } from '../exceptions.js';
+import { decodeMessage, encodeOutcome } from '../core/message.js';
+import { registry } from '../core/registry.js';
+import { importCommands } from './discover.js';
+import type { ToWorker, FromWorker, WorkerInit } from './workers.js';
+
+const send = (message: FromWorker): void => {
+  if (parentPort !== null) parentPort.postMessage(message);
+  else process.send!(message);
+};
+
+async function init({ configFile, attribute }: WorkerInit): Promise<void> {
+  try {
+    const module = (await import(pathToFileURL(configFile).href)) as Record<string, { COMMANDS?: string[] } | undefined>;
+    const commands = module[attribute]?.COMMANDS;
+    const imported = commands === undefined ? [] : await importCommands(configFile, commands);
+    send({ type: 'ready', commands: registry.names(), imported: imported.length });
+  } catch (error) {
+    send({ type: 'failed', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+  }
+}
+
+async function run(id: number, data: string, root: string): Promise<void> {
+  let outcome: string;
+  try {
+    const message = decodeMessage(data);
+    const command = registry.get(message.command) ?? (await registry.load(message.command, root));
+    if (command === undefined) throw new QueueException(`${message.command} not found in CommandRegistry`);
+    const value: unknown = await (command.fn as (...args: unknown[]) => unknown)(...message.args);
+    try {
+      outcome = encodeOutcome({ ok: true, value }, `the result of ${message.command}`);
+    } catch (error) {
+      outcome = failure(error);
+    }
+  } catch (error) {
+    outcome = failure(error);
+  }
+  send({ type: 'done', id, outcome });
+}
+
+function failure(error: unknown): string {
+  const err = error instanceof Error ? error : new Error(String(error));
+  return encodeOutcome({ ok: false, error: { name: err.name, message: err.message, ...(err.stack ? { stack: err.stack } : {}) } });
+}
+
+let root = '';
+const receive = (message: ToWorker): void => {
+  if (message.type === 'init') {
+    root = message.init.root;
+    void init(message.init);
+  } else {
+    void run(message.id, message.data, root);
+  }
+};
+
+if (!isMainThread && parentPort !== null) {
+  parentPort.on('message', receive);
+  receive({ type: 'init', init: workerData as WorkerInit });
+} else {
+  process.on('message', receive);
+  // the main process owns the signals: a worker ends when the consumer ends it
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => process.exit(0));
+}
