@@ -10,6 +10,7 @@ import { queueCommand, type QueuedFunction } from 'huey/decorators';
 import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
 import { wallMs } from './stats.js';
+import type { FinishAndRead } from '../src/backends/fast-path.js';
 
 /** The backends the benchmarks run on. */
 export type BackendName = 'memory' | 'file' | 'redis';
@@ -144,18 +145,19 @@ export class DrainCounter {
       await ack(data);
       this.#finished();
     };
-    const finish = queue.finish?.bind(queue);
+    const fast = queue as BaseQueue & Partial<FinishAndRead>;
+    const finish = fast.finish?.bind(queue);
     if (finish !== undefined) {
-      queue.finish = async (data, store, key, value) => {
+      fast.finish = async (data, store, key, value) => {
         // false: nothing done, the consumer stores the result and calls ack (counted there)
         const done = await finish(data, store, key, value);
         if (done) this.#finished();
         return done;
       };
     }
-    const finishAndRead = queue.finishAndRead?.bind(queue);
+    const finishAndRead = fast.finishAndRead?.bind(queue);
     if (finishAndRead !== undefined) {
-      queue.finishAndRead = async (data, store, key, value, count) => {
+      fast.finishAndRead = async (data, store, key, value, count) => {
         const next = await finishAndRead(data, store, key, value, count);
         if (next !== null) this.#finished();
         return next;

@@ -15,6 +15,7 @@ import { DrainCounter, noopInvoker, openBackend } from '../bench/backends.js';
 import { fillBacklog } from '../bench/fill.js';
 import { deletePrefix, testPrefix } from './backends/redis-helpers.js';
 import { redisSkipReason } from './helpers.js';
+import type { ContractQueue } from './backends/contract-view.js';
 
 const skip = await redisSkipReason();
 const prefix = testPrefix();
@@ -51,11 +52,11 @@ test('DrainCounter counts each call a Redis queue finishes once, by finish() or 
   try {
     for (const id of ['a', 'b', 'c']) await opened.queue.write(`{"id":"${id}"}`);
     const counter = new DrainCounter(opened.queue, Infinity, () => {});
-    const [a] = await opened.queue.readMany!(1, 0);
-    assert.equal(await opened.queue.finish!(a!, opened.store, 'a', '1'), true);
+    const [a] = await (opened.queue as ContractQueue).readMany!(1, 0);
+    assert.equal(await (opened.queue as ContractQueue).finish!(a!, opened.store, 'a', '1'), true);
     assert.equal(counter.count, 1);
-    const [b] = await opened.queue.readMany!(1, 0);
-    assert.deepEqual(await opened.queue.finishAndRead!(b!, opened.store, 'b', '2', 1), ['{"id":"c"}']);
+    const [b] = await (opened.queue as ContractQueue).readMany!(1, 0);
+    assert.deepEqual(await (opened.queue as ContractQueue).finishAndRead!(b!, opened.store, 'b', '2', 1), ['{"id":"c"}']);
     assert.equal(counter.count, 2);
   } finally {
     await opened.queue.flush();

@@ -11,6 +11,7 @@ import { BaseConfiguration, Consumer, FileDataStore, FileQueue, Invoker, MemoryD
 import type { ConsumerOptions } from 'huey/bin/consumer';
 import { QueueWriteException } from 'huey/exceptions';
 import { eventually, scratchDir } from './helpers.js';
+import { contractView } from './backends/contract-view.js';
 
 /** A memory result store whose first `failures` puts fail as a full disk does. */
 class FlakyStore extends MemoryDataStore {
@@ -90,7 +91,7 @@ describe('a call that returned is never run again because storing its result fai
     await eventually(() => store.puts >= 2, 'a few tries to store');
     await consumer.stop();
     assert.equal(runs, 1);
-    const [letter] = await queue.deadLetters!();
+    const [letter] = await contractView(queue).deadLetters!();
     assert.match(letter!.reason, /^DataStorePutException: the call ran, but its result could not be stored \(ENOSPC: no space left on device, write\); result: \{"v":1,"ok":true,"value":1\}$/);
     assert.deepEqual(await queue.claims!(), []);
     assert.equal(await queue.length(), 0);
@@ -152,9 +153,9 @@ describe('a message that cannot run is dead-lettered at once, unrun, and never c
     await queue.write(JSON.stringify({ v: 1, id: 'forged', command: 'x.y\n2030-01-01T00:00:00.000Z INFO all good\u001b[2J', args: [], eta: null, retries: 0, retryDelay: 0, enqueuedAt: new Date().toISOString() }));
     lines.length = 0;
     const consumer = await started(invoker, Fast, logged);
-    await eventually(async () => (await queue.deadLetters!()).length === 1, 'the dead letter');
+    await eventually(async () => (await contractView(queue).deadLetters!()).length === 1, 'the dead letter');
     await consumer.stop();
-    assert.equal((await queue.deadLetters!())[0]!.reason, 'QueueReadException: Malformed message: "command" must not hold control characters');
+    assert.equal((await contractView(queue).deadLetters!())[0]!.reason, 'QueueReadException: Malformed message: "command" must not hold control characters');
     assert.ok(lines.every((line) => !line.includes('\u001b') && line.split('\n').length === 2), lines.join(''));
   });
 });

@@ -13,6 +13,7 @@ import { TaskException } from 'huey/exceptions';
 import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
 import { eventually, sleep } from './helpers.js';
+import { contractView } from './backends/contract-view.js';
 
 const running: Consumer[] = [];
 afterEach(async () => {
@@ -132,7 +133,7 @@ test('a slot is freed once its call has run, while its result is stored, for up 
     await sleep(5);
   }
   assert.deepEqual(await Promise.all(handles.map((h) => h!.get({ blocking: true, timeout: 5 }))), [1, 2, 3]);
-  assert.deepEqual(await queue.claims!(), []);
+  assert.deepEqual(await contractView(queue).claims!(), []);
 });
 
 test('with a store the queue cannot finish() into, the result is put and then the message acknowledged', async () => {
@@ -146,6 +147,17 @@ test('with a store the queue cannot finish() into, the result is put and then th
       this.values.delete(key);
       return value ?? EmptyData;
     }
+    async peek(key: string): Promise<string | typeof EmptyData> {
+      return this.values.get(key) ?? EmptyData;
+    }
+    async putIfEmpty(key: string, value: string): Promise<boolean> {
+      if (this.values.has(key)) return false;
+      this.values.set(key, value);
+      return true;
+    }
+    async keys(prefix: string): Promise<string[]> {
+      return [...this.values.keys()].filter((key) => key.startsWith(prefix));
+    }
     async flush(): Promise<void> {
       this.values.clear();
     }
@@ -157,7 +169,7 @@ test('with a store the queue cannot finish() into, the result is put and then th
   const res = await add(2, 3);
   await consumer().start();
   assert.equal(await res!.get({ blocking: true, timeout: 2 }), 5);
-  await eventually(async () => (await queue.claims!()).length === 0, 'the message to be acknowledged');
+  await eventually(async () => (await contractView(queue).claims!()).length === 0, 'the message to be acknowledged');
 });
 
 test('async calls overlap: with THREADS 5, five sleeping calls are in flight together', async () => {
@@ -237,7 +249,7 @@ test('a call with delay waits in the backend schedule, not in the queue', async 
   });
   await consumer().start();
   await later.schedule({ args: [], delay: 60 });
-  await eventually(async () => (await queue.nextEta!()) !== null, 'the call to be scheduled');
+  await eventually(async () => (await contractView(queue).nextEta!()) !== null, 'the call to be scheduled');
   assert.equal(await queue.length(), 0);
 });
 
@@ -365,7 +377,7 @@ test('an unknown command is logged and dead-lettered with the reason, and the co
   await consumer().start();
   assert.equal(await res!.get({ blocking: true, timeout: 2 }), 'fine');
   assert.match(lines.join(''), /ERROR QueueException: commands\.ghost not found in CommandRegistry/);
-  const letters = await queue.deadLetters!();
+  const letters = await contractView(queue).deadLetters!();
   assert.deepEqual(letters.map((l) => [l.data, l.reason]), [[ghost, 'QueueException: commands.ghost not found in CommandRegistry']]);
 });
 
@@ -374,7 +386,7 @@ test('a malformed message is dead-lettered with the reason, never dropped', asyn
   await queue.write('{"v":1,"id":');
   await consumer().start();
   const letters = await eventually(async () => {
-    const found = await queue.deadLetters!();
+    const found = await contractView(queue).deadLetters!();
     return found.length === 1 ? found : undefined;
   }, 'the dead letter');
   assert.equal(letters![0]!.data, '{"v":1,"id":');

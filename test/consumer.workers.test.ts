@@ -12,6 +12,7 @@ import type { MemoryQueue } from 'huey/backends/memory';
 import { TaskException } from 'huey/exceptions';
 import type { AsyncData } from 'huey/queue';
 import { eventually, scratchPackage, sleep, type ScratchPackage } from './helpers.js';
+import { contractView } from './backends/contract-view.js';
 
 const APP = {
   'config.js': `
@@ -122,7 +123,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
 
     test('an unknown command is dead-lettered', async () => {
       await queue.write('{"v":1,"id":"ghost","command":"apps/math/commands.ghost","args":[],"eta":null,"retries":0,"retryDelay":0,"enqueuedAt":"2026-01-01T00:00:00.000Z"}');
-      await eventually(async () => (await queue.deadLetters()).some((letter) => letter.reason === 'QueueException: apps/math/commands.ghost not found in CommandRegistry'), 'the dead letter');
+      await eventually(async () => (await contractView(queue).deadLetters!()).some((letter) => letter.reason === 'QueueException: apps/math/commands.ghost not found in CommandRegistry'), 'the dead letter');
     });
 
     test('a call over its timeout fails with TimeoutError', async () => {

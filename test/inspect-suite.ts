@@ -8,6 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { contractView } from './backends/contract-view.js';
 import { after, before, describe, test } from 'node:test';
 import type { BaseQueue } from 'huey/backends/base';
 import type { BaseConfiguration } from 'huey/bin/config';
@@ -105,7 +106,7 @@ export function inspectSuite(backend: InspectBackend): void {
       await import(pkg.url('main.js'));
       consumer = new Consumer(app.invoker, app.Configuration, { logSink: () => {}, clock });
       await app.queue.flush();
-      await app.queue.purgeDeadLetters?.();
+      await contractView(app.queue).purgeDeadLetters?.();
     });
     after(async () => {
       await tracerOf(app?.invoker)?.flush();

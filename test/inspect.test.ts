@@ -48,6 +48,11 @@ class DownQueue extends BaseQueue {
   read() { return this.fail(); }
   flush() { return this.fail(); }
   length() { return this.fail(); }
+  waiting() { return this.fail(); }
+  scheduled() { return this.fail(); }
+  claims() { return this.fail(); }
+  consumers() { return this.fail(); }
+  traceAppend() { return this.fail(); }
   traceRead() { return this.fail(); }
 }
 export class Configuration extends BaseConfiguration { static QUEUE = new DownQueue('down'); }
@@ -75,7 +80,7 @@ export class Configuration extends BaseConfiguration { static QUEUE = new PlainQ
       const [sub, ...rest] = argv;
       const result = await run(sub!, 'down.Configuration', '-p', pkg.path, ...rest);
       assert.equal(result.code, 1, argv.join(' '));
-      assert.match(result.stderr, /^huey: (cannot reach the backend of queue "down": connect ECONNREFUSED 127\.0\.0\.1:1|queue "down" \(DownQueue\) cannot show its messages without taking them)\n$/, argv.join(' '));
+      assert.match(result.stderr, /^huey: (cannot reach the backend of queue "down": connect ECONNREFUSED 127\.0\.0\.1:1|queue "down" \(DownQueue\) cannot show its messages without taking them: it does not implement Inspection \(backends\/inspection\.ts\))\n$/, argv.join(' '));
     }
   });
 

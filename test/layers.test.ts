@@ -26,13 +26,13 @@ import { REPO_ROOT } from './helpers.js';
  * | bin        | huey 0.2's bin: config, consumer, and the consumer's command line   |
  * | running    | the consumer's parts: read loop, workers, fate, reload, periodic    |
  * | invoker    | the Invoker and what it hands out: handles, schedules, pipelines    |
- * | controls   | revoke, expiry, locks, leases: written once on the backend verbs    |
  * | observe    | events, the trace, and the looks that inspection shares             |
+ * | controls   | revoke, expiry, locks, leases, dead letters: once, on the verbs     |
  * | backends   | the contract (`base.ts`) and the memory, file and Redis backends    |
  * | core       | the model, no I/O: the message format, commands, registry, crontab  |
  * | exceptions | `src/exceptions.ts`                                                 |
  */
-export const LAYERS = ['faces', 'cli', 'web', 'bin', 'running', 'invoker', 'controls', 'observe', 'backends', 'core', 'exceptions'] as const;
+export const LAYERS = ['faces', 'cli', 'web', 'bin', 'running', 'invoker', 'observe', 'controls', 'backends', 'core', 'exceptions'] as const;
 
 /** The layer of a file, given by its path under `src/`. */
 export function layerOf(path: string): string {

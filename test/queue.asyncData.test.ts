@@ -33,6 +33,17 @@ class PollingStore extends BaseDataStore {
     this.values.delete(key);
     return value ?? EmptyData;
   }
+  async peek(key: string): Promise<string | typeof EmptyData> {
+    return this.values.get(key) ?? EmptyData;
+  }
+  async putIfEmpty(key: string, value: string): Promise<boolean> {
+    if (this.values.has(key)) return false;
+    this.values.set(key, value);
+    return true;
+  }
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.values.keys()].filter((key) => key.startsWith(prefix));
+  }
   async flush(): Promise<void> {
     this.values.clear();
   }

@@ -20,37 +20,33 @@
  *     locks/<name>.<generation>.lock   a lock: `<token>\n<ttl ms>`, held while its mtime + ttl is ahead
  *     priority.hint                    grows a byte a message of priority above 0: readers list ready/ again
  *     tmp/                             files being written, renamed into place when complete,
- *                                      and empty `*.blank` files a writer made ahead to fill
+ *                                      and (with `pools`) empty `*.blank` files a writer made ahead to fill
  *     trace.log, trace.log.1           the trace (with TRACE on), one JSON line an event; rotated at 4 MB
  *   stores/<store name>/
  *     values/<key>                     one value a key (a task id for results): the message that
  *                                      produced it on the first line (empty after put), then the value
  *     tmp/                             values being written or taken
- *   spare/<slot>                       at most 128 files done with (a value read, a message
+ *   spare/<slot>                       with `pools`: at most 128 files done with (a value read, a message
  *                                      acknowledged), filled by the next writes instead of new files
  * ```
  *
- * How the guarantees are kept:
- * - A write goes to `tmp/` and is renamed into `ready/`: a reader never sees a part.
- *   The file written is a spare one when `spare/` has one, else a blank one
- *   the writer made ahead, several at a time (`file/blanks.ts`): creating a
- *   file (an inode) costs 0.1–1.5 ms, filling one 0.1–0.3 ms.
+ * How the guarantees are kept, each in one module:
+ * - A write goes to `tmp/` and is renamed into `ready/`: a reader never sees
+ *   a part (`file/common.ts`). With `pools` on, the file written is one made
+ *   ahead, a spare or a blank, which saves creating one (`file/pools.ts`).
  * - A read renames the oldest file of `ready/` into `claimed/<consumer>/`: of
- *   several consumers, exactly one rename succeeds. `ack` moves the file to `spare/`.
- * - `finish` appends the result to the claimed file, after the message's
- *   line, and renames the file into the store under the result's key: one
- *   rename stores the result and acknowledges the message, and no file is
- *   created (creating one is the slowest thing a file system does). A crash
- *   before the rename leaves the message claimed; readers take only a
- *   message file's first line, so recovery runs it again.
- * - `recover` moves the claims of dead consumers back to `ready/`. A consumer
- *   is dead when its heartbeat file is missing, when its process is gone (same
- *   host), or when the heartbeat is older than `heartbeatTimeout`.
- * - A reader lists `ready/` once and takes the names in order until the list
- *   is used up, so a read costs a rename and a file read, not a directory
- *   scan; `readMany` takes up to as many as asked from that listing.
- * - `due` renames due files out of `schedule/` into the caller's claims: each is
- *   handed out once, and a crash before it ran returns it through `recover`.
+ *   several consumers, exactly one rename succeeds. A reader lists `ready/`
+ *   once and takes the names in order, so a read costs a rename and a file
+ *   read, not a directory scan (`file/claims.ts`). `ack` takes the file out
+ *   of the claims: deleted, or given to the pools.
+ * - `finish` appends the result to the claimed file and renames it into the
+ *   store: one rename stores the result and acknowledges the message
+ *   (`file/finish.ts`). A crash before it leaves the message claimed.
+ * - `recover` moves the claims of dead consumers back to `ready/`: dead when
+ *   the heartbeat file is missing, the process gone (same host), or the
+ *   heartbeat older than `heartbeatTimeout` (`file/consumers.ts`).
+ * - `due` renames due files out of `schedule/` into the caller's claims: each
+ *   is handed out once, and a crash before it ran returns it through `recover`.
  *
  * @module
  */
@@ -58,39 +54,23 @@ import { unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../core/validate.js';
-import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
-import { Claims, listMessages } from './file/claims.js';
-import {
-  makeDirs,
-  resolveOptions,
-  safeName,
-  sortableName,
-  timeField,
-  unlessMissing,
-  wrapped,
-  writeAtomically,
-  type FileQueueOptions,
-  type ResolvedOptions,
-} from './file/common.js';
-import { Membership, recoverDead } from './file/consumers.js';
-import { moveIntoStore } from './file/finish.js';
+import type { BaseDataStore } from './base.js';
+import { FileQueueCapabilities } from './file/capabilities.js';
+import { listMessages } from './file/claims.js';
+import { resolveOptions, safeName, sortableName, timeField, unlessMissing, wrapped, type FileQueueOptions } from './file/common.js';
+import { recoverDead } from './file/consumers.js';
+import { finishClaim } from './file/finish.js';
 import { checkOneLine } from './file/format.js';
-import { deadLetterIn, deadLettersIn, purgeDeadLettersIn, requeueDeadLetterIn } from './file/dead.js';
-import { claimsIn, consumersIn, nextEtaIn, scheduledIn, waitingIn, type QueueDirs } from './file/inspect.js';
-import { takeLease } from './file/lease.js';
-import { Blanks } from './file/blanks.js';
+import { nextEtaIn } from './file/inspect.js';
+import { QueueParts } from './file/parts.js';
+import { writeThrough } from './file/pools.js';
+import { jumpsAhead, readyName } from './file/priority.js';
 import { FileDataStore } from './file/store.js';
-import { jumpsAhead, PriorityHint, readyName } from './file/priority.js';
-import { flushLocksIn, lockIn, locksIn, renewLockIn, unlockIn } from './file/locks.js';
-import { restoreIn, revocationsIn, revokedIn, revokeIn } from './file/revocations.js';
-import { Spares } from './file/spares.js';
-import { TraceFile } from './file/trace.js';
-import { DirectoryWaker } from './file/waker.js';
 
 export { FileDataStore } from './file/store.js';
 export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
 
-const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'heartbeatTimeout'] as const;
+const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'heartbeatTimeout', 'pools'] as const;
 
 /**
  * A queue in a directory, shared by any number of producer and consumer
@@ -106,7 +86,8 @@ const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * const invoker = new Invoker(queue, { resultStore: new FileDataStore('results', { path: './huey-data' }) });
  * ```
  */
-export class FileQueue extends BaseQueue {
+export class FileQueue extends FileQueueCapabilities {
+  // the protocol's verbs; dead letters, the lease, inspection, the trace and the controls are in ./file/capabilities.ts
   /** Always `true`: a read waits for a write, woken by a directory watch. */
   readonly blocking = true;
   /** `true`: reads take the highest priority first. */
@@ -115,19 +96,10 @@ export class FileQueue extends BaseQueue {
   readonly directory: string;
   /** This object's name among the consumers: its claims are in `claimed/<consumerId>`. */
   readonly consumerId: string;
-  readonly #options: ResolvedOptions;
-  readonly #dirs: QueueDirs;
-  readonly #waker: DirectoryWaker;
-  readonly #membership: Membership;
-  readonly #claims: Claims;
-  readonly #trace: TraceFile;
-  readonly #spares: Spares;
-  readonly #blanks: Blanks;
-  readonly #hint: PriorityHint;
+  /** Directories, options, claims, membership, watch, trace and pools (`file/parts.ts`). */
+  readonly #q: QueueParts;
   /** Stores on another file system than this queue: `finish` cannot rename into them. */
   readonly #unreachable = new WeakSet<FileDataStore>();
-  #made: Promise<void> | undefined;
-  #closed = false;
 
   /**
    * @param name - The queue's name: one file name (no `/`, `..`, NUL).
@@ -143,20 +115,11 @@ export class FileQueue extends BaseQueue {
    */
   constructor(name: string, options: FileQueueOptions) {
     safeName('queue name', name);
-    const resolved = resolveOptions('FileQueue', options, QUEUE_OPTIONS);
-    super(name, options);
-    this.#options = resolved;
-    this.directory = join(resolved.path, 'queues', name);
-    const dir = (sub: string): string => join(this.directory, sub);
-    this.#dirs = { ready: dir('ready'), claimed: dir('claimed'), consumers: dir('consumers'), schedule: dir('schedule'), dead: dir('dead'), leases: dir('leases'), revoked: dir('revoked'), locks: dir('locks'), tmp: dir('tmp') };
-    this.#membership = new Membership(this.#dirs, resolved);
-    this.consumerId = this.#membership.id;
-    this.#hint = new PriorityHint(join(this.directory, 'priority.hint'));
-    this.#claims = new Claims(this.#dirs, this.#membership, this.#hint);
-    this.#waker = new DirectoryWaker(this.#dirs.ready, resolved.watch, resolved.pollMs);
-    this.#trace = new TraceFile(join(this.directory, 'trace.log'), resolved.fileMode);
-    this.#spares = new Spares(resolved.path);
-    this.#blanks = new Blanks(this.#dirs.tmp, resolved.fileMode);
+    const parts = new QueueParts(name, resolveOptions('FileQueue', options, QUEUE_OPTIONS));
+    super(name, options, parts);
+    this.#q = parts;
+    this.directory = this.#q.directory;
+    this.consumerId = this.#q.membership.id;
   }
 
   /**
@@ -172,11 +135,12 @@ export class FileQueue extends BaseQueue {
   async write(data: string): Promise<void> {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
     checkOneLine(data);
-    await this.#io(QueueWriteException, `Could not write to ${this.#dirs.ready}`, async () => {
-      await writeAtomically(this.#dirs.tmp, join(this.#dirs.ready, readyName(data)), data, { ...this.#options, spares: this.#spares, blanks: this.#blanks });
-      if (jumpsAhead(data)) await this.#hint.raise();
-      const claim = this.#claims.release(data, true);
-      if (claim !== undefined) await this.#spares.give(claim.file);
+    const { dirs, options, pools, hint, claims } = this.#q;
+    await this.#q.io(QueueWriteException, `Could not write to ${dirs.ready}`, async () => {
+      await writeThrough(pools, dirs.tmp, join(dirs.ready, readyName(data)), data, options);
+      if (jumpsAhead(data)) await hint.raise();
+      const claim = claims.release(data, true);
+      if (claim !== undefined) await pools.give(claim.file);
     });
   }
 
@@ -209,12 +173,13 @@ export class FileQueue extends BaseQueue {
   async readMany(count: number, timeoutMs = 0): Promise<string[]> {
     if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) check.expected('count', 'a positive integer', count);
     if (typeof timeoutMs !== 'number' || Number.isNaN(timeoutMs)) check.expected('timeoutMs', 'a number of milliseconds', timeoutMs);
-    return this.#io(QueueReadException, `Could not read from ${this.#dirs.ready}`, async () => {
+    const { dirs, claims, waker } = this.#q;
+    return this.#q.io(QueueReadException, `Could not read from ${dirs.ready}`, async () => {
       const look = async (): Promise<string[] | undefined> => {
-        const taken = await this.#claims.take(count);
+        const taken = await claims.take(count);
         return taken.length > 0 ? taken : undefined;
       };
-      return (await this.#waker.until(look, timeoutMs)) ?? [];
+      return (await waker.until(look, timeoutMs)) ?? [];
     });
   }
 
@@ -225,9 +190,10 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directory cannot be read.
    */
   async flush(): Promise<void> {
-    await this.#io(QueueException, `Could not flush ${this.#dirs.ready}`, async () => {
-      for (const name of await listMessages(this.#dirs.ready)) await unlessMissing(unlink(join(this.#dirs.ready, name)), undefined);
-      this.#claims.relist();
+    const { ready } = this.#q.dirs;
+    await this.#q.io(QueueException, `Could not flush ${ready}`, async () => {
+      for (const name of await listMessages(ready)) await unlessMissing(unlink(join(ready, name)), undefined);
+      this.#q.claims.relist();
     });
   }
 
@@ -238,12 +204,13 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directory cannot be read.
    */
   async length(): Promise<number> {
-    return this.#io(QueueException, `Could not list ${this.#dirs.ready}`, async () => (await listMessages(this.#dirs.ready)).length);
+    const { ready } = this.#q.dirs;
+    return this.#q.io(QueueException, `Could not list ${ready}`, async () => (await listMessages(ready)).length);
   }
 
   /**
-   * Forgets a message this object read: its file leaves the claims (kept
-   * in `spare/` for a later write to fill, or deleted). A message
+   * Forgets a message this object read: its file leaves the claims (given
+   * to the pools for a later write to fill, or deleted). A message
    * recovered meanwhile by another consumer (this one was taken for dead)
    * is not an error: it will simply run again.
    *
@@ -252,9 +219,9 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the file cannot be moved or deleted.
    */
   async ack(data: string): Promise<void> {
-    const claim = this.#claims.release(data);
+    const claim = this.#q.claims.release(data);
     if (claim === undefined) return;
-    await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => this.#spares.give(claim.file));
+    await wrapped(QueueException, `Could not acknowledge ${claim.file}`, () => this.#q.pools.give(claim.file));
   }
 
   /**
@@ -290,16 +257,11 @@ export class FileQueue extends BaseQueue {
     safeName('key', key);
     if (typeof value !== 'string') check.expected('value', 'a string', value);
     if (!(store instanceof FileDataStore) || this.#unreachable.has(store)) return false;
-    const claim = this.#claims.release(data);
+    const { claims, options } = this.#q;
+    const claim = claims.release(data);
     if (claim === undefined) return false;
     return wrapped(DataStorePutException, `Could not store the result of ${key} and acknowledge its message (${claim.file})`, async () => {
-      let moved: Awaited<ReturnType<typeof moveIntoStore>> | 'refused' = 'refused';
-      try {
-        if (claim.bare) moved = await moveIntoStore(claim, await store.valueFile(key), value, this.#options.fsync);
-      } finally {
-        // not stored: the caller falls back to put and ack, which needs the claim
-        if (moved !== 'stored') this.#claims.restore(data, claim);
-      }
+      const moved = await finishClaim(claims, data, claim, () => store.valueFile(key), value, options.fsync);
       if (moved === 'elsewhere') this.#unreachable.add(store);
       return moved === 'stored';
     });
@@ -316,10 +278,11 @@ export class FileQueue extends BaseQueue {
    * @throws QueueException when the directories cannot be read.
    */
   async recover(): Promise<number> {
-    return this.#io(QueueException, `Could not recover claims in ${this.#dirs.claimed}`, async () => {
-      const count = await recoverDead(this.#dirs, this.consumerId, this.#options.heartbeatMs);
+    const { dirs, options, claims } = this.#q;
+    return this.#q.io(QueueException, `Could not recover claims in ${dirs.claimed}`, async () => {
+      const count = await recoverDead(dirs, this.consumerId, options.heartbeatMs);
       // the recovered names are older than our listing's: list again so they are read first
-      if (count > 0) this.#claims.relist();
+      if (count > 0) claims.relist();
       return count;
     });
   }
@@ -338,7 +301,9 @@ export class FileQueue extends BaseQueue {
     if (typeof data !== 'string') check.expected('data', 'a string', data);
     checkOneLine(data);
     check.date('eta', eta);
-    await this.#io(QueueWriteException, `Could not schedule in ${this.#dirs.schedule}`, () => writeAtomically(this.#dirs.tmp, join(this.#dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`), data, { ...this.#options, spares: this.#spares, blanks: this.#blanks }));
+    const { dirs, options, pools } = this.#q;
+    const target = join(dirs.schedule, `${timeField(eta.getTime())}-${sortableName()}.json`);
+    await this.#q.io(QueueWriteException, `Could not schedule in ${dirs.schedule}`, () => writeThrough(pools, dirs.tmp, target, data, options));
   }
 
   /**
@@ -358,7 +323,7 @@ export class FileQueue extends BaseQueue {
   async due(now: Date, limit: number): Promise<string[]> {
     check.date('now', now);
     check.nonNegativeInteger('limit', limit, 0);
-    return this.#io(QueueReadException, `Could not take due messages from ${this.#dirs.schedule}`, () => this.#claims.takeDue(now.getTime(), limit));
+    return this.#q.io(QueueReadException, `Could not take due messages from ${this.#q.dirs.schedule}`, () => this.#q.claims.takeDue(now.getTime(), limit));
   }
 
   /**
@@ -368,218 +333,22 @@ export class FileQueue extends BaseQueue {
    * @throws QueueReadException when the directory cannot be read.
    */
   async nextEta(): Promise<Date | null> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.schedule}`, () => nextEtaIn(this.#dirs));
-  }
-
-  /**
-   * Keeps a message that cannot run in `dead/`, with a `.reason` file
-   * beside it. A message this object claimed is moved there byte for byte
-   * (even bytes that are not UTF-8); any other is written from `data`.
-   *
-   * @param data - The message as read.
-   * @param reason - Why it cannot run.
-   * @returns A promise that settles once both files are in `dead/`.
-   * @throws QueueWriteException when the files cannot be written.
-   */
-  async deadLetter(data: string, reason: string): Promise<void> {
-    if (typeof reason !== 'string') check.expected('reason', 'a string', reason);
-    await this.#io(QueueWriteException, `Could not dead-letter into ${this.#dirs.dead}`, () => deadLetterIn(this.#dirs, this.#claims.release(data), data, reason, this.#options));
-  }
-
-  /**
-   * Reads the dead letters, oldest first.
-   *
-   * @returns Each message with its reason and when it was dead-lettered.
-   * @throws QueueReadException when the directory cannot be read.
-   */
-  async deadLetters(): Promise<DeadLetter[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.dead}`, () => deadLettersIn(this.#dirs));
-  }
-
-  /**
-   * Takes a lease by creating `leases/<key>.<generation>.lease` exclusively
-   * (a hard link, which fails when the name exists): the first generation,
-   * or the next one once the newest has expired. Of several callers, the
-   * one whose link succeeds holds the lease.
-   *
-   * @param key - What the lease is for: one file name, e.g. `periodic:2026-01-01T00:00`.
-   * @param ttlMs - How long it is held, from the moment its file appeared (the file's ctime).
-   * @returns `true` for the one caller that got it, `false` for every other.
-   * @throws ConfigurationError when the key is not one file name or `ttlMs` is not positive.
-   * @throws QueueException when the directory cannot be written.
-   */
-  async lease(key: string, ttlMs: number): Promise<boolean> {
-    safeName('lease key', key);
-    if (typeof ttlMs !== 'number' || !Number.isFinite(ttlMs) || ttlMs <= 0) check.expected('ttlMs', 'a positive number of milliseconds', ttlMs);
-    return this.#io(QueueException, `Could not take lease "${key}" in ${this.#dirs.leases}`, () => takeLease(this.#dirs.leases, this.#dirs.tmp, key, ttlMs, this.#options));
+    return this.#q.io(QueueReadException, `Could not list ${this.#q.dirs.schedule}`, () => nextEtaIn(this.#q.dirs));
   }
 
   /**
    * Stops the heartbeat and the directory watch, wakes blocked reads with
-   * `null`, and gives this object's claims back: messages read and not
-   * acknowledged go back to `ready/` at once.
+   * `null`, deletes the files made ahead, and gives this object's claims
+   * back: messages read and not acknowledged go back to `ready/` at once.
    *
    * @returns A promise that settles once the claims are back and the heartbeat file is removed.
    * @throws QueueException when the claims cannot be moved back.
    */
   async close(): Promise<void> {
-    this.#closed = true;
-    this.#waker.close();
-    this.#blanks.close();
-    this.#claims.clear();
-    await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, () => this.#membership.leave());
-  }
-
-  #ready(): Promise<void> {
-    const { dirMode, path } = this.#options;
-    this.#made ??= makeDirs(dirMode, path, this.#spares.dir, ...Object.values(this.#dirs)).catch((error: unknown) => {
-      this.#made = undefined;
-      throw error;
-    });
-    return this.#made;
-  }
-
-  // Inspection and trace (huey info, peek, trace, dead-letters), appended after the backend's own members.
-
-  /**
-   * Appends a line to `trace.log` in the queue's directory (one `O_APPEND`
-   * write, so lines of several processes do not interleave). Past 4 MiB the
-   * file is rotated to `trace.log.1`, replacing the older one.
-   *
-   * @param line - One line of JSON.
-   * @throws QueueWriteException when the file cannot be written.
-   */
-  async traceAppend(line: string): Promise<void> {
-    await this.#io(QueueWriteException, `Could not append to ${this.#trace.file}`, () => this.#trace.append(line));
-  }
-
-  /**
-   * Reads `trace.log.1` then `trace.log`, oldest first.
-   *
-   * @param taskId - When given, only the lines about that task.
-   * @throws QueueReadException when a file exists but cannot be read.
-   */
-  async traceRead(taskId?: string): Promise<string[]> {
-    return wrapped(QueueReadException, `Could not read ${this.#trace.file}`, () => this.#trace.read(taskId));
-  }
-
-  /**
-   * The next messages of `ready/`, oldest first, read without being claimed.
-   *
-   * @param limit - The most to return.
-   * @throws QueueReadException when the directory cannot be read.
-   */
-  async waiting(limit: number): Promise<string[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.ready}`, () => waitingIn(this.#dirs, limit));
-  }
-
-  /**
-   * The messages of `schedule/`, earliest first, with the eta their names start with.
-   *
-   * @param limit - The most to return.
-   * @throws QueueReadException when the directory cannot be read.
-   */
-  async scheduled(limit: number): Promise<ScheduledMessage[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.schedule}`, () => scheduledIn(this.#dirs, limit));
-  }
-
-  /**
-   * The files of `claimed/<consumer>/`; a claim's time is the file's ctime,
-   * which the claiming rename sets.
-   *
-   * @throws QueueReadException when the directory cannot be read.
-   */
-  async claims(): Promise<ClaimedMessage[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.claimed}`, () => claimsIn(this.#dirs));
-  }
-
-  /**
-   * The consumers of `consumers/` (heartbeat files: last beat is the
-   * mtime) and of `claimed/` (a claims directory without a heartbeat is a
-   * dead consumer's), each alive or dead by the rules of {@link FileQueue.recover}.
-   *
-   * @throws QueueReadException when the directories cannot be read.
-   */
-  async consumers(): Promise<ConsumerInfo[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.consumers}`, () => consumersIn(this.#dirs, { id: this.consumerId, open: !this.#closed }, this.#options.heartbeatMs));
-  }
-
-  /**
-   * Moves a dead letter back to the tail of `ready/` (under a new name, so
-   * it sorts last) and deletes its `.reason`.
-   *
-   * @param letter - As {@link FileQueue.deadLetters} returned it.
-   * @returns `false` when it is no longer in `dead/`.
-   * @throws QueueWriteException when the files cannot be moved.
-   */
-  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
-    return this.#io(QueueWriteException, `Could not requeue from ${this.#dirs.dead}`, () => requeueDeadLetterIn(this.#dirs, letter));
-  }
-
-  /**
-   * Deletes every file of `dead/`.
-   *
-   * @returns How many dead letters there were.
-   * @throws QueueException when the directory cannot be read.
-   */
-  async purgeDeadLetters(): Promise<number> {
-    return this.#io(QueueException, `Could not purge ${this.#dirs.dead}`, () => purgeDeadLettersIn(this.#dirs));
-  }
-
-  // Controls of calls: revocations and locks (the work is in ./file/revocations.ts and ./file/locks.ts).
-
-  /** Writes `revoked/<key>.json`, replacing one there. */
-  async revoke(key: string, revocation: Revocation): Promise<void> {
-    await this.#io(QueueWriteException, `Could not revoke in ${this.#dirs.revoked}`, () => revokeIn(this.#dirs.revoked, this.#dirs.tmp, key, revocation, this.#options));
-  }
-
-  /** Deletes `revoked/<key>.json`; `true` when it was in force. */
-  async restore(key: string): Promise<boolean> {
-    return this.#io(QueueWriteException, `Could not restore in ${this.#dirs.revoked}`, () => restoreIn(this.#dirs.revoked, key));
-  }
-
-  /** Reads `revoked/<key>.json` for each key (a `once` one is taken by a rename). */
-  async revoked(keys: string[], now: Date): Promise<string | null> {
-    return this.#io(QueueReadException, `Could not read ${this.#dirs.revoked}`, async () => revokedIn(this.#dirs.revoked, this.#dirs.tmp, keys, now));
-  }
-
-  /** The files of `revoked/` in force at `now`. */
-  async revocations(now: Date): Promise<RevocationEntry[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.revoked}`, () => revocationsIn(this.#dirs.revoked, now));
-  }
-
-  /** Creates the next generation of `locks/<name>.*.lock` when the newest is free (a hard link: one caller wins). */
-  async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#io(QueueException, `Could not lock "${name}" in ${this.#dirs.locks}`, () => lockIn(this.#dirs.locks, this.#dirs.tmp, name, token, ttlMs, this.#options));
-  }
-
-  /** Sets the mtime of the lock's file, when `token` holds it. */
-  async renewLock(name: string, token: string): Promise<boolean> {
-    return this.#io(QueueException, `Could not renew lock "${name}" in ${this.#dirs.locks}`, () => renewLockIn(this.#dirs.locks, name, token));
-  }
-
-  /** Deletes the lock's file, when `token` holds it. */
-  async unlock(name: string, token: string): Promise<boolean> {
-    return this.#io(QueueException, `Could not unlock "${name}" in ${this.#dirs.locks}`, () => unlockIn(this.#dirs.locks, name, token));
-  }
-
-  async isLocked(name: string): Promise<boolean> {
-    return (await this.locks()).includes(name);
-  }
-
-  async locks(): Promise<string[]> {
-    return this.#io(QueueReadException, `Could not list ${this.#dirs.locks}`, () => locksIn(this.#dirs.locks));
-  }
-
-  async flushLocks(): Promise<number> {
-    return this.#io(QueueException, `Could not flush ${this.#dirs.locks}`, () => flushLocksIn(this.#dirs.locks));
-  }
-
-  /** Runs `work` once the directories exist, its failures wrapped in `Wrapper` with `message`. */
-  #io<T>(Wrapper: typeof QueueException, message: string, work: () => Promise<T>): Promise<T> {
-    return wrapped(Wrapper, message, async () => {
-      await this.#ready();
-      return work();
-    });
+    this.#q.closed = true;
+    this.#q.waker.close();
+    this.#q.pools.close();
+    this.#q.claims.clear();
+    await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, () => this.#q.membership.leave());
   }
 }

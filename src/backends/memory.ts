@@ -1,16 +1,18 @@
 /**
  * The in-memory backend: one process, nothing kept across restarts. For
  * tests, for `alwaysEager`-free experiments, and for a producer and a
- * consumer that share one Node process. It implements every optional member
- * of the contract, so it is also the reference a new backend can be read
- * against.
+ * consumer that share one Node process. It implements the verbs of
+ * `base.ts`, the fast path and inspection, and leaves every control to the
+ * package (on its {@link MemoryQueue.controlStore}), so it is also the
+ * reference a new backend can be read against.
  *
  * @module
  */
 import { hostname } from 'node:os';
-import { mentionsTask } from '../observe/trace.js';
-import { BaseDataStore, BaseQueue, EmptyData, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from './base.js';
-import { MemoryLocks, MemoryRevocations } from './memory/controls.js';
+import { mentionsTask } from './inspection.js';
+import { BaseDataStore, BaseQueue, EmptyData } from './base.js';
+import type { Finish, NextEta, PushedResults, ReadMany } from './fast-path.js';
+import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage, StoreInspection } from './inspection.js';
 import { PriorityLevels } from './memory/levels.js';
 
 /** How many lines the trace of a memory queue keeps; older ones are dropped. */
@@ -27,21 +29,19 @@ const MEMORY_CONSUMER = `memory:${hostname()}:${process.pid}`;
  * const invoker = new Invoker(new MemoryQueue('test'), { resultStore: new MemoryDataStore('test') });
  * ```
  */
-export class MemoryQueue extends BaseQueue {
+export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta, Inspection {
   /** Always `true`: a read waits for a write. */
   readonly blocking = true;
   /** `true`: reads take the highest priority first. */
   override readonly priorities = true;
+  /** Where the controls keep revocations, locks, leases and dead letters: a store of this queue's own. */
+  override readonly controlStore = new MemoryDataStore('controls');
   #messages = new PriorityLevels();
-  readonly #revocations = new MemoryRevocations();
-  readonly #locks = new MemoryLocks();
   /** Messages taken and not acknowledged, with when they were taken. */
   #claimed = new Map<string, number>();
   #trace: string[] = [];
   #scheduled: { eta: number; data: string }[] = [];
-  #dead: DeadLetter[] = [];
   #readers = new Set<(data: string | null) => void>();
-  #leases = new Map<string, number>();
 
   async write(data: string): Promise<void> {
     if (this.#readers.size > 0) {
@@ -129,23 +129,6 @@ export class MemoryQueue extends BaseQueue {
     return first === undefined ? null : new Date(first.eta);
   }
 
-  async deadLetter(data: string, reason: string): Promise<void> {
-    this.#claimed.delete(data);
-    this.#dead.push({ data, reason, at: new Date() });
-  }
-
-  async deadLetters(): Promise<DeadLetter[]> {
-    return this.#dead.map((letter) => ({ ...letter }));
-  }
-
-  async lease(key: string, ttlMs: number): Promise<boolean> {
-    const now = Date.now();
-    if ((this.#leases.get(key) ?? 0) > now) return false;
-    for (const [held, until] of this.#leases) if (until <= now) this.#leases.delete(held);
-    this.#leases.set(key, now + ttlMs);
-    return true;
-  }
-
   /** Wakes every blocked `read` with `null`. */
   async close(): Promise<void> {
     for (const reader of this.#readers) reader(null);
@@ -184,72 +167,19 @@ export class MemoryQueue extends BaseQueue {
   async consumers(): Promise<ConsumerInfo[]> {
     return [{ id: MEMORY_CONSUMER, host: hostname(), pid: process.pid, lastBeat: new Date(), alive: true }];
   }
-
-  async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
-    const i = this.#dead.findIndex((dead) => dead.data === letter.data && dead.at.getTime() === letter.at.getTime());
-    if (i < 0) return false;
-    this.#dead.splice(i, 1);
-    await this.write(letter.data);
-    return true;
-  }
-
-  async purgeDeadLetters(): Promise<number> {
-    const count = this.#dead.length;
-    this.#dead = [];
-    return count;
-  }
-
-  async revoke(key: string, revocation: Revocation): Promise<void> {
-    this.#revocations.revoke(key, revocation);
-  }
-
-  async restore(key: string): Promise<boolean> {
-    return this.#revocations.restore(key);
-  }
-
-  async revoked(keys: string[], now: Date): Promise<string | null> {
-    return this.#revocations.revoked(keys, now);
-  }
-
-  async revocations(now: Date): Promise<RevocationEntry[]> {
-    return this.#revocations.revocations(now);
-  }
-
-  async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#locks.lock(name, token, ttlMs);
-  }
-
-  async renewLock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return this.#locks.renewLock(name, token, ttlMs);
-  }
-
-  async unlock(name: string, token: string): Promise<boolean> {
-    return this.#locks.unlock(name, token);
-  }
-
-  async isLocked(name: string): Promise<boolean> {
-    return this.#locks.isLocked(name);
-  }
-
-  async locks(): Promise<string[]> {
-    return this.#locks.locks();
-  }
-
-  async flushLocks(): Promise<number> {
-    return this.#locks.flush();
-  }
 }
 
 /**
- * A result store in this process's memory. A blocking `AsyncData.get` is
+ * A data store in this process's memory. A blocking `AsyncData.get` is
  * woken the moment the result is put (no polling).
  */
-export class MemoryDataStore extends BaseDataStore {
-  #values = new Map<string, string>();
+export class MemoryDataStore extends BaseDataStore implements PushedResults, StoreInspection {
+  /** Values by key, each with the instant it stops being there (`Infinity`: never). */
+  #values = new Map<string, { value: string; until: number }>();
   #waiters = new Map<string, Set<() => void>>();
 
-  async put(key: string, value: string): Promise<void> {
-    this.#values.set(key, value);
+  async put(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.#values.set(key, { value, until: ttlMs === undefined ? Infinity : Date.now() + ttlMs });
     const waiters = this.#waiters.get(key);
     if (waiters === undefined) return;
     this.#waiters.delete(key);
@@ -257,29 +187,38 @@ export class MemoryDataStore extends BaseDataStore {
   }
 
   async get(key: string): Promise<string | typeof EmptyData> {
-    const value = this.#values.get(key);
-    if (value === undefined) return EmptyData;
+    const value = this.#live(key);
     this.#values.delete(key);
     return value;
   }
 
   async peek(key: string): Promise<string | typeof EmptyData> {
-    return this.#values.get(key) ?? EmptyData;
+    return this.#live(key);
+  }
+
+  async putIfEmpty(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    if (this.#live(key) !== EmptyData) return false;
+    await this.put(key, value, ttlMs);
+    return true;
+  }
+
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.#values.keys()].filter((key) => key.startsWith(prefix) && this.#live(key) !== EmptyData);
   }
 
   async wait(key: string, timeoutMs: number): Promise<boolean> {
-    if (this.#values.has(key)) return true;
+    if (this.#live(key) !== EmptyData) return true;
     return new Promise((resolve) => {
       const waiters = this.#waiters.get(key) ?? new Set<() => void>();
       this.#waiters.set(key, waiters);
       const wake = (): void => {
         clearTimeout(timer);
-        resolve(this.#values.has(key));
+        resolve(this.#live(key) !== EmptyData);
       };
       const timer = setTimeout(() => {
         waiters.delete(wake);
         if (waiters.size === 0) this.#waiters.delete(key);
-        resolve(this.#values.has(key));
+        resolve(this.#live(key) !== EmptyData);
       }, timeoutMs);
       waiters.add(wake);
     });
@@ -290,13 +229,22 @@ export class MemoryDataStore extends BaseDataStore {
   }
 
   async count(): Promise<number> {
-    return this.#values.size;
+    return (await this.keys('')).length;
   }
 
   /** Wakes every waiter; those whose key is still empty see `false`. */
   async close(): Promise<void> {
     for (const waiters of this.#waiters.values()) for (const wake of waiters) wake();
     this.#waiters.clear();
+  }
+
+  /** The value under `key` while its time to live runs; one that ran out is dropped. */
+  #live(key: string): string | typeof EmptyData {
+    const found = this.#values.get(key);
+    if (found === undefined) return EmptyData;
+    if (found.until > Date.now()) return found.value;
+    this.#values.delete(key);
+    return EmptyData;
   }
 }
 

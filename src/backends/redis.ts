@@ -34,12 +34,13 @@
  *
  * ## Scripts
  *
- * Each step that touches several keys is one Lua script (`redis-cli
- * MONITOR` shows it as `EVALSHA` with its keys):
+ * Each step that touches several keys is one Lua script, a file of
+ * `redis/lua/` named after it (`deadLetter` is `dead-letter.lua`);
+ * `redis-cli MONITOR` shows it as `EVALSHA` with its keys:
  *
  * | script       | run by                            | does                                                                                    |
  * |--------------|-----------------------------------|-----------------------------------------------------------------------------------------|
- * | `write`      | `write`                           | `LPUSH` of a message to the plain list, or to its priority's list (see `redis/control-scripts`) |
+ * | `write`      | `write`                           | `LPUSH` of a message to the plain list, or to its priority's list (see `redis/lua.ts`) |
  * | `claim`      | `read`, `readMany`                | registers the consumer, moves up to `count` messages into its processing list           |
  * | `finish`     | `finish`, `finishAndRead`         | for each call: `SET` of the result with its TTL, `PUBLISH` of its key, `LREM` of the message; then a claim of the slots' next messages: one step |
  * | `putResult`  | `RedisDataStore.put`              | `SET` of the result with its TTL, `PUBLISH` of its key                                  |
@@ -69,13 +70,17 @@
  * ## Code
  *
  * This module only re-exports; each concept has a file under `redis/`:
- * `queue` (`RedisQueue`), `blocking-queue` (`RedisBlockingQueue`), `store`
- * (`RedisDataStore`), `scripts` (the Lua), `connection` (options, defaults,
- * clients), `keys`, `consumer-id`, `claims` (what a consumer holds, and the
- * repair after a dropped connection), `finishes` (the finishes of one turn
- * of the event loop, sent together), `blocking-read` (the `BLMOVE`
- * connection), `controls` and `control-scripts` (priorities, revocations,
- * locks) and `inspect` (`huey info`, `peek`, `trace`).
+ * `queue` (`RedisQueue`, its verbs), `queue-options` (its options, and
+ * what a queue object is made of), `consuming` (its claims, heartbeat and
+ * release), `fast-path` (`finish`), `writes` (writes and the wait for
+ * replicas), `blocking-queue` (`RedisBlockingQueue`), `store`
+ * (`RedisDataStore`), `lua` (the loader of the Lua scripts in `lua/`, one
+ * file per atomic operation), `connection` (options, defaults, clients),
+ * `keys`, `consumer-id`, `claims` (what a consumer holds, and the repair
+ * after a dropped connection), `finishes` (the finishes of one turn of the
+ * event loop, sent together), `blocking-read` (the `BLMOVE` connection),
+ * `controls` (priorities, revocations, locks) and `inspect` (`huey info`,
+ * `peek`, `trace`).
  *
  * @module
  */

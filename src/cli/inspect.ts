@@ -10,7 +10,10 @@
  */
 import { createInterface } from 'node:readline/promises';
 import { Command, CommanderError, Option } from 'commander';
-import type { BaseDataStore, BaseQueue, DeadLetter } from '../backends/base.js';
+import type { BaseDataStore, BaseQueue } from '../backends/base.js';
+import type { DeadLetter } from '../backends/dead-letters.js';
+import { canInspect } from '../backends/inspection.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
 import { ConfigurationError, QueueException } from '../exceptions.js';
 import { idProblem } from '../core/message.js';
 import { printable } from '../core/printable.js';
@@ -146,8 +149,8 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
     .action((config: string, options: Common & { number: number }) =>
       run(async () => {
         const { queue } = await target(config, options);
-        if (!queue.waiting) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot show its messages without taking them`);
-        const messages = await reach(queue, () => queue.waiting!(options.number));
+        if (!canInspect(queue)) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot show its messages without taking them: it does not implement Inspection (backends/inspection.ts)`);
+        const messages = await reach(queue, () => queue.waiting(options.number));
         const data = messages.map((raw, i) => ({ position: i + 1, ...describeMessage(raw), raw }));
         out(data, () => (data.length === 0 ? `queue "${queue.name}" is empty\n` : data.map((m) => printable(`${m.position}  ${m.id ?? '?'}  ${m.call}${m.eta ? `  eta ${stamp(m.eta)}` : ''}${describeControls(m)}`) + `\n   ${printable(m.raw)}\n`).join('')), options.json);
       }),
@@ -164,7 +167,7 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         out(data, () => {
           const command = data.events.map((l) => l.payload.command).find((c) => typeof c === 'string');
           const head = `task ${taskId}${command ? ` (${command})` : ''}\n`;
-          const body = data.events.length > 0 ? data.events.map((l) => `${describeLine(l)}\n`).join('') : queue.traceRead ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
+          const body = data.events.length > 0 ? data.events.map((l) => `${describeLine(l)}\n`).join('') : canInspect(queue) ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
           return `${head}${body}now: ${data.summary}\n`;
         }, options.json);
       }),
@@ -176,22 +179,21 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
     .action((config: string, action: string, ids: string[], options: Common) =>
       run(async () => {
         const { queue } = await target(config, options);
-        if (!queue.deadLetters) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) keeps no dead letters`);
-        const letters = await reach(queue, () => queue.deadLetters!());
+        const kept = deadLettersOf(queue);
+        if (kept === undefined) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) keeps no dead letters`);
+        const letters = await reach(queue, () => kept.deadLetters());
         if (action === 'list') {
           const data = letters.map((l) => ({ ...describeMessage(l.data), reason: l.reason, at: l.at, raw: l.data }));
           out(data, () => (data.length === 0 ? 'no dead letters\n' : data.map((d, i) => `${i + 1}  ${stamp(d.at)}  ${printable(`${d.id ?? '?'}  ${d.call}`)}\n   ${printable(d.reason)}\n   ${printable(d.raw)}\n`).join('')), options.json);
         } else if (action === 'requeue') {
-          if (!queue.requeueDeadLetter) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot requeue dead letters`);
           const unknown = ids.filter((id) => !letters.some((l) => messageId(l.data) === id));
           if (unknown.length > 0) throw new Refusal(`no dead letter with id ${unknown.map((id) => `"${id}"`).join(', ')} in queue "${queue.name}"`);
           const chosen: DeadLetter[] = ids.length === 0 ? letters : letters.filter((l) => ids.includes(messageId(l.data) ?? ''));
           let requeued = 0;
-          for (const letter of chosen) if (await reach(queue, () => queue.requeueDeadLetter!(letter))) requeued++;
+          for (const letter of chosen) if (await reach(queue, () => kept.requeueDeadLetter(letter))) requeued++;
           out({ requeued }, () => `requeued ${requeued} dead letter${requeued === 1 ? '' : 's'} to queue "${queue.name}"\n`, options.json);
         } else if (action === 'purge') {
-          if (!queue.purgeDeadLetters) throw new Refusal(`queue "${queue.name}" (${queue.constructor.name}) cannot purge dead letters`);
-          const purged = await reach(queue, () => queue.purgeDeadLetters!());
+          const purged = await reach(queue, () => kept.purgeDeadLetters());
           out({ purged }, () => `purged ${purged} dead letter${purged === 1 ? '' : 's'} of queue "${queue.name}"\n`, options.json);
         } else {
           throw new Refusal(`unknown dead-letters action "${action}": expected list, requeue or purge`);

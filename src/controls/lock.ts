@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BaseQueue } from '../backends/base.js';
 import { ConfigurationError, TaskLockedException } from '../exceptions.js';
+import { requireLocks } from './locks.js';
 import * as check from '../core/validate.js';
 
 /**
@@ -25,17 +26,6 @@ export interface LockOptions {
    * @defaultValue `30`
    */
   lease?: number;
-}
-
-type LockMembers = Required<Pick<BaseQueue, 'lock' | 'renewLock' | 'unlock' | 'isLocked' | 'locks' | 'flushLocks'>>;
-
-/** The queue's lock members, or a clear error for a backend without them. */
-export function locksOf(queue: BaseQueue): LockMembers {
-  const q = queue as BaseQueue & Partial<LockMembers>;
-  if (!q.lock || !q.renewLock || !q.unlock || !q.isLocked || !q.locks || !q.flushLocks) {
-    throw new ConfigurationError(`Queue "${queue.name}" (${queue.constructor.name}) keeps no locks: it lacks lock, renewLock, unlock, isLocked, locks and flushLocks`);
-  }
-  return q as LockMembers;
 }
 
 /**
@@ -64,7 +54,7 @@ export class TaskLock {
     this.name = check.lockName('lock', name);
     const lease = check.seconds('lease', options.lease, DEFAULT_LOCK_LEASE);
     if (!(lease > 0)) check.expected('lease', 'a positive number of seconds', options.lease);
-    locksOf(queue);
+    requireLocks(queue);
     this.#queue = queue;
     this.#leaseMs = Math.max(1, Math.round(lease * 1000));
   }
@@ -78,7 +68,7 @@ export class TaskLock {
    * @throws TaskLockedException when another holder has the lock; `fn` did not run.
    */
   async run<T>(fn: () => T | Promise<T>): Promise<T> {
-    const locks = locksOf(this.#queue);
+    const locks = requireLocks(this.#queue);
     const token = randomUUID();
     if (!(await locks.lock(this.name, token, this.#leaseMs))) throw new TaskLockedException(`Lock "${this.name}" is held by another holder`);
     const renew = (): void => {
@@ -97,6 +87,6 @@ export class TaskLock {
 
   /** `true` while some holder has the lock. */
   async isLocked(): Promise<boolean> {
-    return locksOf(this.#queue).isLocked(this.name);
+    return requireLocks(this.#queue).isLocked(this.name);
   }
 }

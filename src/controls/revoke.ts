@@ -7,8 +7,9 @@
  *
  * @module
  */
-import type { BaseQueue, Revocation } from '../backends/base.js';
-import { ConfigurationError } from '../exceptions.js';
+import type { BaseQueue } from '../backends/base.js';
+import type { Revocation } from '../backends/revocations.js';
+import { requireRevocations } from './revocations.js';
 import * as check from '../core/validate.js';
 
 /** Options of `revoke()`: of a queued function, a call's handle, or `invoker.revokeById`. */
@@ -19,20 +20,7 @@ export interface RevokeOptions {
   once?: boolean;
 }
 
-/** The backend key of a revoked call. */
-export const taskKey = (taskId: string): string => `task:${taskId}`;
-/** The backend key of a revoked command. */
-export const commandKey = (name: string): string => `command:${name}`;
-
-type Revocations = Required<Pick<BaseQueue, 'revoke' | 'restore' | 'revoked' | 'revocations'>>;
-
-/** The queue's revocation members, or a clear error for a backend without them. */
-function revocationsOf(queue: BaseQueue): Revocations {
-  if (queue.revoke === undefined || queue.restore === undefined || queue.revoked === undefined || queue.revocations === undefined) {
-    throw new ConfigurationError(`Queue "${queue.name}" (${queue.constructor.name}) keeps no revocations: it lacks revoke, restore, revoked and revocations`);
-  }
-  return queue as BaseQueue & Revocations;
-}
+export { commandKey, taskKey } from '../backends/revocations.js';
 
 /** Checks the options of `revoke()` and turns them into what the backend keeps. */
 export function revocation(options: RevokeOptions = {}): Revocation {
@@ -49,15 +37,15 @@ export function revocation(options: RevokeOptions = {}): Revocation {
  */
 export async function revoke(queue: BaseQueue, key: string, options?: RevokeOptions): Promise<void> {
   const kept = revocation(options);
-  await revocationsOf(queue).revoke(key, kept);
+  await requireRevocations(queue).revoke(key, kept);
 }
 
 /** Ends the revocation of what `key` names; `true` when there was one. */
 export async function restore(queue: BaseQueue, key: string): Promise<boolean> {
-  return revocationsOf(queue).restore(key);
+  return requireRevocations(queue).restore(key);
 }
 
 /** Tells whether what `key` names is revoked now, without taking a `once` revocation away. */
 export async function isRevoked(queue: BaseQueue, key: string): Promise<boolean> {
-  return (await revocationsOf(queue).revocations(new Date())).some((entry) => entry.key === key);
+  return (await requireRevocations(queue).revocations(new Date())).some((entry) => entry.key === key);
 }

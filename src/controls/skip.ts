@@ -8,7 +8,8 @@
  */
 import type { BaseQueue } from '../backends/base.js';
 import type { Message } from '../core/message.js';
-import { commandKey, taskKey } from './revoke.js';
+import { commandKey, taskKey } from '../backends/revocations.js';
+import { revocationsOf } from './revocations.js';
 
 /** A call that is not run: the event it makes, and why, in words. */
 export interface Skip {
@@ -34,8 +35,9 @@ export async function whySkip(queue: BaseQueue, message: Pick<Message, 'id' | 'c
   if (message.expires != null && message.expires.getTime() <= now.getTime()) {
     return { event: 'expired', reason: `${message.command} ${message.id} expired at ${message.expires.toISOString()} and was not run` };
   }
-  if (queue.revoked === undefined) return null;
-  const key = await queue.revoked([taskKey(message.id), commandKey(message.command)], now);
+  const revocations = revocationsOf(queue);
+  if (revocations === undefined) return null; // nothing can be revoked on it
+  const key = await revocations.revoked([taskKey(message.id), commandKey(message.command)], now);
   if (key === null) return null;
   const what = key.startsWith('task:') ? `${message.command} ${message.id} was revoked` : `${message.command} is revoked`;
   return { event: 'revoked', reason: `${what} and was not run` };

@@ -7,6 +7,7 @@
  */
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { EmptyData } from '../backends/base.js';
+import { canPushResults } from '../backends/fast-path.js';
 import { ConfigurationError, DataStoreGetException, DataStoreTimeout, TaskException } from '../exceptions.js';
 import type { HueyEvents, TypedEmitter } from '../observe/events.js';
 import { decodeOutcome, type Outcome } from '../core/message.js';
@@ -131,7 +132,7 @@ export class AsyncData<R = unknown> {
       const left = deadline - Date.now();
       if (left <= 0) throw new DataStoreTimeout(`No result for task ${this.taskId} within ${timeout} s`);
       const store = this.#store!;
-      if (store.wait !== undefined) {
+      if (canPushResults(store)) {
         try {
           await store.wait(this.taskId, Math.min(left, 2 ** 31 - 1));
         } catch (error) {

@@ -17,7 +17,8 @@ import { TypedEmitter, type HueyEvents } from '../observe/events.js';
 import { startTrace } from '../observe/trace.js';
 import { decodeMessage, encodeMessage, type Outcome } from '../core/message.js';
 import { runEager, runPipelineEagerly } from './eager.js';
-import { TaskLock, locksOf, type LockOptions } from '../controls/lock.js';
+import { TaskLock, type LockOptions } from '../controls/lock.js';
+import { requireLocks } from '../controls/locks.js';
 import { firstCommand, Pipeline, ResultGroup } from './pipeline.js';
 import { isRevoked, restore, revoke, taskKey, type RevokeOptions } from '../controls/revoke.js';
 import { failure, outcomeToStore } from '../core/outcome.js';
@@ -282,7 +283,7 @@ export class Invoker {
 
   /** Tells whether the lock `name` is held. */
   async isLocked(name: string): Promise<boolean> {
-    return locksOf(this.queue).isLocked(check.lockName('name', name));
+    return requireLocks(this.queue).isLocked(check.lockName('name', name));
   }
 
   /**
@@ -291,7 +292,7 @@ export class Invoker {
    * @returns How many were held.
    */
   async flushLocks(): Promise<number> {
-    return locksOf(this.queue).flushLocks();
+    return requireLocks(this.queue).flushLocks();
   }
 
   async #store(command: QueueCommand, outcome: Outcome): Promise<void> {

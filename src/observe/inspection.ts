@@ -7,6 +7,11 @@
  * @internal
  * @module
  */
+import { canTellNextEta } from '../backends/fast-path.js';
+import { canCount, canInspect } from '../backends/inspection.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
+import { locksOf } from '../controls/locks.js';
+import { revocationsOf } from '../controls/revocations.js';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
 import { decodeMessage } from '../core/message.js';
@@ -113,9 +118,10 @@ export async function reach<T>(queue: BaseQueue, look: () => Promise<T>): Promis
 
 /** The answer to `huey info --json` (and `GET /api/info` of `huey web`). */
 export async function info({ queue, store }: Backends, now: Date): Promise<Record<string, unknown>> {
-  const scheduled = await queue.scheduled?.(Infinity);
-  const claims = await queue.claims?.();
-  const consumers = await queue.consumers?.();
+  const looks = canInspect(queue) ? queue : undefined;
+  const scheduled = await looks?.scheduled(Infinity);
+  const claims = await looks?.claims();
+  const consumers = await looks?.consumers();
   const inFlight: Record<string, { messages: number; oldestMs: number | null }> = {};
   for (const claim of claims ?? []) {
     const entry = (inFlight[claim.consumer] ??= { messages: 0, oldestMs: null });
@@ -127,13 +133,13 @@ export async function info({ queue, store }: Backends, now: Date): Promise<Recor
     backend: queue.constructor.name,
     waiting: await queue.length(),
     scheduled: scheduled?.length ?? null,
-    nextEta: (await queue.nextEta?.()) ?? null,
+    nextEta: canTellNextEta(queue) ? await queue.nextEta() : null,
     inFlight: claims === undefined ? null : inFlight,
     consumers: consumers?.map((c) => ({ ...c, beatAgoMs: c.lastBeat === null ? null : now.getTime() - c.lastBeat.getTime() })) ?? null,
-    deadLetters: (await queue.deadLetters?.())?.length ?? null,
-    results: store === undefined ? null : ((await store.count?.()) ?? null),
-    revoked: (await queue.revocations?.(now))?.map((r) => r.key) ?? null,
-    locked: (await queue.locks?.()) ?? null,
+    deadLetters: (await deadLettersOf(queue)?.deadLetters())?.length ?? null,
+    results: store !== undefined && canCount(store) ? await store.count() : null,
+    revoked: (await revocationsOf(queue)?.revocations(now))?.map((r) => r.key) ?? null,
+    locked: (await locksOf(queue)?.locks()) ?? null,
   };
 }
 
@@ -151,12 +157,12 @@ export interface TraceReport {
  * @throws Refusal when the task is nowhere: not waiting, scheduled, taken, dead-lettered, in the result store or the trace.
  */
 export async function traceReport({ queue, store }: Backends, taskId: string, now: Date): Promise<TraceReport> {
-  const lines = ((await reach(queue, async () => (await queue.traceRead?.(taskId)) ?? [])).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
+  const lines = ((await reach(queue, async () => (canInspect(queue) ? await queue.traceRead(taskId) : []))).map(parseTraceLine).filter((l) => l !== undefined) as TraceLine[]).sort(
     (a, b) => a.time.localeCompare(b.time),
   );
   const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
   if (where.state === 'unknown') {
-    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${queue.traceRead ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
+    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${canInspect(queue) ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
   }
   return { taskId, events: lines, where, summary: describeWhere(where, now) };
 }

@@ -18,6 +18,8 @@
  */
 import { hostname } from 'node:os';
 import { EmptyData, type BaseDataStore, type BaseQueue } from '../backends/base.js';
+import { canInspect, type Inspection } from '../backends/inspection.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
 import { EVENT_NAMES, type HueyEventName, type HueyEvents, type TypedEmitter } from './events.js';
 
 /** One line of the trace, decoded. */
@@ -41,15 +43,6 @@ export function traceLine<K extends HueyEventName>(event: K, payload: HueyEvents
   return JSON.stringify({ time: time.toISOString(), pid: process.pid, host: HOST, event, payload });
 }
 
-/**
- * Tells whether a trace line is about `taskId`: its payload's `taskId`.
- * Backends filter with it; it looks at the text, so it does not parse lines
- * of other tasks.
- */
-export function mentionsTask(line: string, taskId: string): boolean {
-  return line.includes(`"taskId":${JSON.stringify(taskId)}`);
-}
-
 /** Decodes a trace line; `undefined` for a line that is not one (a torn write, a hand edit). */
 export function parseTraceLine(line: string): TraceLine | undefined {
   try {
@@ -63,7 +56,7 @@ export function parseTraceLine(line: string): TraceLine | undefined {
 
 /** Appends every event of one emitter to one queue's trace, in order. */
 export class Tracer {
-  readonly #queue: BaseQueue;
+  readonly #queue: BaseQueue & Inspection;
   readonly #events: TypedEmitter<HueyEvents>;
   readonly #listeners = new Map<HueyEventName, (payload: HueyEvents[HueyEventName]) => void>();
   #pending: Promise<void> = Promise.resolve();
@@ -73,7 +66,7 @@ export class Tracer {
    * @param queue - The queue whose backend keeps the trace; it must have `traceAppend`.
    * @param events - The events to trace.
    */
-  constructor(queue: BaseQueue, events: TypedEmitter<HueyEvents>) {
+  constructor(queue: BaseQueue & Inspection, events: TypedEmitter<HueyEvents>) {
     this.#queue = queue;
     this.#events = events;
     for (const name of EVENT_NAMES) {
@@ -97,7 +90,7 @@ export class Tracer {
 
   #append(line: string): void {
     // one append at a time, so the trace keeps the order of this process's events
-    this.#pending = this.#pending.then(() => this.#queue.traceAppend!(line)).catch((error: unknown) => {
+    this.#pending = this.#pending.then(() => this.#queue.traceAppend(line)).catch((error: unknown) => {
       if (this.#warned) return;
       this.#warned = true;
       process.emitWarning(`could not append to the trace of queue "${this.#queue.name}": ${(error as Error).message}`, 'HueyTraceWarning');
@@ -116,7 +109,7 @@ const tracers = new WeakMap<object, Tracer>();
 export function startTrace(invoker: { queue: BaseQueue; events: TypedEmitter<HueyEvents> }): Tracer | undefined {
   const known = tracers.get(invoker);
   if (known !== undefined) return known;
-  if (invoker.queue.traceAppend === undefined) {
+  if (!canInspect(invoker.queue)) {
     process.emitWarning(`queue "${invoker.queue.name}" keeps no trace: TRACE is ignored`, 'HueyTraceWarning');
     return undefined;
   }
@@ -168,21 +161,22 @@ export function messageId(data: string): string | undefined {
  */
 export async function locateTask(queue: BaseQueue, store: BaseDataStore | undefined, taskId: string, lines: TraceLine[]): Promise<TaskWhereabouts> {
   const mine = (data: string): boolean => messageId(data) === taskId;
-  const claim = (await queue.claims?.())?.find((c) => mine(c.data));
+  const looks = canInspect(queue) ? queue : undefined;
+  const claim = (await looks?.claims())?.find((c) => mine(c.data));
   if (claim !== undefined) {
-    const consumer = (await queue.consumers?.())?.find((c) => c.id === claim.consumer);
+    const consumer = (await looks?.consumers())?.find((c) => c.id === claim.consumer);
     return { state: 'taken', consumer: claim.consumer, since: claim.since, alive: consumer?.alive ?? false, lastBeat: consumer?.lastBeat ?? null };
   }
-  const waiting = await queue.waiting?.(Infinity);
+  const waiting = await looks?.waiting(Infinity);
   const position = waiting?.findIndex(mine) ?? -1;
   if (position >= 0) return { state: 'waiting', position: position + 1 };
-  const scheduled = (await queue.scheduled?.(Infinity))?.find((s) => mine(s.data));
+  const scheduled = (await looks?.scheduled(Infinity))?.find((s) => mine(s.data));
   if (scheduled !== undefined) return { state: 'scheduled', eta: scheduled.eta };
-  const dead = (await queue.deadLetters?.())?.filter((d) => mine(d.data)).pop();
+  const dead = (await deadLettersOf(queue)?.deadLetters())?.filter((d) => mine(d.data)).pop();
   if (dead !== undefined) return { state: 'dead', reason: dead.reason, at: dead.at };
   const skipped = lines.filter((line) => line.event === 'revoked' || line.event === 'expired').pop();
   if (skipped !== undefined) return { state: 'skipped', event: skipped.event as 'revoked' | 'expired', reason: String(skipped.payload.reason), at: new Date(skipped.time) };
-  const result = store === undefined ? EmptyData : await (store.peek ?? (async () => EmptyData)).call(store, taskId);
+  const result = store === undefined ? EmptyData : await store.peek(taskId);
   if (result !== EmptyData) return { state: 'result', ok: !result.includes('"ok":false') };
   const last = (name: HueyEventName): TraceLine | undefined => lines.filter((line) => line.event === name).pop();
   const at = (line: TraceLine | undefined): Date | null => (line === undefined ? null : new Date(line.time));

@@ -24,6 +24,8 @@
  * @internal
  * @module
  */
+import { canFinish, canFinishAndRead } from '../backends/fast-path.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
 import type { BaseQueue } from '../backends/base.js';
 import { EmptyData } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
@@ -247,10 +249,10 @@ export class Fate {
   async #finish(data: string, origin: Origin, stored: StoredOutcome, slot: Slot): Promise<boolean> {
     const { queue, resultStore } = this.#ctx.invoker;
     if (!this.#claimsOf(origin)) return false;
-    const wanted = queue.finishAndRead === undefined ? 0 : slot.wanted();
+    const wanted = canFinishAndRead(queue) ? slot.wanted() : 0;
     let next: string[] | null;
-    if (wanted > 0) next = await queue.finishAndRead!(data, resultStore!, stored.key, stored.value, wanted);
-    else next = (await queue.finish?.(data, resultStore!, stored.key, stored.value)) ? [] : null;
+    if (wanted > 0 && canFinishAndRead(queue)) next = await queue.finishAndRead(data, resultStore!, stored.key, stored.value, wanted);
+    else next = canFinish(queue) && (await queue.finish(data, resultStore!, stored.key, stored.value)) ? [] : null;
     if (next === null) return false;
     slot.refill(next);
     this.#atomicFinish = true;
@@ -264,10 +266,11 @@ export class Fate {
    */
   async #keepUnstored(data: string, origin: Origin, stored: StoredOutcome, error: GaveUp): Promise<void> {
     const queue = this.#ctx.invoker.queue;
-    if (queue.deadLetter === undefined) return;
+    const letters = deadLettersOf(queue);
+    if (letters === undefined) return;
     const reason = `DataStorePutException: the call ran, but its result could not be stored (${(error.last as Error | undefined)?.message}); result: ${stored.value}`;
     try {
-      await queue.deadLetter(data, reason);
+      await letters.deadLetter(data, reason);
       await this.#ack(queue, data, origin);
       this.#ctx.log.error(`dead-lettered ${stored.key} with its unstored result, so it does not run again`);
     } catch {
@@ -280,10 +283,11 @@ export class Fate {
     const { log, invoker } = this.#ctx;
     log.error(printable(reason));
     const queue = invoker.queue;
-    if (queue.deadLetter === undefined) {
+    const letters = deadLettersOf(queue);
+    if (letters === undefined) {
       log.error(`queue "${queue.name}" keeps no dead letters; the message was: ${printable(data)}`);
     } else {
-      await this.#persist('dead-lettering a message', () => queue.deadLetter!(data, reason));
+      await this.#persist('dead-lettering a message', () => letters.deadLetter(data, reason));
       if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...namesOf(data), reason });
     }
     await this.#acknowledge(data, origin);

@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import { locksOf } from '../controls/locks.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { PeriodicQueueCommand } from '../core/command.js';
 import type { Invoker } from '../invoker/invoker.js';
@@ -47,7 +48,8 @@ export class Periodic {
     this.#lastMinute = index;
     const start = new Date(index * MINUTE_MS);
     const { queue, events } = this.#invoker;
-    if (queue.lease && !(await queue.lease(`periodic:${start.toISOString()}`, PERIODIC_LEASE_MS))) return [];
+    const leases = locksOf(queue); // without, each consumer enqueues the minute's calls alone
+    if (leases !== undefined && !(await leases.lease(`periodic:${start.toISOString()}`, PERIODIC_LEASE_MS))) return [];
     const enqueued: string[] = [];
     for (const definition of this.#invoker.registry.commands()) {
       if (!definition.validator?.(start, { utc: this.#utc })) continue;

@@ -7,6 +7,7 @@
  * @internal
  * @module
  */
+import { canFinishAndRead, canReadMany } from '../backends/fast-path.js';
 import { setImmediate, setTimeout as sleep } from 'node:timers/promises';
 import type { BaseQueue } from '../backends/base.js';
 import type { Fate, Origin, Slot } from './fate.js';
@@ -179,7 +180,7 @@ export class ReadLoop {
   /** Takes up to `count` messages: in one claim when the queue has `readMany`. */
   async #read(count: number, timeoutMs: number): Promise<string[]> {
     const queue = this.#ctx.queue;
-    if (queue.readMany) return queue.readMany(count, timeoutMs);
+    if (canReadMany(queue)) return queue.readMany(count, timeoutMs);
     const data = await queue.read(timeoutMs);
     return data === null ? [] : [data];
   }
@@ -208,7 +209,7 @@ export class ReadLoop {
     const slot: Slot = {
       ran: () => {
         this.#settling.add(handled);
-        kept = origin === 'queue' && this.#free === 0 && this.#ctx.queue.finishAndRead !== undefined;
+        kept = origin === 'queue' && this.#free === 0 && canFinishAndRead(this.#ctx.queue);
         if (!kept) release(true);
       },
       wanted: () => (kept && !this.#stopped.signal.aborted && !this.#scheduleDue(this.#ctx.clock().getTime()) ? 1 : 0),

@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import { canTellNextEta, type NextEta } from '../backends/fast-path.js';
 import type { BaseQueue } from '../backends/base.js';
 import type { Invoker } from '../invoker/invoker.js';
 import { CommandSchedule } from '../invoker/schedule.js';
@@ -23,12 +24,16 @@ export interface Schedule {
   save(): Promise<void>;
 }
 
-export function backendSchedule(queue: Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>): Schedule {
+/** How often the schedule of a backend that cannot tell its next eta is asked for due calls. */
+const DUE_POLL_MS = 50;
+
+/** The backend's own schedule; without {@link NextEta}, asked every {@link DUE_POLL_MS}. */
+export function backendSchedule(queue: BaseQueue & Required<Pick<BaseQueue, 'schedule' | 'due'>>): Schedule {
   return {
     claims: true,
     add: (data, eta) => queue.schedule(data, eta),
     due: (now, limit) => queue.due(now, limit),
-    nextEta: () => queue.nextEta(),
+    nextEta: async () => (canTellNextEta(queue) ? queue.nextEta() : new Date(Date.now() + DUE_POLL_MS)),
     done: async () => {},
     save: async () => {},
   };
@@ -65,7 +70,7 @@ export function memorySchedule(schedule: CommandSchedule): Schedule {
  */
 export async function openSchedule(invoker: Invoker, log: Logger): Promise<Schedule> {
   const queue = invoker.queue;
-  if (queue.schedule && queue.due && queue.nextEta) return backendSchedule(queue as Required<Pick<BaseQueue, 'schedule' | 'due' | 'nextEta'>>);
+  if (queue.schedule && queue.due) return backendSchedule(queue as BaseQueue & Required<Pick<BaseQueue, 'schedule' | 'due'>>);
   const saved = new CommandSchedule(invoker);
   for (const data of await saved.load()) log.error(`QueueReadException: unreadable entry in the saved schedule, skipped: ${data}`);
   if (saved.size > 0) log.info(`loaded ${saved.size} scheduled calls from the task store`);

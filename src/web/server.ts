@@ -14,7 +14,9 @@ import { info, reach, Refusal, traceReport, type Backends } from '../observe/ins
 import { Poller, type Look } from './poller.js';
 import { StaticFiles } from './static-files.js';
 import { carriesToken, newToken } from './token.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
 import { revoke, taskKey } from '../controls/revoke.js';
+import { revocationsOf } from '../controls/revocations.js';
 
 /** Options of {@link serveWeb}. */
 export interface WebOptions {
@@ -110,17 +112,15 @@ export async function serveWeb(source: WebSource, options: WebOptions = {}): Pro
 
   const act = async (name: string, response: ServerResponse, taskId?: string): Promise<void> => {
     const { queue } = backends;
-    if (name === 'purge') {
-      if (!queue.purgeDeadLetters) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) cannot purge dead letters`);
-      return sendJson(response, 200, { purged: await reach(queue, () => queue.purgeDeadLetters!()) });
-    }
-    if (name === 'requeue') {
-      if (!queue.requeueDeadLetter || !queue.deadLetters) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) cannot requeue dead letters`);
+    if (name === 'purge' || name === 'requeue') {
+      const letters = deadLettersOf(queue);
+      if (letters === undefined) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) keeps no dead letters`);
+      if (name === 'purge') return sendJson(response, 200, { purged: await reach(queue, () => letters.purgeDeadLetters()) });
       let requeued = 0;
-      for (const letter of await reach(queue, () => queue.deadLetters!())) if (await reach(queue, () => queue.requeueDeadLetter!(letter))) requeued++;
+      for (const letter of await reach(queue, () => letters.deadLetters())) if (await reach(queue, () => letters.requeueDeadLetter(letter))) requeued++;
       return sendJson(response, 200, { requeued });
     }
-    if (!queue.revoke) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) keeps no revocations`);
+    if (revocationsOf(queue) === undefined) return sendError(response, 501, `queue "${queue.name}" (${queue.constructor.name}) keeps no revocations`);
     await reach(queue, () => revoke(queue, taskKey(taskId!)));
     return sendJson(response, 200, { revoked: taskId });
   };

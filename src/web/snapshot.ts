@@ -6,6 +6,8 @@
  * @internal
  * @module
  */
+import { canInspect } from '../backends/inspection.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
 import type { BaseQueue } from '../backends/base.js';
 import { info, reach, type Backends } from '../observe/inspection.js';
 import { decodeMessage } from '../core/message.js';
@@ -142,7 +144,13 @@ export async function takeSnapshot(backends: Backends, throughput: Throughput, n
   const queue = oncePerLook(backends.queue);
   const look = { queue, store: backends.store };
   const [data, waiting, scheduled, claims, dead] = await reach(backends.queue, () =>
-    Promise.all([info(look, now), queue.waiting?.(LISTED) ?? [], queue.scheduled?.(Infinity) ?? [], queue.claims?.() ?? [], queue.deadLetters?.() ?? []]),
+    Promise.all([
+      info(look, now),
+      canInspect(queue) ? queue.waiting(LISTED) : [],
+      canInspect(queue) ? queue.scheduled(Infinity) : [],
+      canInspect(queue) ? queue.claims() : [],
+      deadLettersOf(queue)?.deadLetters() ?? [],
+    ]),
   );
   const ids = (raws: string[]): string[] => raws.map(messageId).filter((id): id is string => id !== undefined);
   const tracked = new Set([...ids(waiting), ...ids(claims.map((c) => c.data))]);

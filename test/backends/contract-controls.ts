@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { BaseQueue } from 'huey/backends/base';
+import type { ContractQueue } from './contract-view.js';
 import { encodeMessage } from '../../src/core/message.js';
 
 /** A real message (the backend reads its priority from the envelope) with the id `id`. */
@@ -20,7 +20,7 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
  * @param queue - Opens a client of the queue `name`, as another process would.
  * @param fresh - A name of its own for each test.
  */
-export function controlsContract(queue: (name: string) => Promise<BaseQueue>, fresh: (what: string) => string): void {
+export function controlsContract(queue: (name: string) => Promise<ContractQueue>, fresh: (what: string) => string): void {
   test('read() takes the highest priority first and equal priorities first in, first out; readMany() and waiting() agree', async (t) => {
     const name = fresh('priority');
     const q = await queue(name);

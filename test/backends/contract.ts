@@ -10,6 +10,7 @@ import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
 import { controlsContract } from './contract-controls.js';
+import { contractView, type ContractQueue, type ContractStore } from './contract-view.js';
 
 /** Opens backends on one shared storage; each call of `queue` is another client, as another process would be. */
 export interface BackendHarness {
@@ -28,6 +29,8 @@ export interface BackendFactory {
   open(): Promise<BackendHarness>;
   /** When set, the reason the suite is skipped (e.g. no Redis). */
   skip?: string | undefined;
+  /** Run the package's generic controls on the control store even where the backend keeps its own (see `contract-view.ts`). */
+  genericControls?: boolean;
 }
 
 /** A store of no backend's: `finish()` cannot write it. */
@@ -38,6 +41,16 @@ class ForeignStore extends BaseDataStore {
   }
   async get(): Promise<typeof EmptyData> {
     return EmptyData;
+  }
+  async peek(): Promise<typeof EmptyData> {
+    return EmptyData;
+  }
+  async putIfEmpty(): Promise<boolean> {
+    this.puts++;
+    return true;
+  }
+  async keys(): Promise<string[]> {
+    return [];
   }
   async flush(): Promise<void> {}
 }
@@ -51,8 +64,7 @@ class FailingPuts extends BaseDataStore {
     super(inner.name);
     this.#inner = inner;
     this.failures = failures;
-    this.peek = inner.peek?.bind(inner);
-    this.wait = inner.wait?.bind(inner);
+    this.wait = (inner as ContractStore).wait?.bind(inner);
   }
   async put(key: string, value: string): Promise<void> {
     this.puts++;
@@ -62,9 +74,17 @@ class FailingPuts extends BaseDataStore {
   get(key: string): Promise<string | typeof EmptyData> {
     return this.#inner.get(key);
   }
+  peek(key: string): Promise<string | typeof EmptyData> {
+    return this.#inner.peek(key);
+  }
+  putIfEmpty(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    return this.#inner.putIfEmpty(key, value, ttlMs);
+  }
+  keys(prefix: string): Promise<string[]> {
+    return this.#inner.keys(prefix);
+  }
   // as the store in front: only the optional members it has
-  override peek: BaseDataStore['peek'];
-  override wait: BaseDataStore['wait'];
+  wait: ContractStore['wait'];
   flush(): Promise<void> {
     return this.#inner.flush();
   }
@@ -78,12 +98,12 @@ export function backendContract(factory: BackendFactory): void {
   describe(`${factory.name} backend contract`, { skip: factory.skip ?? false }, () => {
     let harness: BackendHarness;
     const opened: (BaseQueue | BaseDataStore)[] = [];
-    const queue = async (name: string): Promise<BaseQueue> => {
+    const queue = async (name: string): Promise<ContractQueue> => {
       const q = await harness.queue(name);
       opened.push(q);
-      return q;
+      return contractView(q, factory.genericControls);
     };
-    const store = async (name: string): Promise<BaseDataStore> => {
+    const store = async (name: string): Promise<ContractStore> => {
       const s = await harness.store(name);
       opened.push(s);
       return s;
@@ -304,7 +324,7 @@ export function backendContract(factory: BackendFactory): void {
       if (!a.readMany || !b.readMany) return t.skip('no readMany()');
       for (let n = 0; n < 40; n++) await a.write(`{"id":"m${n}"}`);
       const seen: string[] = [];
-      const drain = async (q: BaseQueue): Promise<void> => {
+      const drain = async (q: ContractQueue): Promise<void> => {
         for (let batch = await q.readMany!(7, 0); batch.length > 0; batch = await q.readMany!(7, 0)) seen.push(...batch);
       };
       await Promise.all([drain(a), drain(b)]);
@@ -491,9 +511,8 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(await s.get('k'), EmptyData);
     });
 
-    test('a data store peek() reads without deleting, put() replaces, flush() empties', async (t) => {
+    test('a data store peek() reads without deleting, put() replaces, flush() empties', async () => {
       const s = await store(fresh('peek'));
-      if (!s.peek) return t.skip('no peek');
       await s.put('k', 'one');
       await s.put('k', 'two');
       assert.equal(await s.peek('k'), 'two');
@@ -513,6 +532,42 @@ export function backendContract(factory: BackendFactory): void {
       assert.equal(await waiting, true);
       assert.ok(Date.now() - started < 2000, 'woken late');
       assert.equal(await s.get('soon'), 'here');
+    });
+
+    test('a data store putIfEmpty() stores for exactly one of three clients at once, and not over a value', async () => {
+      const name = fresh('if-empty');
+      const clients = [await store(name), await store(name), await store(name)];
+      const won = await Promise.all(clients.map((s, i) => s.putIfEmpty('lock:x', `token-${i}`)));
+      assert.equal(won.filter(Boolean).length, 1);
+      assert.equal(await clients[0]!.peek('lock:x'), `token-${won.indexOf(true)}`);
+      assert.equal(await clients[1]!.putIfEmpty('lock:x', 'late'), false);
+    });
+
+    test('a data store key given a time to live reads as empty once it passes, for peek, get, keys and putIfEmpty', async () => {
+      const s = await store(fresh('ttl'));
+      assert.equal(await s.putIfEmpty('lease:a', 'one', 300), true);
+      await s.put('lease:b', 'two', 300);
+      await s.put('kept', 'three');
+      assert.deepEqual((await s.keys('lease:')).sort(), ['lease:a', 'lease:b']);
+      assert.equal(await s.putIfEmpty('lease:a', 'again', 300), false);
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      assert.equal(await s.peek('lease:a'), EmptyData);
+      assert.equal(await s.get('lease:b'), EmptyData);
+      assert.deepEqual(await s.keys('lease:'), []);
+      assert.equal(await s.putIfEmpty('lease:a', 'again', 300), true);
+      assert.equal(await s.peek('kept'), 'three');
+    });
+
+    test('a data store keys() lists the keys holding a value that begin with the prefix, seen by another client', async () => {
+      const s = await store(fresh('keys'));
+      await s.put('dead:1', 'a');
+      await s.put('dead:2', 'b');
+      await s.put('lock:x', 'c');
+      const other = await store(s.name);
+      assert.deepEqual((await other.keys('dead:')).sort(), ['dead:1', 'dead:2']);
+      await other.get('dead:1');
+      assert.deepEqual(await s.keys('dead:'), ['dead:2']);
+      assert.equal((await s.keys('')).length, 2);
     });
 
     // the controls of calls (priority, revocations, locks), after the rest so that the numbering above stays put

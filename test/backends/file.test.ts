@@ -1,7 +1,8 @@
 /**
- * The file backend in one process: the shared contract (watching and
- * polling), then what only a directory can show — the layout, atomic
- * claims, recovery, permissions, safety of names, corrupt files.
+ * The file backend in one process: the shared contract (watching, polling,
+ * and without the pools of made-ahead files), then what only a directory
+ * can show — the layout, atomic claims, recovery, permissions, safety of
+ * names, corrupt files.
  * Several processes: file.processes.test.ts.
  */
 import assert from 'node:assert/strict';
@@ -23,15 +24,16 @@ import { backendContract } from './contract.js';
 /** The files of a `tmp/` directory but the empty blanks a writer makes ahead: partial writes, or files made for nothing. */
 const partials = async (dir: string): Promise<string[]> => (await readdir(dir)).filter((name) => !name.endsWith('.blank'));
 
-for (const watch of [true, false]) {
+// the pools of made-ahead files are a speed trick: the contract holds with them (the default) and without
+for (const { watch, pools } of [{ watch: true, pools: true }, { watch: false, pools: true }, { watch: true, pools: false }]) {
   backendContract({
-    name: watch ? 'file (watching)' : 'file (polling)',
+    name: `file (${watch ? 'watching' : 'polling'}${pools ? '' : ', pools: false'})`,
     async open() {
       const dir = await scratchDir('huey-file-contract-');
       return {
         // a new object each time, as another process would open it
-        queue: (name) => new FileQueue(name, { path: dir.path, watch }),
-        store: (name) => new FileDataStore(name, { path: dir.path, watch }),
+        queue: (name) => new FileQueue(name, { path: dir.path, watch, pools }),
+        store: (name) => new FileDataStore(name, { path: dir.path, watch, pools }),
         cleanup: dir.remove,
       };
     },
@@ -572,6 +574,52 @@ describe('file backend', () => {
     });
   });
 
+  describe('pools: false', () => {
+    test('a write creates its file, ack() and get() delete theirs, and nothing is made ahead: no spare/, no blanks', async () => {
+      const { path, remove: done } = await scratchDir('huey-nopools-');
+      try {
+        const q = new FileQueue('q', { path, pools: false });
+        const s = new FileDataStore('results', { path, pools: false });
+        for (let n = 0; n < 20; n++) await q.write(`{"id":"p${n}"}`);
+        await s.put('k', 'v');
+        await q.ack((await q.read(0))!);
+        assert.equal(await s.get('k'), 'v');
+        const next = (await q.read(0))!;
+        assert.ok(await q.finish(next, s, 'done', '"result"'));
+        assert.equal(await s.get('done'), '"result"');
+        // the blanks are made through libuv's threads: give them the time they would take
+        await sleep(50);
+        assert.deepEqual(await readdir(join(q.directory, 'tmp')), []);
+        assert.deepEqual(await readdir(join(s.directory, 'tmp')), []);
+        assert.deepEqual((await readdir(path)).sort(), ['queues', 'stores']);
+        assert.equal(await q.length(), 18);
+        await q.close();
+        await s.close();
+      } finally {
+        await done();
+      }
+    });
+
+    test('a queue without pools leaves the spare files of one with them alone, and reads what it wrote', async () => {
+      const { path, remove: done } = await scratchDir('huey-nopools-');
+      try {
+        const pooled = new FileQueue('q', { path });
+        await pooled.write('{"id":"a"}');
+        await pooled.ack((await pooled.read(0))!);
+        const spares = await readdir(join(path, 'spare'));
+        assert.equal(spares.length, 1);
+        const plain = new FileQueue('q', { path, pools: false });
+        await plain.write('{"id":"b"}');
+        assert.deepEqual(await readdir(join(path, 'spare')), spares);
+        assert.equal(await pooled.read(0), '{"id":"b"}');
+        await plain.close();
+        await pooled.close();
+      } finally {
+        await done();
+      }
+    });
+  });
+
   describe('recovery of dead consumers', () => {
     const fakeConsumer = async (q: FileQueue, id: string, owner: object, ageSeconds: number, message: string): Promise<void> => {
       await q.length();
@@ -888,6 +936,8 @@ describe('file backend', () => {
       assert.throws(() => new FileQueue('q', { path: root, dirMode: 0o1777 }), ConfigurationError);
       assert.throws(() => new FileQueue('q', { path: root, colour: 'blue' } as FileQueueOptions), /Unknown FileQueue option `colour`/);
       assert.throws(() => new FileDataStore('s', { path: root, heartbeatTimeout: 1 } as FileQueueOptions), /Unknown FileDataStore option `heartbeatTimeout`/);
+      assert.throws(() => new FileQueue('q', { path: root, pools: 'off' as unknown as boolean }), { message: 'Expected `pools` to be a boolean, got "off" (string)' });
+      assert.throws(() => new FileDataStore('s', { path: root, pools: 0 as unknown as boolean }), { message: 'Expected `pools` to be a boolean, got 0 (number)' });
     });
   });
 

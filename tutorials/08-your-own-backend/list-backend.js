@@ -1,21 +1,24 @@
 import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
 
-// The "server": one entry per queue name, shared by every client of that name.
+// The "server": one entry per name, shared by every client of that name.
 const queues = new Map();
 const stores = new Map();
-const queueState = (name) => queues.get(name) ?? queues.set(name, { waiting: [], claimed: new Set(), dead: [] }).get(name);
+const queueState = (name) => queues.get(name) ?? queues.set(name, { waiting: [], claimed: new Set() }).get(name);
 const storeState = (name) => stores.get(name) ?? stores.set(name, new Map()).get(name);
 
 export class ListQueue extends BaseQueue {
   // read() answers at once, so the consumer polls (INITIAL_DELAY, BACKOFF, MAX_DELAY)
   blocking = false;
 
-  // required: append a message (a string; its JSON has a unique id)
+  // where the package keeps revocations, locks, leases and dead letters
+  controlStore = new ListDataStore(`${this.name}.controls`);
+
+  // append a message (a string; its JSON has a unique id)
   async write(data) {
     queueState(this.name).waiting.push(data);
   }
 
-  // required: take the oldest message, or null; never throw for an empty queue
+  // take the oldest message, or null; never throw for an empty queue
   async read() {
     const state = queueState(this.name);
     const data = state.waiting.shift();
@@ -24,12 +27,10 @@ export class ListQueue extends BaseQueue {
     return data;
   }
 
-  // required: remove every waiting message
   async flush() {
     queueState(this.name).waiting.length = 0;
   }
 
-  // required: how many wait
   async length() {
     return queueState(this.name).waiting.length;
   }
@@ -38,29 +39,41 @@ export class ListQueue extends BaseQueue {
   async ack(data) {
     queueState(this.name).claimed.delete(data);
   }
-
-  // optional: keep what cannot run, with the reason
-  async deadLetter(data, reason) {
-    queueState(this.name).dead.push({ data, reason, at: new Date() });
-  }
-
-  async deadLetters() {
-    return [...queueState(this.name).dead];
-  }
 }
 
 export class ListDataStore extends BaseDataStore {
-  async put(key, value) {
-    storeState(this.name).set(key, value);
+  // a value with a time to live reads as empty once it has passed
+  #live(key) {
+    const values = storeState(this.name);
+    const found = values.get(key);
+    if (found !== undefined && found.until <= Date.now()) values.delete(key);
+    return values.get(key);
+  }
+
+  async put(key, value, ttlMs) {
+    storeState(this.name).set(key, { value, until: ttlMs === undefined ? Infinity : Date.now() + ttlMs });
   }
 
   // read and delete in one step; EmptyData when there is nothing
   async get(key) {
-    const values = storeState(this.name);
-    if (!values.has(key)) return EmptyData;
-    const value = values.get(key);
-    values.delete(key);
-    return value;
+    const found = this.#live(key);
+    storeState(this.name).delete(key);
+    return found === undefined ? EmptyData : found.value;
+  }
+
+  async peek(key) {
+    return this.#live(key)?.value ?? EmptyData;
+  }
+
+  // one step: of several clients, one stores (locks and leases are made of this)
+  async putIfEmpty(key, value, ttlMs) {
+    if (this.#live(key) !== undefined) return false;
+    await this.put(key, value, ttlMs);
+    return true;
+  }
+
+  async keys(prefix) {
+    return [...storeState(this.name).keys()].filter((key) => key.startsWith(prefix) && this.#live(key) !== undefined);
   }
 
   async flush() {

@@ -18,6 +18,8 @@
  * minute old, as it does any other stale temp file; a blank removed that
  * way is simply skipped.
  *
+ * One of the two pools behind `pools.ts`, which `pools: false` turns off.
+ *
  * @internal
  * @module
  */

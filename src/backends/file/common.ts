@@ -11,8 +11,6 @@ import { renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ConfigurationError, QueueException } from '../../exceptions.js';
 import { expected, knownKeys } from '../../core/validate.js';
-import type { Blanks } from './blanks.js';
-import type { Spares } from './spares.js';
 
 /** Options of both the file queue and the file result store. */
 export interface FileOptions {
@@ -52,6 +50,17 @@ export interface FileOptions {
    * @defaultValue `0o600`
    */
   fileMode?: number;
+  /**
+   * Reuse the files of messages and values done with, and have writers
+   * make empty files ahead (`pools.ts`): a write then seldom waits for the
+   * file system to create a file, which is most of its cost. Turn it off
+   * to keep no bytes of finished messages and values on disk (a spare
+   * file holds its last content until a write fills it again), or to see
+   * the plain protocol alone (no `spare/`, no `*.blank` in `tmp/`).
+   *
+   * @defaultValue `true`
+   */
+  pools?: boolean;
 }
 
 /** Options of the file queue. */
@@ -83,6 +92,8 @@ export const FILE_DEFAULTS = {
   dirMode: 0o700,
   /** Only the owner may read a message. */
   fileMode: 0o600,
+  /** On: creating files is most of a write's cost, and the pools avoid it (the figures are in `pools.ts`). */
+  pools: true,
 } as const;
 
 /** Options after validation, every default filled in. */
@@ -94,6 +105,7 @@ export interface ResolvedOptions {
   dirMode: number;
   fileMode: number;
   heartbeatMs: number;
+  pools: boolean;
 }
 
 /**
@@ -135,6 +147,7 @@ export function resolveOptions(what: string, options: unknown, keys: readonly st
     dirMode: mode('dirMode', FILE_DEFAULTS.dirMode),
     fileMode: mode('fileMode', FILE_DEFAULTS.fileMode),
     heartbeatMs: positiveSeconds('heartbeatTimeout', FILE_DEFAULTS.heartbeatTimeout) * 1000,
+    pools: flag('pools', FILE_DEFAULTS.pools),
   };
 }
 
@@ -241,37 +254,19 @@ export async function syncToDisk(path: string): Promise<void> {
 /**
  * Writes `data` to `target` so that no reader ever sees a part of it: the
  * bytes go to a new file in `tmpDir` first, which is then renamed over
- * `target` (a rename within one file system is atomic). The file is a
- * spare one when `options.spares` has one (see `spares.ts`), else a blank
- * one made ahead when `options.blanks` has one (see `blanks.ts`); without
- * fsync, a file created here is written with synchronous calls, as those
- * two are (a create and a rename through libuv's threads cost two hops
- * behind the process's other file work).
+ * `target` (a rename within one file system is atomic). Without fsync the
+ * file is written with synchronous calls: a create and a rename through
+ * libuv's threads cost two hops behind the process's other file work. A
+ * writer with pools tries them first (`pools.ts` → `writeThrough`).
  *
  * @param tmpDir - A directory on the same file system as `target`.
  * @param target - The final path.
  * @param data - The content.
- * @param options - The file mode, whether to flush to the disk, and where to take a spare or blank file from.
+ * @param options - The file mode, and whether to flush to the disk.
  */
-export async function writeAtomically(
-  tmpDir: string,
-  target: string,
-  data: string,
-  options: { fileMode: number; fsync: boolean; spares?: Spares | undefined; blanks?: Blanks | undefined },
-): Promise<void> {
+export async function writeAtomically(tmpDir: string, target: string, data: string, options: { fileMode: number; fsync: boolean }): Promise<void> {
   const tmp = join(tmpDir, `${sortableName()}.tmp`);
-  // a spare file, or a blank one made ahead: no inode to wait for (with fsync, the flush costs more than the inode)
-  if (!options.fsync && options.spares?.write(tmp, target, data, options.fileMode) === true) return;
-  if (!options.fsync && options.blanks?.write(target, data) === true) return;
-  if (options.fsync) {
-    const handle = await open(tmp, 'wx', options.fileMode);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } else {
+  if (!options.fsync) {
     writeFileSync(tmp, data, { mode: options.fileMode, flag: 'wx' });
     try {
       renameSync(tmp, target);
@@ -286,6 +281,13 @@ export async function writeAtomically(
     }
     return;
   }
+  const handle = await open(tmp, 'wx', options.fileMode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
   try {
     await rename(tmp, target);
   } catch (error) {
@@ -293,7 +295,7 @@ export async function writeAtomically(
     await unlink(tmp).catch(() => undefined);
     throw error;
   }
-  if (options.fsync) await syncToDisk(dirname(target));
+  await syncToDisk(dirname(target));
 }
 
 /** `true` when a process with this pid exists on this host (a process we may not signal exists too). */

@@ -7,12 +7,12 @@
  */
 import { readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import type { DeadLetter } from '../base.js';
+import type { DeadLetter } from '../dead-letters.js';
 import type { Claim } from './claims.js';
 import { sortableName, timeField, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
 import { etaOf, isMessage } from './format.js';
+import type { QueueDirs } from './parts.js';
 import { readyName } from './priority.js';
-import type { QueueDirs } from './inspect.js';
 
 /**
  * Keeps a message in `dead/` with its reason: a claimed one is moved there

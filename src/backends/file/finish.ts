@@ -17,7 +17,7 @@
  */
 import { appendFileSync, closeSync, constants, openSync, renameSync, truncateSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Claim } from './claims.js';
+import type { Claim, Claims } from './claims.js';
 import { isNotFound, syncToDisk } from './common.js';
 import { valueTail } from './format.js';
 
@@ -26,6 +26,26 @@ const APPEND_ONLY = constants.O_WRONLY | constants.O_APPEND;
 
 /** How {@link moveIntoStore} ended. */
 export type Moved = 'stored' | 'gone' | 'elsewhere';
+
+/**
+ * The step of `FileQueue.finish` for a claim already released: moved into
+ * the store when its file holds the message alone (a file with a tail
+ * would carry it into the value), and held again otherwise, since the
+ * caller then falls back to `put` and `ack`, and `ack` needs the claim.
+ *
+ * @param claims - The queue object's claims, `claim` released from them.
+ * @param target - Makes the store's directories and names the value file.
+ * @returns How it ended; `refused` when the file held more than the message.
+ */
+export async function finishClaim(claims: Claims, data: string, claim: Claim, target: () => Promise<string>, value: string, fsync: boolean): Promise<Moved | 'refused'> {
+  let moved: Moved | 'refused' = 'refused';
+  try {
+    if (claim.bare) moved = await moveIntoStore(claim, await target(), value, fsync);
+  } finally {
+    if (moved !== 'stored') claims.restore(data, claim);
+  }
+  return moved;
+}
 
 /**
  * Appends `value` to the claimed file and renames the file to `target`.

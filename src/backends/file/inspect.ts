@@ -8,20 +8,12 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClaimedMessage, ConsumerInfo, ScheduledMessage } from '../base.js';
+import type { ClaimedMessage, ConsumerInfo, ScheduledMessage } from '../inspection.js';
 import { listMessages } from './claims.js';
 import { unlessMissing } from './common.js';
-import { isDead, type ClaimDirs } from './consumers.js';
+import { isDead } from './consumers.js';
 import { etaOf, isMessage, isScheduled, messageOf } from './format.js';
-
-/** The directories of a queue. */
-export interface QueueDirs extends ClaimDirs {
-  schedule: string;
-  dead: string;
-  leases: string;
-  revoked: string;
-  locks: string;
-}
+import type { QueueDirs } from './parts.js';
 
 /** The message of a message file (its first line), or `undefined` when the file is gone. */
 const readMessage = async (file: string): Promise<string | undefined> => {

@@ -11,7 +11,7 @@
 import { readFileSync, renameSync, unlinkSync } from 'node:fs';
 import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Revocation, RevocationEntry } from '../base.js';
+import type { Revocation, RevocationEntry } from '../revocations.js';
 import { isNotFound, sortableName, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
 
 const SUFFIX = '.json';

@@ -4,7 +4,7 @@
  * @internal
  * @module
  */
-import { readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, readdir, readFile, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataStoreGetException, DataStorePutException, QueueException } from '../../exceptions.js';
 import { BaseDataStore, EmptyData } from '../base.js';
@@ -16,15 +16,15 @@ import {
   sortableName,
   unlessMissing,
   wrapped,
-  writeAtomically,
   type FileDataStoreOptions,
   type ResolvedOptions,
 } from './common.js';
-import { namedAt, valueOf, valueTail } from './format.js';
-import { Spares } from './spares.js';
+import { expired, expiringTail } from './expiry.js';
+import { namedAt, valueOf } from './format.js';
+import { filePools, writeThrough, type FilePools } from './pools.js';
 import { DirectoryWaker } from './waker.js';
 
-const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode'] as const;
+const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fileMode', 'pools'] as const;
 
 /**
  * Files of `tmp/` older than this are left by a process that died between two
@@ -57,7 +57,7 @@ export class FileDataStore extends BaseDataStore {
   readonly #values: string;
   readonly #tmp: string;
   readonly #waker: DirectoryWaker;
-  readonly #spares: Spares;
+  readonly #pools: FilePools;
   #made: Promise<void> | undefined;
 
   /**
@@ -80,7 +80,7 @@ export class FileDataStore extends BaseDataStore {
     this.#values = join(this.directory, 'values');
     this.#tmp = join(this.directory, 'tmp');
     this.#waker = new DirectoryWaker(this.#values, resolved.watch, resolved.pollMs);
-    this.#spares = new Spares(resolved.path);
+    this.#pools = filePools(resolved);
   }
 
   /**
@@ -93,11 +93,68 @@ export class FileDataStore extends BaseDataStore {
    * @throws ConfigurationError when the key is not one file name.
    * @throws DataStorePutException when the file cannot be written.
    */
-  async put(key: string, value: string): Promise<void> {
+  async put(key: string, value: string, ttlMs?: number): Promise<void> {
     safeName('key', key);
     await wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, () =>
-      this.#withDirs(() => writeAtomically(this.#tmp, join(this.#values, key), valueTail(value), { ...this.#options, spares: this.#spares })),
+      this.#withDirs(() => writeThrough(this.#pools, this.#tmp, join(this.#values, key), expiringTail(value, ttlMs), this.#options)),
     );
+  }
+
+  /**
+   * Stores `value` under `key` only if it holds nothing: the value is
+   * written apart, then hard-linked to the key, which fails for every
+   * process but one when the key exists. A value whose time to live has
+   * passed is first renamed away (and put back, should it turn out to be
+   * another's fresh one).
+   *
+   * @throws ConfigurationError when the key is not one file name.
+   * @throws DataStorePutException when the files cannot be written.
+   */
+  async putIfEmpty(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    safeName('key', key);
+    return wrapped(DataStorePutException, `Could not store key "${key}" in ${this.directory}`, async () => {
+      await this.#ready();
+      const target = join(this.#values, key);
+      const fresh = join(this.#tmp, `${sortableName()}.new`);
+      await writeFile(fresh, expiringTail(value, ttlMs));
+      try {
+        for (let attempt = 0; attempt < 2; attempt++) {
+          if (await unlessExists(link(fresh, target).then(() => true))) return true;
+          const text = await unlessMissing<string | undefined>(readFile(target, 'utf8'), undefined);
+          if (text !== undefined && !expired(text)) return false;
+          if (text === undefined) continue;
+          const away = join(this.#tmp, `${sortableName()}.expired`);
+          if (!(await unlessMissing(rename(target, away).then(() => true), false))) continue;
+          if (!expired(await readFile(away, 'utf8'))) {
+            await unlessExists(link(away, target).then(() => true));
+            await unlink(away);
+            return false;
+          }
+          await unlink(away);
+        }
+        return false;
+      } finally {
+        await unlessMissing(unlink(fresh), undefined);
+      }
+    });
+  }
+
+  /**
+   * The keys that begin with `prefix` and hold a live value.
+   *
+   * @throws DataStoreGetException when the directory cannot be read.
+   */
+  async keys(prefix: string): Promise<string[]> {
+    return wrapped(DataStoreGetException, `Could not list the keys of ${this.directory}`, async () => {
+      await this.#ready();
+      const found: string[] = [];
+      for (const name of await readdir(this.#values)) {
+        if (!name.startsWith(prefix)) continue;
+        const text = await unlessMissing<string | undefined>(readFile(join(this.#values, name), 'utf8'), undefined);
+        if (text !== undefined && !expired(text)) found.push(name);
+      }
+      return found;
+    });
   }
 
   /**
@@ -117,8 +174,8 @@ export class FileDataStore extends BaseDataStore {
       const claimed = await unlessMissing(rename(join(this.#values, key), taken).then(() => true), false);
       if (!claimed) return EmptyData;
       const text = await readFile(taken, 'utf8');
-      await this.#spares.give(taken);
-      return valueOf(text);
+      await this.#pools.give(taken);
+      return expired(text) ? EmptyData : valueOf(text);
     });
   }
 
@@ -134,7 +191,7 @@ export class FileDataStore extends BaseDataStore {
     safeName('key', key);
     return wrapped(DataStoreGetException, `Could not peek at key "${key}" in ${this.directory}`, async () => {
       await this.#ready();
-      return unlessMissing<string | typeof EmptyData>(readFile(join(this.#values, key), 'utf8').then(valueOf), EmptyData);
+      return unlessMissing<string | typeof EmptyData>(readFile(join(this.#values, key), 'utf8').then((text) => (expired(text) ? EmptyData : valueOf(text))), EmptyData);
     });
   }
 
@@ -178,6 +235,7 @@ export class FileDataStore extends BaseDataStore {
    */
   async close(): Promise<void> {
     this.#waker.close();
+    this.#pools.close();
   }
 
   /**
@@ -214,7 +272,7 @@ export class FileDataStore extends BaseDataStore {
 
   /** Makes the directories and removes stale temp files, once, at the first use. */
   #ready(): Promise<void> {
-    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, this.#spares.dir, this.#values, this.#tmp)
+    this.#made ??= makeDirs(this.#options.dirMode, this.#options.path, ...this.#pools.dirs, this.#values, this.#tmp)
       .then(() => this.#removeStale())
       .catch((error: unknown) => {
         this.#made = undefined;
@@ -239,5 +297,15 @@ export class FileDataStore extends BaseDataStore {
    */
   async count(): Promise<number> {
     return wrapped(QueueException, `Could not list ${this.#values}`, async () => (await this.#withDirs(() => readdir(this.#values))).length);
+  }
+}
+
+/** Runs a hard link: `false` when its target exists already. */
+async function unlessExists(linking: Promise<boolean>): Promise<boolean> {
+  try {
+    return await linking;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }

@@ -6,7 +6,7 @@
  * @module
  */
 import { appendFile, readFile, rename, stat } from 'node:fs/promises';
-import { mentionsTask } from '../../observe/trace.js';
+import { mentionsTask } from '../inspection.js';
 import { unlessMissing } from './common.js';
 
 /** The trace file is rotated to `trace.log.1` past this size, so the trace keeps between one and two of it. */

@@ -11,7 +11,7 @@ import { Cluster, Redis, type ClusterNode, type RedisOptions } from 'ioredis';
 import { ConfigurationError } from '../../exceptions.js';
 import * as check from '../../core/validate.js';
 import { rememberConnectionError } from './errors.js';
-import { scripts } from './scripts.js';
+import { defineScripts, type ScriptCommands } from './lua.js';
 
 /** A client of one Redis server (also through Sentinel) or of a Redis Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -271,38 +271,6 @@ function listenForErrors(client: RedisClient, onError: ((error: Error) => void) 
     rememberConnectionError(client, error);
     onError?.(error);
   });
-}
-
-/** The backend's scripts as ioredis defines them on a client: one method each, named `huey` + the script's name. */
-export interface ScriptCommands {
-  hueyClaim(queue: string, processing: string, consumers: string, heartbeat: string, priorities: string, revoked: string, count: number, id: string, heartbeatMs: number, base: string, drop: 0 | 1): Promise<[number, ...string[]]>;
-  hueyDue(schedule: string, processing: string, consumers: string, heartbeat: string, now: number, limit: number, id: string, heartbeatMs: number): Promise<string[]>;
-  hueyHeartbeat(consumers: string, heartbeat: string, id: string, heartbeatMs: number): Promise<number>;
-  hueyDeadLetter(processing: string, dead: string, data: string, entry: string): Promise<number>;
-  hueyRecover(queue: string, consumers: string, priorities: string, base: string, graceMs: number, ...deadIds: string[]): Promise<number>;
-  hueyReclaim(queue: string, processing: string, priorities: string, base: string, ...held: string[]): Promise<number>;
-  hueyRelease(queue: string, processing: string, consumers: string, heartbeat: string, priorities: string, id: string, settled: '1' | '0', base: string): Promise<number>;
-  hueyWrite(queue: string, priorities: string, level: string, revoked: string, data: string, priority: string): Promise<number>;
-  hueyRevoke(revoked: string, queue: string, priorities: string, levelZero: string, key: string, revocation: string): Promise<number>;
-  hueyQueueLength(queue: string, priorities: string, base: string): Promise<number>;
-  hueyFlushQueue(queue: string, priorities: string, base: string): Promise<number>;
-  hueyRevoked(revoked: string, nowMs: number, ...keys: string[]): Promise<string | null>;
-  hueyRestore(revoked: string, key: string): Promise<string | null>;
-  hueyLock(lock: string, locks: string, token: string, ttlMs: number, name: string): Promise<number>;
-  hueyRenewLock(lock: string, token: string, ttlMs: number): Promise<number>;
-  hueyUnlock(lock: string, locks: string, token: string, name: string): Promise<number>;
-  hueyLocks(locks: string, base: string): Promise<string[]>;
-  hueyFlushLocks(locks: string, base: string): Promise<number>;
-  hueyPutResult(key: string, value: string, ttlMs: number, channel: string, announced: string): Promise<number>;
-  /** KEYS and ARGV as `finish` in `./scripts.ts` says, the number of keys first. */
-  hueyFinish(numberOfKeys: number, ...keysAndArgv: (string | number)[]): Promise<[number, ...string[]]>;
-}
-
-function defineScripts(client: RedisClient): void {
-  for (const [name, script] of Object.entries(scripts)) {
-    // ioredis sends EVALSHA and falls back to EVAL when the server lost its script cache (e.g. after a restart)
-    client.defineCommand(`huey${name[0]!.toUpperCase()}${name.slice(1)}`, { lua: script.lua, ...(script.numberOfKeys === null ? {} : { numberOfKeys: script.numberOfKeys }) });
-  }
 }
 
 /** Tells a Cluster client from a client of one server. */

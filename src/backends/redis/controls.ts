@@ -1,15 +1,17 @@
 /**
  * Priorities, revocations and locks of a Redis queue: the work behind the
- * queue's members of the same names. The scripts are in
- * `./control-scripts.ts`.
+ * queue's members of the same names. The scripts are in `./lua/`
+ * (`write.lua`, `revoke.lua`, `lock.lua`...); `./lua.ts` tells how
+ * priorities and revocations share the queue's lists.
  *
  * @internal
  * @module
  */
-import type { Revocation, RevocationEntry } from '../base.js';
+import type { Revocation, RevocationEntry } from '../revocations.js';
 import { messagePriority, priorityField } from '../../core/message.js';
-import type { RedisClient, ScriptCommands } from './connection.js';
+import type { RedisClient } from './connection.js';
 import { levelKey, lockKey, type QueueKeys } from './keys.js';
+import type { ScriptCommands } from './lua.js';
 
 type Client = RedisClient & ScriptCommands;
 

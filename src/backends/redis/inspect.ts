@@ -6,10 +6,11 @@
  * @internal
  * @module
  */
-import { mentionsTask } from '../../observe/trace.js';
-import type { ClaimedMessage, ConsumerInfo, DeadLetter, ScheduledMessage } from '../base.js';
+import { mentionsTask } from '../inspection.js';
+import type { DeadLetter } from '../dead-letters.js';
+import type { ClaimedMessage, ConsumerInfo, ScheduledMessage } from '../inspection.js';
 import { withScripts, type RedisClient } from './connection.js';
-import { WAKE } from './control-scripts.js';
+import { WAKE } from './lua.js';
 import { pushMessage } from './controls.js';
 import { isGoneLocally, parseConsumerId } from './consumer-id.js';
 import { heartbeatKey, levelKey, processingKey, type QueueKeys } from './keys.js';
@@ -35,7 +36,7 @@ export async function waiting(client: RedisClient, keys: QueueKeys, limit: numbe
   const flat = await client.zrange(keys.priorities, '+inf', '-inf', 'BYSCORE', 'REV', 'WITHSCORES');
   const levels: { key: string; priority: number }[] = [];
   for (let i = 0; i < flat.length; i += 2) levels.push({ key: levelKey(keys.base, flat[i]!), priority: Number(flat[i + 1]) });
-  // the plain list goes after the level 0 list, whose calls are older (see ./control-scripts.ts): the sort is stable
+  // the plain list goes after the level 0 list, whose calls are older (see ./lua.ts): the sort is stable
   levels.push({ key: keys.queue, priority: 0 });
   levels.sort((a, b) => b.priority - a.priority);
   const found: string[] = [];
@@ -87,6 +88,15 @@ export async function consumers(client: RedisClient, keys: QueueKeys, heartbeatM
     });
   }
   return found;
+}
+
+/** The dead letters, oldest first, as `deadLetter` keeps them (JSON `{"data","reason","at"}`). */
+export async function deadLetters(client: RedisClient, keys: QueueKeys): Promise<DeadLetter[]> {
+  const entries = await client.lrange(keys.dead, 0, -1);
+  return entries.map((entry) => {
+    const { data, reason, at } = JSON.parse(entry) as { data: string; reason: string; at: string };
+    return { data, reason, at: new Date(at) };
+  });
 }
 
 /** Moves one dead letter back to the tail of the queue: `LREM` of its entry, then `LPUSH` by the one caller whose `LREM` removed it. */

@@ -1,57 +1,34 @@
 /**
  * The Redis queue: claims into a processing list per consumer, heartbeats
  * and recovery, the schedule, dead letters and leases. The module
- * `huey/backends/redis` describes the keys and scripts.
+ * `huey/backends/redis` describes the keys and scripts. This class is the
+ * list of the queue's verbs; the work is in its parts: `./consuming.ts`
+ * (claims, heartbeat, release), `./fast-path.ts` (`finish`), `./writes.ts`
+ * (writes and the wait for replicas), `./controls.ts` (priorities,
+ * revocations, locks) and `./inspect.ts` (`huey info`, `peek`, `trace`).
  *
  * @internal
  * @module
  */
-import { BaseQueue, type BaseDataStore, type ClaimedMessage, type ConsumerInfo, type DeadLetter, type Revocation, type RevocationEntry, type ScheduledMessage } from '../base.js';
-import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
-import { addressOf, causeOf, redisCall } from './errors.js';
+import { BaseQueue, type BaseDataStore } from '../base.js';
+import type { DeadLetter, DeadLetters } from '../dead-letters.js';
+import type { FinishAndRead, NextEta, ReadMany } from '../fast-path.js';
+import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage } from '../inspection.js';
+import type { Locks } from '../locks.js';
+import type { Revocation, RevocationEntry, Revocations } from '../revocations.js';
+import { QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
 import * as check from '../../core/validate.js';
-import { BlockingRead } from './blocking-read.js';
-import { Claims } from './claims.js';
-import { Finishes, type Finish } from './finishes.js';
-import { DEFAULTS, closeClient, connect, isCluster, keyName, parseConnection, sameDatabase, withScripts, type RedisClient, type RedisConnectionOptions, type ScriptCommands } from './connection.js';
-import { isGoneLocally, newConsumerId } from './consumer-id.js';
-import * as inspect from './inspect.js';
+import { keyName, parseConnection } from './connection.js';
+import { Consuming } from './consuming.js';
 import * as controls from './controls.js';
-import { WAKE } from './control-scripts.js';
-import { leaseKey, queueKeys, type QueueKeys } from './keys.js';
-import { RedisDataStore, type ResultTarget } from './store.js';
-import { Unrevoked } from './unrevoked.js';
+import { redisCall } from './errors.js';
+import { FastPath } from './fast-path.js';
+import * as inspect from './inspect.js';
+import { leaseKey } from './keys.js';
+import { QUEUE_KEYS, openQueue, type QueueLink, type RedisQueueOptions } from './queue-options.js';
+import { scheduleMessage, writeMessage } from './writes.js';
 
-/** Options of {@link RedisQueue} and {@link RedisBlockingQueue}: the connection's, and two of the queue's own. */
-export interface RedisQueueOptions extends RedisConnectionOptions {
-  /**
-   * Seconds a reader's heartbeat lives. A consumer killed without warning
-   * has its messages back in the queue within this plus a third of it.
-   * @defaultValue `15`
-   */
-  heartbeat?: number;
-  /**
-   * How many messages one read claims at once. Above 1, the extra ones wait
-   * in this object (claimed, so a crash loses none) for the next reads:
-   * fewer round trips when a backlog exists, but `length()` no longer counts
-   * them and other consumers cannot take them.
-   * @defaultValue `1`
-   */
-  prefetch?: number;
-  /**
-   * How many replicas must have a message before {@link RedisQueue.write}
-   * (or `schedule`) resolves: each write is followed, in the same round
-   * trip, by Redis `WAIT`, and rejects when fewer replicas confirm it
-   * within `commandTimeout`, for the producer to try again. Redis
-   * replicates asynchronously, so without it a failover can lose a message
-   * whose write had resolved; with it nothing is lost but a write may be
-   * repeated. Messages the consumer claims and finishes need no such
-   * wait: a consumer that follows a failover puts back what the new master
-   * still shows it holding, and runs it again.
-   * @defaultValue `0` (no wait)
-   */
-  waitForReplicas?: number;
-}
+export type { RedisQueueOptions } from './queue-options.js';
 
 /**
  * A queue in Redis whose `read` answers at once, `null` when the queue is
@@ -63,7 +40,7 @@ export interface RedisQueueOptions extends RedisConnectionOptions {
  * const queue = new RedisQueue('test-queue', { host: 'localhost', port: 6379 });
  * ```
  */
-export class RedisQueue extends BaseQueue {
+export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, NextEta, Inspection, DeadLetters, Revocations, Locks {
   /** `false`: `read` never waits. */
   readonly blocking: boolean = false;
   /** `true`: reads take the highest priority first. */
@@ -73,30 +50,12 @@ export class RedisQueue extends BaseQueue {
   /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
   readonly key: string;
 
-  readonly #client: RedisClient & ScriptCommands;
-  /** The name as it appears in the hash tag. */
-  readonly #tag: string;
-  readonly #owned: boolean;
-  readonly #onError: ((error: Error) => void) | undefined;
-  readonly #heartbeatMs: number;
-  readonly #commandTimeoutMs: number;
-  readonly #prefetch: number;
-  readonly #waitForReplicas: number;
-  readonly #keys: QueueKeys;
-  /** The connection `BLMOVE` waits on, made at the first wait. */
-  #reader: BlockingRead | undefined;
-  /** What this object holds, and the repair after a dropped connection. */
-  readonly #claims = new Claims(() => this.#repair());
-  /** The finishes of this turn of the event loop, sent together. */
-  readonly #finishes = new Finishes((finishes) => this.#sendFinishes(finishes));
-  /** How `finish` writes a store's results in this queue's script, or `null` when it cannot; decided once a store (clients and names do not change). */
-  readonly #reachable = new WeakMap<RedisDataStore, ResultTarget | null>();
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
-  /** The calls handed out that are known to have been taken while nothing was revoked: `revoked()` asks Redis about the others only. */
-  readonly #unrevoked = new Unrevoked();
-  /** Set when a finish's claim found the queue empty: the next read waits at once, without a claim that would find nothing. */
-  #foundEmpty = false;
+  /** The connection, keys and settings, shared with the parts below. */
+  readonly #link: QueueLink;
+  /** What this object has claimed, and what keeps it. */
+  readonly #consuming: Consuming;
+  /** `finish` and `finishAndRead`: one script for the finishes of a turn. */
+  readonly #fastPath: FastPath;
 
   /**
    * @param name - The queue's name; `test-queue` is stored as `huey.redis.{testqueue}`.
@@ -111,22 +70,13 @@ export class RedisQueue extends BaseQueue {
    */
   constructor(name: string, options: RedisQueueOptions = {}) {
     const tag = keyName(name);
-    const parsed = parseConnection(new.target.name, options, ['heartbeat', 'prefetch', 'waitForReplicas']);
+    const parsed = parseConnection(new.target.name, options, QUEUE_KEYS);
     super(name, options);
-    this.#heartbeatMs = Math.round(check.seconds('heartbeat', options.heartbeat, DEFAULTS.heartbeat) * 1000);
-    if (this.#heartbeatMs < 30) check.expected('heartbeat', 'at least 0.03 seconds', options.heartbeat);
-    this.#prefetch = check.positiveInteger('prefetch', options.prefetch, DEFAULTS.prefetch);
-    this.#waitForReplicas = check.nonNegativeInteger('waitForReplicas', options.waitForReplicas, 0);
-    this.consumerId = newConsumerId();
-    this.#keys = queueKeys(parsed.prefix, tag, this.consumerId);
-    this.key = this.#keys.queue;
-    this.#tag = tag;
-    this.#commandTimeoutMs = parsed.commandTimeoutMs;
-    const { client, owned } = connect(parsed);
-    this.#client = withScripts(client);
-    this.#owned = owned;
-    this.#onError = options.onError;
-    client.on('reconnecting', () => this.#claims.suspect());
+    this.#link = openQueue(name, tag, parsed, options);
+    this.consumerId = this.#link.consumerId;
+    this.key = this.#link.keys.queue;
+    this.#consuming = new Consuming(this.#link, this);
+    this.#fastPath = new FastPath(this.#link, this.#consuming);
   }
 
   /**
@@ -139,20 +89,7 @@ export class RedisQueue extends BaseQueue {
    * @throws QueueWriteException naming the server and the cause when Redis cannot be reached within `commandTimeout`, or fewer replicas than `waitForReplicas` confirmed the write.
    */
   async write(data: string): Promise<void> {
-    await redisCall(this.#client, QueueWriteException, `Could not write to queue "${this.name}"`, async () => {
-      if (this.#waitForReplicas === 0) await controls.pushMessage(this.#client, this.#keys, data);
-      else await this.#replicated(controls.pushInto(this.#client.pipeline(), this.#keys, data));
-    });
-  }
-
-  /** Runs `write` followed by `WAIT` in one round trip; rejects unless `waitForReplicas` replicas confirmed it. */
-  async #replicated(write: ReturnType<RedisClient['pipeline']>): Promise<void> {
-    const replies = (await write.wait(this.#waitForReplicas, this.#commandTimeoutMs).exec()) ?? [];
-    for (const [error] of replies) if (error) throw error;
-    const confirmed = replies.at(-1)?.[1];
-    if (typeof confirmed !== 'number' || confirmed < this.#waitForReplicas) {
-      throw new Error(`${String(confirmed ?? 0)} of ${this.#waitForReplicas} replicas confirmed the write within ${this.#commandTimeoutMs} ms: it may be lost in a failover`);
-    }
+    await redisCall(this.#link.client, QueueWriteException, `Could not write to queue "${this.name}"`, () => writeMessage(this.#link, data));
   }
 
   /**
@@ -164,7 +101,7 @@ export class RedisQueue extends BaseQueue {
    * @throws QueueReadException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async read(timeoutMs = 0): Promise<string | null> {
-    const [data] = await redisCall(this.#client, QueueReadException, `Could not read from queue "${this.name}"`, () => this.#take(1, timeoutMs));
+    const [data] = await this.#take(1, timeoutMs);
     return data ?? null;
   }
 
@@ -181,72 +118,24 @@ export class RedisQueue extends BaseQueue {
    * @throws QueueReadException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
   async readMany(count: number, timeoutMs = 0): Promise<string[]> {
-    const many = check.positiveInteger('count', count, 1);
-    return redisCall(this.#client, QueueReadException, `Could not read from queue "${this.name}"`, () => this.#take(many, timeoutMs));
+    return this.#take(check.positiveInteger('count', count, 1), timeoutMs);
   }
 
-  /**
-   * Claims up to `count` messages: from the buffer when it holds any, else
-   * `max(count, prefetch)` with one script (the extra ones are buffered),
-   * else, on a blocking queue that may wait, one with BLMOVE.
-   */
-  async #take(count: number, timeoutMs: number): Promise<string[]> {
-    if (this.#closed) return [];
-    if (this.#claims.ahead.length > 0) return this.#claims.ahead.splice(0, count).map((data) => this.#claims.hand(data));
-    const waitAtOnce = this.#foundEmpty && this.blocking && timeoutMs > 0;
-    this.#foundEmpty = false;
-    try {
-      const claimed = waitAtOnce ? [] : await this.#claim(Math.max(count, this.#prefetch), 0);
-      this.#startHeartbeat();
-      // claimed after close() began: release(), sent after the claim on the same connection, puts them back
-      if (this.#closed) return [];
-      if (claimed.length > 0) {
-        this.#claims.ahead.push(...claimed.slice(count));
-        return claimed.slice(0, count).map((data) => this.#claims.hand(data));
-      }
-      if (!this.blocking || timeoutMs <= 0) return [];
-      // the queue is empty: wait for the first message and hand it out at once, without claiming more
-      const data = await this.#waitForOne(timeoutMs);
-      if (data !== WAKE) return data === null ? [] : [data];
-      // woken for a message of another priority: claim by priority, dropping the marker the wait moved
-      const woken = await this.#claim(count, 1);
-      if (this.#closed) return [];
-      return woken.map((found) => this.#claims.hand(found));
-    } catch (error) {
-      // close() ends the connections under a read in flight; that read simply finds nothing
-      if (this.#closed) return [];
-      throw error;
-    }
-  }
-
-  /**
-   * Claims up to `count` messages with the claim script, highest priority
-   * first, and learns on the way whether any revocation exists.
-   *
-   * @param drop - 1 to drop a wake marker from the processing list first.
-   */
-  async #claim(count: number, drop: 0 | 1): Promise<string[]> {
-    return this.#claiming(() =>
-      this.#client.hueyClaim(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#keys.priorities, this.#keys.revoked, count, this.consumerId, this.#heartbeatMs, this.#keys.base, drop),
-    );
-  }
-
-  /** Runs a claim script, which answers whether any revocation exists, then the messages it claimed; learns the former. */
-  async #claiming(script: () => Promise<[number, ...string[]]>): Promise<string[]> {
-    const answered = this.#unrevoked.claimSent();
-    const [revocations, ...claimed] = await this.#claims.claiming(script);
-    answered(revocations);
-    return claimed;
+  /** A claim of `read` or `readMany` (see `./consuming.ts`); only a blocking queue waits. */
+  #take(count: number, timeoutMs: number): Promise<string[]> {
+    return redisCall(this.#link.client, QueueReadException, `Could not read from queue "${this.name}"`, () => this.#consuming.take(count, this.blocking ? timeoutMs : 0));
   }
 
   /** Removes every waiting message, of every priority (not the claimed, scheduled or dead ones). */
   async flush(): Promise<void> {
-    await redisCall(this.#client, QueueException, `Could not flush queue "${this.name}"`, () => this.#client.hueyFlushQueue(this.key, this.#keys.priorities, this.#keys.base));
+    const { client, keys } = this.#link;
+    await redisCall(client, QueueException, `Could not flush queue "${this.name}"`, () => client.hueyFlushQueue(keys.queue, keys.priorities, keys.base));
   }
 
   /** The number of waiting messages, of every priority (`LLEN` of each list, in one script). */
   async length(): Promise<number> {
-    return redisCall(this.#client, QueueReadException, `Could not read the length of queue "${this.name}"`, () => this.#client.hueyQueueLength(this.key, this.#keys.priorities, this.#keys.base));
+    const { client, keys } = this.#link;
+    return redisCall(client, QueueReadException, `Could not read the length of queue "${this.name}"`, () => client.hueyQueueLength(keys.queue, keys.priorities, keys.base));
   }
 
   /**
@@ -258,17 +147,7 @@ export class RedisQueue extends BaseQueue {
    *   claim, so a restart of Redis does not make a finished call run twice.
    */
   async ack(data: string): Promise<void> {
-    try {
-      await this.#client.lrem(this.#keys.processing, -1, data);
-    } catch (error) {
-      // the call is done: finish the acknowledgement once Redis answers again, before the next claim
-      this.#claims.unacked.add(data);
-      this.#claims.suspect();
-      throw new QueueException(`Could not acknowledge a message of queue "${this.name}": ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
-    }
-    this.#claims.held.delete(data);
-    this.#claims.unacked.delete(data);
-    this.#unrevoked.forget(data);
+    await this.#consuming.ack(data);
   }
 
   /**
@@ -293,7 +172,7 @@ export class RedisQueue extends BaseQueue {
    *   gone; its result may or may not have been stored.
    */
   async finish(data: string, store: BaseDataStore, key: string, value: string): Promise<boolean> {
-    return (await this.#finishAndRead(data, store, key, value, 0)) !== null;
+    return (await this.#fastPath.finishAndRead(data, store, key, value, 0)) !== null;
   }
 
   /**
@@ -315,55 +194,7 @@ export class RedisQueue extends BaseQueue {
    *   the next claim.
    */
   async finishAndRead(data: string, store: BaseDataStore, key: string, value: string, count: number): Promise<string[] | null> {
-    return this.#finishAndRead(data, store, key, value, check.nonNegativeInteger('count', count, 0));
-  }
-
-  // finish() and finishAndRead() share this rather than one calling the other, so that wrapping either (as the
-  // benchmark's counter does) sees each call once
-  async #finishAndRead(data: string, store: BaseDataStore, key: string, value: string, wanted: number): Promise<string[] | null> {
-    const target = this.#targetOf(store);
-    if (target === null) return null;
-    // messages claimed ahead are handed out first; after close() began, nothing more is claimed
-    const ahead = Math.min(wanted, this.#claims.ahead.length);
-    const claim = this.#closed ? 0 : wanted - ahead;
-    let claimed: string[];
-    try {
-      claimed = await this.#finishes.add({ result: target.write(key, value), data, count: claim });
-    } catch (error) {
-      throw new DataStorePutException(`Could not store the result of ${key} and acknowledge its message: ${addressOf(this.#client)} ${causeOf(this.#client, error as Error)}`, { cause: error, raw: data });
-    }
-    this.#claims.held.delete(data);
-    this.#unrevoked.forget(data);
-    if (wanted === 0) return [];
-    this.#startHeartbeat();
-    this.#foundEmpty = claimed.length < claim;
-    // claimed after close() began: release(), sent after this script on the same connection, puts them back
-    if (this.#closed) return [];
-    return [...this.#claims.ahead.splice(0, ahead), ...claimed].map((found) => this.#claims.hand(found));
-  }
-
-  /** Runs the `finish` script for the finishes of one turn: results stored, messages acknowledged, the next ones claimed. */
-  #sendFinishes(finishes: readonly Finish[]): Promise<string[]> {
-    const keys = this.#keys;
-    const count = finishes.reduce((sum, finish) => sum + finish.count, 0);
-    const args: (string | number)[] = [keys.processing, this.key, keys.consumers, keys.heartbeat, keys.priorities, keys.revoked];
-    for (const { result } of finishes) args.push(result.key);
-    args.push(count, this.consumerId, this.#heartbeatMs, keys.base);
-    for (const { result, data } of finishes) args.push(...result.argv, data);
-    return this.#claiming(() => this.#client.hueyFinish(6 + finishes.length, ...args));
-  }
-
-  /** How `finish` writes `store`'s results in this queue's script, or `null` when it cannot; decided once a store. */
-  #targetOf(store: BaseDataStore): ResultTarget | null {
-    if (!(store instanceof RedisDataStore)) return null;
-    let target = this.#reachable.get(store);
-    if (target === undefined) {
-      const found = store.resultTarget();
-      // a script reaches one Cluster slot: the result's key must carry the queue's hash tag
-      target = sameDatabase(this.#client, found.client) && (!isCluster(this.#client) || found.tag === this.#tag) ? found : null;
-      this.#reachable.set(store, target);
-    }
-    return target;
+    return this.#fastPath.finishAndRead(data, store, key, value, check.nonNegativeInteger('count', count, 0));
   }
 
   /**
@@ -374,23 +205,15 @@ export class RedisQueue extends BaseQueue {
    * @returns How many messages came back.
    */
   async recover(): Promise<number> {
-    const consumers = await this.#client.zrange(this.#keys.consumers, 0, -1);
-    const gone = consumers.filter(isGoneLocally);
-    return this.#client.hueyRecover(this.key, this.#keys.consumers, this.#keys.priorities, this.#keys.base, DEFAULTS.deadConsumerGrace, ...gone);
+    return this.#consuming.recover();
   }
 
-  /**
-   * Keeps a message in the schedule (a sorted set by eta) until it is due.
-   *
-   * @param data - The encoded message.
-   * @param eta - When it becomes due.
-   */
+  /** Keeps the message `data` in the schedule (a sorted set by eta) until `eta`. */
   async schedule(data: string, eta: Date): Promise<void> {
     const at = check.date('eta', eta).getTime();
     // a call held until its eta is checked against the revocations in force when it is due
-    this.#unrevoked.forget(data);
-    if (this.#waitForReplicas === 0) await this.#client.zadd(this.#keys.schedule, at, data);
-    else await this.#replicated(this.#client.pipeline().zadd(this.#keys.schedule, at, data));
+    this.#consuming.unrevoked.forget(data);
+    await scheduleMessage(this.#link, data, at);
   }
 
   /**
@@ -407,43 +230,23 @@ export class RedisQueue extends BaseQueue {
   async due(now: Date, limit: number): Promise<string[]> {
     check.date('now', now);
     check.positiveInteger('limit', limit, 1);
-    const taken = await this.#claims.claiming(() =>
-      this.#client.hueyDue(this.#keys.schedule, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, now.getTime(), limit, this.consumerId, this.#heartbeatMs),
-    );
-    if (taken.length > 0) {
-      this.#startHeartbeat();
-      this.#unrevoked.handedBlind();
-    }
-    for (const data of taken) this.#claims.held.add(data);
-    return taken;
+    return this.#consuming.due(now, limit);
   }
 
   /** The earliest eta in the schedule, or `null` when it is empty. */
   async nextEta(): Promise<Date | null> {
-    const [, score] = await this.#client.zrange(this.#keys.schedule, 0, 0, 'WITHSCORES');
+    const [, score] = await this.#link.client.zrange(this.#link.keys.schedule, 0, 0, 'WITHSCORES');
     return score === undefined ? null : new Date(Number(score));
   }
 
-  /**
-   * Moves a message this consumer holds to the dead letters, with the reason and the time.
-   *
-   * @param data - The message as read.
-   * @param reason - Why it cannot be run.
-   */
+  /** Moves a message this consumer holds (`data`, as read) to the dead letters, with the reason and the time. */
   async deadLetter(data: string, reason: string): Promise<void> {
-    const entry = JSON.stringify({ data, reason, at: new Date().toISOString() });
-    await this.#client.hueyDeadLetter(this.#keys.processing, this.#keys.dead, data, entry);
-    this.#claims.held.delete(data);
-    this.#unrevoked.forget(data);
+    await this.#consuming.deadLetter(data, reason);
   }
 
   /** The dead letters of this queue, oldest first. */
   async deadLetters(): Promise<DeadLetter[]> {
-    const entries = await this.#client.lrange(this.#keys.dead, 0, -1);
-    return entries.map((entry) => {
-      const { data, reason, at } = JSON.parse(entry) as { data: string; reason: string; at: string };
-      return { data, reason, at: new Date(at) };
-    });
+    return inspect.deadLetters(this.#link.client, this.#link.keys);
   }
 
   /**
@@ -455,7 +258,7 @@ export class RedisQueue extends BaseQueue {
    */
   async lease(key: string, ttlMs: number): Promise<boolean> {
     check.positiveInteger('ttlMs', ttlMs, 1);
-    return (await this.#client.set(leaseKey(this.#keys.base, key), this.consumerId, 'PX', ttlMs, 'NX')) === 'OK';
+    return (await this.#link.client.set(leaseKey(this.#link.keys.base, key), this.consumerId, 'PX', ttlMs, 'NX')) === 'OK';
   }
 
   /**
@@ -464,78 +267,19 @@ export class RedisQueue extends BaseQueue {
    * it off the list of consumers, and closes the connections this object opened (not a `client` it was given).
    */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    clearInterval(this.#timer);
-    const settled = (await this.#reader?.stop()) ?? true;
-    try {
-      for (const data of this.#claims.unacked) await this.#client.lrem(this.#keys.processing, -1, data);
-      if (this.#timer !== undefined || this.#claims.ahead.length > 0 || this.#claims.held.size > 0) {
-        await this.#client.hueyRelease(this.key, this.#keys.processing, this.#keys.consumers, this.#keys.heartbeat, this.#keys.priorities, this.consumerId, settled ? '1' : '0', this.#keys.base);
-      }
-    } catch (error) {
-      // Redis is down: the heartbeat expires instead and recover() returns the messages
-      this.#onError?.(error as Error);
-    } finally {
-      this.#claims.ahead.length = 0;
-      this.#claims.held.clear();
-      this.#unrevoked.clear();
-      if (this.#owned) await closeClient(this.#client);
-    }
-  }
-
-  /** Waits for a message with BLMOVE on a connection of its own, which `close()` unblocks. */
-  async #waitForOne(timeoutMs: number): Promise<string | null> {
-    this.#reader ??= new BlockingRead({ client: this.#client, commandTimeoutMs: this.#commandTimeoutMs, onError: this.#onError, onSuspect: () => this.#claims.suspect() });
-    const reader = this.#reader;
-    await reader.connect();
-    if (this.#closed) return null;
-    const data = await this.#claims.claiming(() => reader.move(this.key, this.#keys.processing, timeoutMs));
-    if (data !== null && data !== WAKE) this.#unrevoked.takenByBlockingRead(data);
-    // after close() a message moved in the last instant is not handed out: release() has put it back
-    if (data === WAKE) return data; // not a message: the caller claims instead
-    return data === null || this.#closed ? null : this.#claims.hand(data);
-  }
-
-  /**
-   * After a dropped connection (or a failed `ack`), finishes the failed
-   * acknowledgements, then puts back what a claim whose reply was lost left
-   * in the processing list: every message there that this object does not
-   * hold.
-   */
-  async #repair(): Promise<void> {
-    for (const data of this.#claims.unacked) await this.ack(data);
-    await this.#client.hueyReclaim(this.key, this.#keys.processing, this.#keys.priorities, this.#keys.base, ...this.#claims.held, ...this.#claims.ahead);
-  }
-
-  /** Starts refreshing the heartbeat (and recovering dead consumers) once this object has claimed. */
-  #startHeartbeat(): void {
-    if (this.#timer !== undefined || this.#closed) return;
-    this.#timer = setInterval(() => void this.#beat(), this.#heartbeatMs / 3);
-    // the connection, not the timer, decides whether the process stays alive
-    this.#timer.unref();
-  }
-
-  async #beat(): Promise<void> {
-    try {
-      await this.#client.hueyHeartbeat(this.#keys.consumers, this.#keys.heartbeat, this.consumerId, this.#heartbeatMs);
-      await this.recover();
-    } catch (error) {
-      // Redis is down; the next beat tries again, and reads and writes report the outage
-      this.#onError?.(error as Error);
-    }
+    await this.#consuming.close();
   }
 
   // Controls of calls: revocations and locks (the work is in ./controls.ts).
 
   /** Keeps a revocation in the hash `<prefix>{<name>}.revoked` (`HSET`). */
   async revoke(key: string, revocation: Revocation): Promise<void> {
-    await redisCall(this.#client, QueueWriteException, `Could not revoke ${key} in queue "${this.name}"`, () => controls.revoke(this.#client, this.#keys, key, revocation));
+    await redisCall(this.#link.client, QueueWriteException, `Could not revoke ${key} in queue "${this.name}"`, () => controls.revoke(this.#link.client, this.#link.keys, key, revocation));
   }
 
   /** Removes a revocation (one script); `true` when it was in force. */
   async restore(key: string): Promise<boolean> {
-    return redisCall(this.#client, QueueWriteException, `Could not restore ${key} in queue "${this.name}"`, () => controls.restore(this.#client, this.#keys, key));
+    return redisCall(this.#link.client, QueueWriteException, `Could not restore ${key} in queue "${this.name}"`, () => controls.restore(this.#link.client, this.#link.keys, key));
   }
 
   /**
@@ -546,80 +290,63 @@ export class RedisQueue extends BaseQueue {
    * the calls claimed were read with none in force.
    */
   async revoked(keys: string[], now: Date): Promise<string | null> {
-    if (this.#unrevoked.known(keys[0])) return null;
-    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#client, this.#keys, keys, now));
+    if (this.#consuming.unrevoked.known(keys[0])) return null;
+    return redisCall(this.#link.client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revoked(this.#link.client, this.#link.keys, keys, now));
   }
 
   /** The revocations in force at `now` (`HGETALL`). */
   async revocations(now: Date): Promise<RevocationEntry[]> {
-    return redisCall(this.#client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revocations(this.#client, this.#keys, now));
+    return redisCall(this.#link.client, QueueReadException, `Could not read the revocations of queue "${this.name}"`, () => controls.revocations(this.#link.client, this.#link.keys, now));
   }
 
   /** Takes a lock with `SET NX PX` (and records its name), one script. */
   async lock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return redisCall(this.#client, QueueException, `Could not take lock "${name}" of queue "${this.name}"`, () => controls.lock(this.#client, this.#keys, name, token, ttlMs));
+    return redisCall(this.#link.client, QueueException, `Could not take lock "${name}" of queue "${this.name}"`, () => controls.lock(this.#link.client, this.#link.keys, name, token, ttlMs));
   }
 
   /** `PEXPIRE` of the lock when `token` holds it, one script. */
   async renewLock(name: string, token: string, ttlMs: number): Promise<boolean> {
-    return redisCall(this.#client, QueueException, `Could not renew lock "${name}" of queue "${this.name}"`, () => controls.renewLock(this.#client, this.#keys, name, token, ttlMs));
+    return redisCall(this.#link.client, QueueException, `Could not renew lock "${name}" of queue "${this.name}"`, () => controls.renewLock(this.#link.client, this.#link.keys, name, token, ttlMs));
   }
 
   /** `DEL` of the lock when `token` holds it, one script. */
   async unlock(name: string, token: string): Promise<boolean> {
-    return redisCall(this.#client, QueueException, `Could not release lock "${name}" of queue "${this.name}"`, () => controls.unlock(this.#client, this.#keys, name, token));
+    return redisCall(this.#link.client, QueueException, `Could not release lock "${name}" of queue "${this.name}"`, () => controls.unlock(this.#link.client, this.#link.keys, name, token));
   }
 
   /** `EXISTS` of the lock's key. */
   async isLocked(name: string): Promise<boolean> {
-    return redisCall(this.#client, QueueReadException, `Could not read lock "${name}" of queue "${this.name}"`, () => controls.isLocked(this.#client, this.#keys, name));
+    return redisCall(this.#link.client, QueueReadException, `Could not read lock "${name}" of queue "${this.name}"`, () => controls.isLocked(this.#link.client, this.#link.keys, name));
   }
 
   async locks(): Promise<string[]> {
-    return redisCall(this.#client, QueueReadException, `Could not read the locks of queue "${this.name}"`, () => controls.locks(this.#client, this.#keys));
+    return redisCall(this.#link.client, QueueReadException, `Could not read the locks of queue "${this.name}"`, () => controls.locks(this.#link.client, this.#link.keys));
   }
 
   async flushLocks(): Promise<number> {
-    return redisCall(this.#client, QueueException, `Could not flush the locks of queue "${this.name}"`, () => controls.flushLocks(this.#client, this.#keys));
+    return redisCall(this.#link.client, QueueException, `Could not flush the locks of queue "${this.name}"`, () => controls.flushLocks(this.#link.client, this.#link.keys));
   }
 
   // Inspection and trace (huey info, peek, trace, dead-letters): the work is in ./inspect.ts.
 
-  /**
-   * Appends a line to the queue's trace, the capped stream
-   * `<prefix>{<name>}.trace` (`XADD MAXLEN ~ 100000`).
-   *
-   * @param line - One line of JSON.
-   */
+  /** Appends a line of JSON to the queue's trace, the capped stream `<prefix>{<name>}.trace` (`XADD MAXLEN ~ 100000`). */
   async traceAppend(line: string): Promise<void> {
-    await inspect.traceAppend(this.#client, this.#keys, line);
+    await inspect.traceAppend(this.#link.client, this.#link.keys, line);
   }
 
-  /**
-   * Reads the trace stream, oldest first.
-   *
-   * @param taskId - When given, only the lines about that task.
-   */
+  /** Reads the trace stream, oldest first; only the lines about `taskId` when given. */
   async traceRead(taskId?: string): Promise<string[]> {
-    return inspect.traceRead(this.#client, this.#keys, taskId);
+    return inspect.traceRead(this.#link.client, this.#link.keys, taskId);
   }
 
-  /**
-   * The next messages, head (the right end of the list) first, without taking them.
-   *
-   * @param limit - The most to return.
-   */
+  /** The next `limit` messages, head (the right end of the list) first, without taking them. */
   async waiting(limit: number): Promise<string[]> {
-    return inspect.waiting(this.#client, this.#keys, limit);
+    return inspect.waiting(this.#link.client, this.#link.keys, limit);
   }
 
-  /**
-   * The scheduled messages, earliest first, without taking them.
-   *
-   * @param limit - The most to return.
-   */
+  /** The first `limit` scheduled messages, earliest first, without taking them. */
   async scheduled(limit: number): Promise<ScheduledMessage[]> {
-    return inspect.scheduled(this.#client, this.#keys, limit);
+    return inspect.scheduled(this.#link.client, this.#link.keys, limit);
   }
 
   /**
@@ -627,7 +354,7 @@ export class RedisQueue extends BaseQueue {
    * keeps no claim time: `since` is `null`.
    */
   async claims(): Promise<ClaimedMessage[]> {
-    return inspect.claims(this.#client, this.#keys);
+    return inspect.claims(this.#link.client, this.#link.keys);
   }
 
   /**
@@ -637,7 +364,7 @@ export class RedisQueue extends BaseQueue {
    * `heartbeat` setting.
    */
   async consumers(): Promise<ConsumerInfo[]> {
-    return inspect.consumers(this.#client, this.#keys, this.#heartbeatMs);
+    return inspect.consumers(this.#link.client, this.#link.keys, this.#link.heartbeatMs);
   }
 
   /**
@@ -648,15 +375,11 @@ export class RedisQueue extends BaseQueue {
    * @returns `false` when it is no longer in the dead letters.
    */
   async requeueDeadLetter(letter: DeadLetter): Promise<boolean> {
-    return inspect.requeueDeadLetter(this.#client, this.#keys, letter);
+    return inspect.requeueDeadLetter(this.#link.client, this.#link.keys, letter);
   }
 
-  /**
-   * Deletes the dead letters (`LLEN` and `DEL` in one `MULTI`).
-   *
-   * @returns How many there were.
-   */
+  /** Deletes the dead letters (`LLEN` and `DEL` in one `MULTI`); returns how many there were. */
   async purgeDeadLetters(): Promise<number> {
-    return inspect.purgeDeadLetters(this.#client, this.#keys);
+    return inspect.purgeDeadLetters(this.#link.client, this.#link.keys);
   }
 }

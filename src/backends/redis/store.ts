@@ -20,8 +20,8 @@ import {
   withScripts,
   type RedisClient,
   type RedisConnectionOptions,
-  type ScriptCommands,
 } from './connection.js';
+import type { ScriptCommands } from './lua.js';
 
 /** Options of {@link RedisDataStore}: the connection's, and how long results are kept. */
 export interface RedisDataStoreOptions extends RedisConnectionOptions {
@@ -94,12 +94,12 @@ export class RedisDataStore extends BaseDataStore {
   }
 
   /**
-   * Stores `value` under `key` with the store's time to live, and wakes whoever waits for it.
+   * Stores `value` under `key` with the store's time to live (or `ttlMs`), and wakes whoever waits for it.
    *
    * @throws DataStorePutException naming the server and the cause when Redis cannot be reached within `commandTimeout`.
    */
-  async put(key: string, value: string): Promise<void> {
-    const { key: resultKey, argv } = this.#write(key, value);
+  async put(key: string, value: string, ttlMs?: number): Promise<void> {
+    const { key: resultKey, argv } = this.#write(key, value, ttlMs);
     await redisCall(this.#client, DataStorePutException, `Could not store key "${key}"`, () => this.#client.hueyPutResult(resultKey, ...argv));
   }
 
@@ -114,8 +114,8 @@ export class RedisDataStore extends BaseDataStore {
   }
 
   /** The result's key and the arguments of the script that stores it: one place for `put` and the queue's `finish`. */
-  #write(key: string, value: string): ResultWrite {
-    return { key: this.#keyOf(key), argv: [value, this.#ttlMs, this.key, key] };
+  #write(key: string, value: string, ttlMs?: number): ResultWrite {
+    return { key: this.#keyOf(key), argv: [value, ttlMs === undefined ? this.#ttlMs : Math.max(1, Math.round(ttlMs)), this.key, key] };
   }
 
   /**
@@ -224,17 +224,29 @@ export class RedisDataStore extends BaseDataStore {
 
   /** Counts this store's results (scanning for its keys), for `huey info`. */
   async count(): Promise<number> {
-    const pattern = `${this.key.replace(/[*?[\]\\]/g, '\\$&')}.*`;
+    return (await this.keys('')).length;
+  }
+
+  /** Stores `value` under `key` only if it holds nothing (`SET NX`), with `ttlMs` as its time to live. */
+  async putIfEmpty(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    const set = (): Promise<string | null> => (ttlMs === undefined ? this.#client.set(this.#keyOf(key), value, 'NX') : this.#client.set(this.#keyOf(key), value, 'PX', Math.max(1, Math.round(ttlMs)), 'NX'));
+    return (await redisCall(this.#client, DataStorePutException, `Could not store key "${key}"`, set)) === 'OK';
+  }
+
+  /** The keys that begin with `prefix`, by `SCAN` over every master of a Cluster. */
+  async keys(prefix: string): Promise<string[]> {
+    const start = `${this.key}.`;
+    const pattern = `${(start + prefix).replace(/[*?[\]\\]/g, '\\$&')}*`;
     const nodes = isCluster(this.#client) ? this.#client.nodes('master') : [this.#client];
-    let count = 0;
+    const found: string[] = [];
     for (const node of nodes) {
       let cursor = '0';
       do {
         const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
         cursor = next;
-        count += keys.length;
+        found.push(...keys.map((key) => key.slice(start.length)));
       } while (cursor !== '0');
     }
-    return count;
+    return found;
   }
 }

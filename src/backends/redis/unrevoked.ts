@@ -8,14 +8,14 @@
  *   script was sent; and
  * - a call a blocking read (`BLMOVE`) took: it takes only from the plain
  *   list, where nothing waits while anything is revoked (see
- *   `./control-scripts.ts`). Known until the call is done with, so a call
+ *   `./lua.ts`). Known until the call is done with, so a call
  *   held until its eta is checked when it is due.
  *
  * @internal
  * @module
  */
 import { namesOf } from '../../core/message.js';
-import { taskKey } from '../../controls/revoke.js';
+import { taskKey } from '../revocations.js';
 
 /** The most calls taken by blocking reads remembered at once. */
 const MAX_TAKEN = 10_000;
