@@ -24,10 +24,12 @@ import { deletePrefix, keysUnder, testPrefix } from './redis-helpers.js';
 
 const skip = await redisSkipReason();
 
-for (const Queue of [RedisBlockingQueue, RedisQueue]) {
+// RedisQueue twice: with its own atomic controls (scripts), and with the package's generic ones on its controlStore
+for (const [Queue, genericControls] of [[RedisBlockingQueue, false], [RedisQueue, false], [RedisQueue, true]] as const) {
   backendContract({
-    name: `redis (${Queue.name})`,
+    name: `redis (${Queue.name}${genericControls ? ', generic controls' : ''})`,
     skip,
+    genericControls,
     async open() {
       const prefix = testPrefix();
       // each client is connected before the suite uses it, as another process already running would be:

@@ -26,6 +26,7 @@ import { FastPath } from './fast-path.js';
 import * as inspect from './inspect.js';
 import { leaseKey } from './keys.js';
 import { QUEUE_KEYS, openQueue, type QueueLink, type RedisQueueOptions } from './queue-options.js';
+import { RedisDataStore } from './store.js';
 import { scheduleMessage, writeMessage } from './writes.js';
 
 export type { RedisQueueOptions } from './queue-options.js';
@@ -49,6 +50,12 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   readonly consumerId: string;
   /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
   readonly key: string;
+  /**
+   * Where the package's generic controls keep their state, on this queue's
+   * connection. This queue keeps its own (one script each), so only the
+   * contract suite's generic run uses it.
+   */
+  override readonly controlStore: RedisDataStore;
 
   /** The connection, keys and settings, shared with the parts below. */
   readonly #link: QueueLink;
@@ -77,6 +84,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
     this.key = this.#link.keys.queue;
     this.#consuming = new Consuming(this.#link, this);
     this.#fastPath = new FastPath(this.#link, this.#consuming);
+    this.controlStore = new RedisDataStore(`${name}.controls`, { client: this.#link.client, prefix: parsed.prefix, resultTtl: 0 });
   }
 
   /**
