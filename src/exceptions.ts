@@ -90,6 +90,16 @@ export class TimeoutError extends QueueException {
   override readonly code: string = 'HUEY_TIMEOUT';
 }
 
+/** A call was revoked while it ran: its signal aborts with this. */
+export class TaskRevokedError extends QueueException {
+  override readonly code: string = 'HUEY_REVOKED';
+}
+
+/** The consumer stopped while a call ran: its signal aborts with this, and the call goes back to the queue. */
+export class ShutdownError extends QueueException {
+  override readonly code: string = 'HUEY_SHUTDOWN';
+}
+
 /** A worker thread or process ended while it was running a call. */
 export class WorkerExitError extends QueueException {
   override readonly code: string = 'HUEY_WORKER_EXIT';

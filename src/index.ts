@@ -14,3 +14,4 @@ export * from './backends/file.js';
 export * from './bin/config.js';
 export * from './bin/consumer.js';
 export * from './observe/events.js';
+export { currentTask, type RunningTask } from './running/current-task.js';

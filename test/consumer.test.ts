@@ -9,7 +9,9 @@ import { MemoryDataStore, MemoryQueue } from 'huey/backends/memory';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
 import { crontab, periodicCommand, queueCommand } from 'huey/decorators';
-import { TaskException } from 'huey/exceptions';
+import { ShutdownError, TaskException } from 'huey/exceptions';
+import { currentTask } from 'huey';
+import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
 import { eventually, sleep } from './helpers.js';
@@ -408,7 +410,7 @@ test('stop() waits for calls in flight, then resolves', async () => {
   assert.equal(finished, true);
 });
 
-test('stop() gives up on calls still running after SHUTDOWN_TIMEOUT and leaves them unacknowledged', async () => {
+test('stop() aborts the signal of a call still running after SHUTDOWN_TIMEOUT with ShutdownError and leaves it unacknowledged, to go back to the queue', async () => {
   const queue = new MemoryQueue('q');
   let acked = 0;
   const ack = queue.ack.bind(queue);
@@ -417,16 +419,36 @@ test('stop() gives up on calls still running after SHUTDOWN_TIMEOUT and leaves t
     await ack(data);
   };
   const { invoker, consumer, lines } = setup({ queue, settings: { SHUTDOWN_TIMEOUT: 0.1 } });
-  const stuck = queueCommand(invoker)(async function stuck() {
-    await sleep(1000);
+  let reason: unknown;
+  const long = queueCommand(invoker)(async function long() {
+    const task = currentTask()!;
+    await sleepFor(5000, undefined, { signal: task.signal }).catch(() => (reason = task.signal.reason));
   });
-  await stuck();
+  await long();
   const c = consumer();
   await c.start();
   await eventually(() => c.inFlight === 1, 'the call to start');
   const started = Date.now();
   await c.stop();
-  assert.ok(Date.now() - started < 500);
+  assert.ok(Date.now() - started < 1000, 'a call that honours its signal stops at once');
+  assert.ok(reason instanceof ShutdownError);
   assert.equal(acked, 0);
-  assert.match(lines.join(''), /1 calls still running after 0\.1 s: left unacknowledged for recovery/);
+  assert.match(lines.join(''), /1 calls still running after 0\.1 s: stopping them/);
+  assert.match(lines.join(''), /long \S+ stopped by the shutdown: it goes back to the queue/);
+});
+
+test('a call that ignores its aborted signal frees its slot after the grace, with a warning that it still runs', async () => {
+  const { invoker, consumer, lines } = setup({ settings: { SHUTDOWN_TIMEOUT: 0.1 } });
+  const stubborn = queueCommand(invoker)(async function stubborn() {
+    await sleep(3000);
+  });
+  await stubborn();
+  const c = consumer();
+  await c.start();
+  await eventually(() => c.inFlight === 1, 'the call to start');
+  const started = Date.now();
+  await c.stop();
+  const took = Date.now() - started;
+  assert.ok(took >= 1000 && took < 2500, `stopped after ${took} ms`);
+  assert.match(lines.join(''), /stubborn \S+ ignored its signal \(the consumer is shutting down\) and still runs/);
 });

@@ -129,7 +129,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
     test('a call over its timeout fails with TimeoutError', async () => {
       const res = await commands.hang!();
       await assert.rejects(res!.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.remoteName === 'TimeoutError');
-      if (type !== 'async') await eventually(() => /stopped: apps\/math\/commands\.hang \S+ timed out; starting a new one/.test(lines.join('')), 'the worker to be replaced');
+      if (type !== 'async') await eventually(() => /ended: apps\/math\/commands\.hang \S+ did not stop within \d+ ms of its signal \(apps\/math\/commands\.hang \S+ timed out after [\d.]+ s\); starting a new one/.test(lines.join('')), 'the worker to be replaced');
     });
 
     if (type !== 'async') {

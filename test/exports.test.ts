@@ -19,8 +19,10 @@ const MODULES: Record<string, string[]> = {
     'QueueException',
     'QueueReadException',
     'QueueWriteException',
+    'ShutdownError',
     'TaskException',
     'TaskLockedException',
+    'TaskRevokedError',
     'TimeoutError',
     'WorkerExitError',
   ],
@@ -35,7 +37,7 @@ const MODULES: Record<string, string[]> = {
 const EVENTS = ['EVENT_NAMES', 'TypedEmitter'];
 
 /** What `huey` may export besides the modules above: the modules written in parallel (file, Redis), and the events API. */
-const ELSEWHERE = new Set(['FileQueue', 'FileDataStore', 'RedisQueue', 'RedisBlockingQueue', 'RedisDataStore', ...EVENTS]);
+const ELSEWHERE = new Set(['FileQueue', 'FileDataStore', 'RedisQueue', 'RedisBlockingQueue', 'RedisDataStore', 'currentTask', ...EVENTS]);
 
 for (const [specifier, names] of Object.entries(MODULES)) {
   test(`${specifier} exports exactly ${names.join(', ')}`, async () => {

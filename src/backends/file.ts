@@ -41,7 +41,8 @@
  *   of the claims: deleted, or given to the pools.
  * - `finish` appends the result to the claimed file and renames it into the
  *   store: one rename stores the result and acknowledges the message
- *   (`file/finish.ts`). A crash before it leaves the message claimed.
+ *   (`file/finish.ts`). A crash before it leaves the message claimed, and
+ *   recovery runs it again.
  * - `recover` moves the claims of dead consumers back to `ready/`: dead when
  *   the heartbeat file is missing, the process gone (same host), or the
  *   heartbeat older than `heartbeatTimeout` (`file/consumers.ts`).
@@ -100,6 +101,11 @@ export class FileQueue extends FileQueueCapabilities {
   readonly #q: QueueParts;
   /** Stores on another file system than this queue: `finish` cannot rename into them. */
   readonly #unreachable = new WeakSet<FileDataStore>();
+  /**
+   * Where the controls this queue does not keep itself (deliveries,
+   * progress) live: the store `<path>/stores/<name>.controls`, beside it.
+   */
+  override readonly controlStore: FileDataStore;
 
   /**
    * @param name - The queue's name: one file name (no `/`, `..`, NUL).
@@ -120,6 +126,8 @@ export class FileQueue extends FileQueueCapabilities {
     this.#q = parts;
     this.directory = this.#q.directory;
     this.consumerId = this.#q.membership.id;
+    const { heartbeatTimeout: _, ...shared } = options;
+    this.controlStore = new FileDataStore(`${name}.controls`, shared);
   }
 
   /**

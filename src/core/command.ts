@@ -97,6 +97,11 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
     return this.definition.name;
   }
 
+  /** Which attempt this call is: 1 on the first run, 2 on the first retry, ... (its message carries the retries left). */
+  get attempt(): number {
+    return Math.max(1, this.definition.retries - this.retries + 1);
+  }
+
   /**
    * Runs the function with the call's arguments.
    *

@@ -13,6 +13,7 @@ import type { HueyEvents, TypedEmitter } from '../observe/events.js';
 import { decodeOutcome, type Outcome } from '../core/message.js';
 import { isRevoked, restore, revoke, taskKey, type RevokeOptions } from '../controls/revoke.js';
 import * as check from '../core/validate.js';
+import { readProgress } from '../controls/progress.js';
 
 /** Options of {@link AsyncData.get}. */
 export interface GetOptions {
@@ -102,6 +103,16 @@ export class AsyncData<R = unknown> {
   /** Tells whether this call is revoked. */
   async isRevoked(): Promise<boolean> {
     return isRevoked(this.#revocationQueue(), taskKey(this.taskId));
+  }
+
+  /**
+   * The latest progress the running call reported with
+   * `currentTask().progress(value)`; `undefined` before its first report.
+   *
+   * @throws ConfigurationError for a queue without a control store.
+   */
+  async progress(): Promise<unknown> {
+    return readProgress(this.#revocationQueue(), this.taskId);
   }
 
   #revocationQueue(): BaseQueue {

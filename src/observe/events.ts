@@ -49,7 +49,12 @@ export interface HueyEvents {
     eta: Date;
   };
   /** A consumer started running the call. */
-  started: TaskEvent;
+  started: TaskEvent & {
+    /** 1 on the first run, 2 on the first retry, ... */
+    attempt: number;
+    /** Times this attempt was handed to a consumer: more than 1 after a crash or a shutdown put it back. */
+    deliveries: number;
+  };
   /** The call returned. */
   finished: TaskEvent & {
     /** How long the call ran, in milliseconds. */

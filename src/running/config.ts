@@ -63,8 +63,16 @@ export class BaseConfiguration {
   static MAX_DELAY = 10;
   /** Whether crontab fields are read in UTC (otherwise local time). @defaultValue `true` */
   static UTC = true;
-  /** Seconds that shutdown waits for calls in flight. @defaultValue `30` */
+  /** Seconds that shutdown waits for calls in flight; then their signals abort, and what has not stopped goes back to the queue. @defaultValue `30` */
   static SHUTDOWN_TIMEOUT = 30;
+  /**
+   * Deliveries of one attempt of a call (counted in the queue's control
+   * store) after which it is dead-lettered as never finishing: a call that
+   * crashes or hangs its consumer each time stops there. Five leaves room
+   * for a couple of crashes and restarts of healthy calls.
+   * @defaultValue `5`
+   */
+  static MAX_DELIVERIES = 5;
   /** Whether to reload command modules when their files change. @defaultValue `false` */
   static RELOAD = false;
   /** Whether to append every event of the consumer to the queue's trace, for `huey trace`. @defaultValue `false` */

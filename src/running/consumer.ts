@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { ConfigurationError } from '../exceptions.js';
+import { ConfigurationError, ShutdownError } from '../exceptions.js';
 import { namesOf } from '../core/message.js';
 import { tracerOf } from '../observe/trace.js';
 import { Invoker } from '../invoker/invoker.js';
@@ -22,6 +22,8 @@ import { ReadLoop } from './read-loop.js';
 import { assemble, type Parts } from './parts.js';
 import { recoverEvery, recoverOnce } from './recovery.js';
 import { moduleOf, type ConsumerOptions, type StepResult } from './consumer-options.js';
+import { watchRevocations } from './revoke-watch.js';
+import { ABORT_GRACE_MS } from './worker-protocol.js';
 import { AsyncExecutor, startExecutor, type Executor } from './workers.js';
 
 
@@ -50,6 +52,8 @@ export class Consumer {
   /** Aborted by `stop()` to end the timers, and once it stops waiting for calls in bookkeeping. */
   #stopping = new AbortController();
   #giveUp = new AbortController();
+  /** Aborted by `hurry()`: shutdown stops waiting for calls in flight. */
+  #hurry = new AbortController();
   #executor: Executor = new AsyncExecutor();
   #parts: Promise<Parts> | undefined;
   #loop: ReadLoop | undefined;
@@ -96,7 +100,9 @@ export class Consumer {
     for (const name of invoker.registry.names()) this.log.info(`+ ${name}`);
     this.#stopping = new AbortController();
     this.#giveUp = new AbortController();
-    const { loop } = await this.#prepare();
+    this.#hurry = new AbortController();
+    const { loop, fate } = await this.#prepare();
+    this.#timers.push(watchRevocations(invoker.queue, fate, this.log, this.#stopping.signal));
     if (invoker.queue.recover) {
       await recoverOnce(invoker, this.log);
       this.#timers.push(recoverEvery(invoker, this.log, this.#stopping.signal));
@@ -154,12 +160,17 @@ export class Consumer {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
-    const { loop, schedule } = await this.#prepare();
+    const { loop, schedule, fate } = await this.#prepare();
     this.#stopping.abort();
     await loop.stop();
     await Promise.all(this.#timers);
     this.#timers = [];
-    await loop.drain(this.config.SHUTDOWN_TIMEOUT * 1000);
+    if (!(await loop.drain(this.config.SHUTDOWN_TIMEOUT * 1000, this.#hurry.signal))) {
+      // what still runs is told to stop, given its grace, then left unacknowledged: the queue gives it back
+      this.log.warn(`${fate.running.size} calls still running after ${this.#hurry.signal.aborted ? 'a second signal' : `${this.config.SHUTDOWN_TIMEOUT} s`}: stopping them`);
+      fate.abortAll(new ShutdownError('the consumer is shutting down'));
+      await loop.drain(ABORT_GRACE_MS + 200);
+    }
     // bookkeeping stops trying now; the last step it takes (a dead letter) is awaited, a call still running is not
     this.#giveUp.abort();
     await Promise.allSettled(loop.settling);
@@ -168,6 +179,11 @@ export class Consumer {
     await tracerOf(this.invoker)?.flush();
     this.#parts = undefined;
     this.log.info('consumer stopped');
+  }
+
+  /** Makes a shutdown in progress stop waiting for calls in flight: they are stopped and go back to the queue now (a second SIGTERM). */
+  hurry(): void {
+    this.#hurry.abort();
   }
 
   /** Starts fresh thread or process workers (they import the commands anew); hot reload calls it. */

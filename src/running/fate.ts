@@ -28,8 +28,8 @@ import { canFinish, canFinishAndRead } from '../backends/fast-path.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
 import type { BaseQueue } from '../backends/base.js';
 import { EmptyData } from '../backends/base.js';
-import { QueueException } from '../exceptions.js';
-import { namesOf, type Outcome } from '../core/message.js';
+import { QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
+import { encodeOutcome, idProblem, namesOf, type Outcome } from '../core/message.js';
 import { failure, outcomeToStore, type StoredOutcome } from '../core/outcome.js';
 import type { Invoker } from '../invoker/invoker.js';
 import type { QueueCommand } from '../core/command.js';
@@ -42,6 +42,8 @@ import type { Logger } from './logger.js';
 import { GaveUp, persist } from './persist.js';
 import type { Schedule } from './schedule.js';
 import type { Executor } from './workers.js';
+import { RunningCall } from './call.js';
+import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
 
 /** Where a message came from: read from the queue, or taken from the schedule once due. */
 export type Origin = 'queue' | 'schedule';
@@ -74,6 +76,8 @@ export interface FateContext {
   readonly giveUp: AbortSignal;
   /** Told of each call put into the schedule, so the read loop wakes for it. */
   readonly onScheduled: (eta: Date) => void;
+  /** Deliveries of one attempt after which a call is dead-lettered (`MAX_DELIVERIES`). */
+  readonly maxDeliveries: number;
 }
 
 /** Decides and carries out the fate of each message the consumer takes. */
@@ -86,9 +90,16 @@ export class Fate {
    * outcome is looked up before its call runs.
    */
   #atomicFinish = false;
+  /** The calls running now, by their message: what a revoke or a shutdown stops. */
+  readonly running = new Map<string, { command: QueueCommand; call: RunningCall }>();
 
   constructor(context: FateContext) {
     this.#ctx = context;
+  }
+
+  /** Aborts the signal of every running call with `reason` (a shutdown). */
+  abortAll(reason: Error): void {
+    for (const { call } of this.running.values()) call.abort(reason);
   }
 
   /**
@@ -105,15 +116,25 @@ export class Fate {
       if (command === undefined) return;
       if (command.eta !== null && command.eta.getTime() > this.#ctx.clock().getTime()) return await this.#hold(command, data, origin);
       if (await this.#ranBefore(command, data, origin)) return;
+      const deliveries = await this.#delivered(command, data, origin);
+      if (deliveries === undefined) return;
       const skip = await this.#persist(`checking whether ${command.name} ${command.taskId} is revoked`, () => whySkip(this.#ctx.invoker.queue, { id: command.taskId, command: command.name, expires: command.expires }, this.#ctx.clock()));
       if (skip !== null) {
         slot.ran();
         return await this.#skip(command, data, origin, skip, slot);
       }
-      const outcome = await this.#run(command, () => slot.ran());
-      if (!outcome.ok && command.retries > 0) return await this.#retry(command, data, origin);
-      await this.#continue(command, outcome);
-      await this.#settle(command, data, origin, outcome, slot);
+      const call = new RunningCall({ id: command.taskId, name: command.name, attempt: command.attempt, deliveries }, this.#ctx.invoker.queue.controlStore);
+      let outcome = await this.#run(command, data, call, () => slot.ran());
+      const stopped: unknown = call.signal.reason;
+      if (stopped instanceof ShutdownError) return this.#putBack(command);
+      // a call revoked while it ran fails as a revoked one, without a retry
+      if (stopped instanceof TaskRevokedError) outcome = this.#revokedWhileRunning(command, stopped);
+      if (!outcome.ok && command.retries > 0 && !(stopped instanceof TaskRevokedError)) await this.#retry(command, data, origin);
+      else {
+        await this.#continue(command, outcome);
+        await this.#settle(command, data, origin, outcome, slot);
+      }
+      this.#forgetDeliveries(command, deliveries);
     } catch (error) {
       if (!(error instanceof GaveUp)) throw error;
       this.#ctx.log.error(`${error.message}; the message stays claimed and comes back through recovery`);
@@ -171,17 +192,24 @@ export class Fate {
     await this.#settle(command, data, origin, outcome, slot);
   }
 
-  /** Phase 4: runs the call (under its command's lock, when it has one); its outcome, never a throw. */
-  async #run(command: QueueCommand, ran: () => void): Promise<Outcome> {
+  /**
+   * Phase 4: runs the call as `call` (under its command's lock, when it has
+   * one); its outcome, never a throw. Its command's `timeout` aborts its
+   * signal with a `TimeoutError`, which is then its failure.
+   */
+  async #run(command: QueueCommand, data: string, call: RunningCall, ran: () => void): Promise<Outcome> {
     const { log, invoker, executor } = this.#ctx;
     const events = invoker.events;
     const started = performance.now();
     if (log.enabled('debug')) log.debug(`executing ${command.name} ${command.taskId}`);
-    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name });
+    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name, attempt: call.task.attempt, deliveries: call.task.deliveries });
+    const timeout = command.definition.timeout;
+    const timer = timeout === undefined ? undefined : setTimeout(() => call.abort(new TimeoutError(`${command.name} ${command.taskId} timed out after ${timeout} s`)), timeout * 1000);
+    this.running.set(data, { command, call });
     try {
       const lock = command.definition.lock;
       // a held lock fails the call with TaskLockedException, retried like any failure
-      const value = await (lock === undefined ? executor.run(command) : new TaskLock(invoker.queue, lock).run(() => executor.run(command)));
+      const value = await (lock === undefined ? executor.run(command, call) : new TaskLock(invoker.queue, lock).run(() => executor.run(command, call)));
       ran();
       const duration = performance.now() - started;
       if (log.enabled('debug')) log.debug(`${command.name} ${command.taskId} finished in ${duration.toFixed(1)} ms`);
@@ -194,7 +222,51 @@ export class Fate {
         events.emit('failed', { taskId: command.taskId, command: command.name, error: errorLine(error), retries: command.retries, duration: performance.now() - started });
       }
       return failure(error);
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(data);
+      await call.done();
     }
+  }
+
+  /**
+   * Counts this delivery of the call's attempt. A call delivered more than
+   * `MAX_DELIVERIES` times without finishing is dead-lettered instead.
+   *
+   * @returns The delivery's number, or `undefined` once dead-lettered.
+   */
+  async #delivered(command: QueueCommand, data: string, origin: Origin): Promise<number | undefined> {
+    const { maxDeliveries, log, invoker } = this.#ctx;
+    const deliveries = await this.#persist(`counting the deliveries of ${command.name} ${command.taskId}`, () => countDelivery(invoker.queue, command, maxDeliveries));
+    if (deliveries > maxDeliveries) {
+      await this.#deadLetter(data, origin, `QueueException: ${command.name} ${command.taskId} delivered ${maxDeliveries} times without finishing (attempt ${command.attempt})`);
+      this.#forgetDeliveries(command, maxDeliveries);
+      return undefined;
+    }
+    if (deliveries > 1) log.info(`${command.name} ${command.taskId} delivered again: delivery ${deliveries} of attempt ${command.attempt}`);
+    return deliveries;
+  }
+
+  /** Best effort: a delivery count left behind ends with its time to live. */
+  #forgetDeliveries(command: QueueCommand, count: number): void {
+    forgetDeliveries(this.#ctx.invoker.queue, command, count).catch(() => {});
+  }
+
+  /** The outcome of a call revoked while it ran, told as a skip is. */
+  #revokedWhileRunning(command: QueueCommand, error: TaskRevokedError): Outcome {
+    const { log, invoker } = this.#ctx;
+    log.info(`stopped ${command.name} ${command.taskId}: ${error.message}`);
+    if (invoker.events.listenerCount('revoked') > 0) invoker.events.emit('revoked', { taskId: command.taskId, command: command.name, reason: error.message });
+    return { ok: false, error: { name: SKIP_ERROR_NAME.revoked, message: error.message } };
+  }
+
+  /**
+   * A call stopped by the consumer's shutdown: left unacknowledged, so the
+   * queue gives it back when it closes (or recovery does), attempt
+   * unchanged; the next consumer runs it as its next delivery.
+   */
+  #putBack(command: QueueCommand): void {
+    this.#ctx.log.info(`${command.name} ${command.taskId} stopped by the shutdown: it goes back to the queue`);
   }
 
   /**
@@ -289,6 +361,12 @@ export class Fate {
     } else {
       await this.#persist('dead-lettering a message', () => letters.deadLetter(data, reason));
       if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...namesOf(data), reason });
+    }
+    // its handle answers at once, naming the reason, instead of waiting out its timeout
+    const { taskId } = namesOf(data);
+    const store = invoker.resultStore;
+    if (store !== undefined && taskId !== undefined && idProblem(taskId) === undefined) {
+      await this.#persist('storing why a message was dead-lettered', () => store.put(taskId, encodeOutcome({ ok: false, error: { name: 'DeadLettered', message: reason } })));
     }
     await this.#acknowledge(data, origin);
   }

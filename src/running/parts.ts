@@ -54,6 +54,7 @@ export async function assemble(ctx: PartsContext): Promise<Parts> {
     maxDelayMs: config.MAX_DELAY * 1000,
     giveUp: ctx.giveUp,
     onScheduled: (eta) => loop?.scheduled(eta),
+    maxDeliveries: config.MAX_DELIVERIES,
   });
   loop = new ReadLoop({
     queue: invoker.queue,

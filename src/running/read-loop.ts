@@ -82,24 +82,29 @@ export class ReadLoop {
   }
 
   /**
-   * Waits for the messages in flight, for up to `timeoutMs`; those still
-   * running then are left unacknowledged, for recovery.
+   * Waits for the messages in flight, for up to `timeoutMs` or until
+   * `hurry` aborts.
+   *
+   * @returns `true` once nothing is in flight; `false` when the wait ended first.
    */
-  async drain(timeoutMs: number): Promise<void> {
+  async drain(timeoutMs: number, hurry?: AbortSignal): Promise<boolean> {
     const pending = [...this.#inFlight];
-    if (pending.length === 0) return;
+    if (pending.length === 0) return true;
     this.#ctx.log.info(`waiting for ${pending.length} calls in flight`);
-    const timeout = new AbortController();
-    const timedOut = sleep(timeoutMs, true, { signal: timeout.signal }).catch(() => false);
-    const gaveUp = await Promise.race([this.#allSettled(), timedOut]);
-    timeout.abort();
-    if (gaveUp) this.#ctx.log.warn(`${this.#inFlight.size} calls still running after ${timeoutMs / 1000} s: left unacknowledged for recovery`);
+    const wait = new AbortController();
+    const stopWaiting = (): void => wait.abort();
+    hurry?.addEventListener('abort', stopWaiting, { once: true });
+    const waited = sleep(timeoutMs, false, { signal: wait.signal }).catch(() => false);
+    const settled = await Promise.race([this.#allSettled(), waited]);
+    wait.abort();
+    hurry?.removeEventListener('abort', stopWaiting);
+    return settled;
   }
 
   /** Resolves once nothing is in flight: a message a finish took while the loop stopped is carried out too. */
-  async #allSettled(): Promise<false> {
+  async #allSettled(): Promise<true> {
     while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
-    return false;
+    return true;
   }
 
   /** A call was put into the schedule: the loop wakes for it if it is the earliest. */

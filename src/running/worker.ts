@@ -10,11 +10,13 @@
  */
 import { pathToFileURL } from 'node:url';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { QueueException } from '../exceptions.js';
+import * as exceptions from '../exceptions.js';
 import { decodeMessage, encodeOutcome } from '../core/message.js';
 import { registry } from '../core/registry.js';
+import { runningTask, type TaskIdentity } from './call.js';
+import { runAs } from './current-task.js';
 import { importCommands } from './discover.js';
-import type { ToWorker, FromWorker, WorkerInit } from './workers.js';
+import type { ToWorker, FromWorker, WorkerInit } from './worker-protocol.js';
 
 const send = (message: FromWorker): void => {
   if (parentPort !== null) parentPort.postMessage(message);
@@ -32,13 +34,19 @@ async function init({ configFile, attribute }: WorkerInit): Promise<void> {
   }
 }
 
-async function run(id: number, data: string, root: string): Promise<void> {
+/** The signals of the calls running here, by the pool's call id. */
+const running = new Map<number, AbortController>();
+
+async function run(id: number, data: string, identity: TaskIdentity, root: string): Promise<void> {
   let outcome: string;
+  const controller = new AbortController();
+  running.set(id, controller);
   try {
     const message = decodeMessage(data);
     const command = registry.get(message.command) ?? (await registry.load(message.command, root));
-    if (command === undefined) throw new QueueException(`${message.command} not found in CommandRegistry`);
-    const value: unknown = await (command.fn as (...args: unknown[]) => unknown)(...message.args);
+    if (command === undefined) throw new exceptions.QueueException(`${message.command} not found in CommandRegistry`);
+    const task = runningTask(identity, controller.signal, (encoded) => send({ type: 'progress', id, encoded }));
+    const value: unknown = await runAs(task, () => (command.fn as (...args: unknown[]) => unknown)(...message.args));
     try {
       outcome = encodeOutcome({ ok: true, value }, `the result of ${message.command}`);
     } catch (error) {
@@ -46,8 +54,16 @@ async function run(id: number, data: string, root: string): Promise<void> {
     }
   } catch (error) {
     outcome = failure(error);
+  } finally {
+    running.delete(id);
   }
   send({ type: 'done', id, outcome });
+}
+
+/** The typed exception the consumer aborted a call with, made again on this side. */
+function abortReason({ name, message }: { name: string; message: string }): Error {
+  const Type = (exceptions as Record<string, unknown>)[name];
+  return typeof Type === 'function' && Type.prototype instanceof Error ? new (Type as new (message: string) => Error)(message) : Object.assign(new Error(message), { name });
 }
 
 function failure(error: unknown): string {
@@ -60,8 +76,10 @@ const receive = (message: ToWorker): void => {
   if (message.type === 'init') {
     root = message.init.root;
     void init(message.init);
+  } else if (message.type === 'abort') {
+    running.get(message.id)?.abort(abortReason(message.reason));
   } else {
-    void run(message.id, message.data, root);
+    void run(message.id, message.data, message.task, root);
   }
 };
 

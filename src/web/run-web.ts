@@ -1,6 +1,6 @@
 /**
  * `huey web <config>`: serves the live view until SIGINT or SIGTERM. The
- * subcommand is declared with the others in `bin/inspect.ts`.
+ * subcommand is declared with the others in `cli/inspect.ts`.
  *
  * @internal
  * @module

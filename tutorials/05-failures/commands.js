@@ -1,3 +1,4 @@
+import { currentTask } from 'huey';
 import { queueCommand } from 'huey/decorators';
 import { invoker } from './config.js';
 
@@ -17,6 +18,8 @@ export const spillBeans = queueCommand(invoker)(function spillBeans() {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export const countSlowly = queueCommand(invoker)(async function countSlowly(num) {
+  // which time this call was handed to a consumer: 2 after a crash put it back
+  console.log(`delivery ${currentTask().deliveries}`);
   for (let bean = 1; bean <= num; bean++) {
     await sleep(1000);
     console.log(`bean ${bean} of ${num}`);

@@ -55,8 +55,10 @@ export interface FileOptions {
    * make empty files ahead (`pools.ts`): a write then seldom waits for the
    * file system to create a file, which is most of its cost. Turn it off
    * to keep no bytes of finished messages and values on disk (a spare
-   * file holds its last content until a write fills it again), or to see
-   * the plain protocol alone (no `spare/`, no `*.blank` in `tmp/`).
+   * file holds its last content until a write fills it again), to see the
+   * plain protocol alone (no `spare/`, no `*.blank` in `tmp/`), or where
+   * most calls end with `ack` (no result stored): an unlink costs less
+   * than keeping the file. The figures are in `file/pools.ts`.
    *
    * @defaultValue `true`
    */

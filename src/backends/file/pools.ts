@@ -10,12 +10,26 @@
  * - blank files (`blanks.ts`): empty files a writer creates in `tmp/`,
  *   several at a time, while it writes.
  *
- * What they buy, measured on this machine (ext4, Node 20, one process,
- * 20,000 `write`s of a 200-byte message, then a drain by `readMany(50)`
- * and `ack` of each): with the pools, 21,000 writes/s and 24,000 acks/s;
- * without, 9,200 writes/s and 13,500 acks/s. The plain protocol is the
- * same either way: a write is a file in `tmp/` renamed into place, and an
- * acknowledgement takes the file out of the claims.
+ * What they buy, measured on a 2-core VM (ext4, Node 20, other test runs
+ * loading it: medians of 5–7 runs, pools on and off alternating):
+ * - one call at a time, written, read, finished and its result read (so
+ *   each write fills the file the last `get` gave): 1,900–2,300 calls/s
+ *   with the pools, 1,300–2,000 without (+15–50%); at 200 calls/s with
+ *   each result read, the enqueue p50 went from 1.3–1.8 ms to 0.9–1.0 ms
+ *   (`spares.ts`);
+ * - 20,000 enqueues, then a drain by a consumer of 50 threads that
+ *   stores each result (`finish`): 5,800–10,200 enqueues/s and
+ *   5,500–9,100 calls/s with the pools, 4,500–9,700 and 5,500–8,800
+ *   without, no difference above the noise: bulk writes find no spare,
+ *   and nothing else created files at the same time;
+ * - a drain acknowledged by `ack` (calls whose result is not stored):
+ *   3,900 calls/s with the pools, 6,500 without. Giving a file to
+ *   `spare/` renames it over an older spare, which costs more than an
+ *   unlink (2,000–5,000 a second here, against 8,000–13,600).
+ *
+ * The plain protocol is the same either way: a write is a file in `tmp/`
+ * renamed into place, and an acknowledgement takes the file out of the
+ * claims.
  *
  * `pools: false` (an option of `FileQueue` and `FileDataStore`) gives
  * {@link NO_POOLS}: every write creates its file, every file done with is
