@@ -162,16 +162,19 @@ describe('huey-consumer', () => {
     assert.match(stderr, /consumer stopped/);
   });
 
-  test('a second SIGINT exits at once with code 1', async () => {
+  test('a second SIGINT stops the calls in flight at once, puts them back and exits 0', async () => {
     const cli = start(['main.Configuration'], { HUEY_TEST_CALLS: '1', HUEY_TEST_MS: '5000' });
     await cli.waitFor(/consumer started/);
     await sleep(100);
+    const started = Date.now();
     cli.child.kill('SIGINT');
     await cli.waitFor(/SIGINT received/);
     cli.child.kill('SIGINT');
     const { code, stdout } = await cli.exited;
-    assert.equal(code, 1);
+    assert.equal(code, 0);
+    assert.ok(Date.now() - started < 4000, 'it did not wait for the call');
     assert.doesNotMatch(stdout, /Counted/);
+    assert.match(cli.stderr, /SIGINT again: stopping the calls in flight now; they go back to the queue/);
   });
 
   test('-q logs only warnings and errors; -v adds debug lines', async () => {

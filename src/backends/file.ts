@@ -56,6 +56,7 @@ import { join } from 'node:path';
 import { DataStorePutException, QueueException, QueueReadException, QueueWriteException } from '../exceptions.js';
 import * as check from '../core/validate.js';
 import type { BaseDataStore } from './base.js';
+import type { DeliveryCount } from './deliveries.js';
 import { FileQueueCapabilities } from './file/capabilities.js';
 import { listMessages } from './file/claims.js';
 import { resolveOptions, safeName, sortableName, timeField, unlessMissing, wrapped, type FileQueueOptions } from './file/common.js';
@@ -87,7 +88,7 @@ const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * const invoker = new Invoker(queue, { resultStore: new FileDataStore('results', { path: './huey-data' }) });
  * ```
  */
-export class FileQueue extends FileQueueCapabilities {
+export class FileQueue extends FileQueueCapabilities implements DeliveryCount {
   // the protocol's verbs; dead letters, the lease, inspection, the trace and the controls are in ./file/capabilities.ts
   /** Always `true`: a read waits for a write, woken by a directory watch. */
   readonly blocking = true;
@@ -214,6 +215,17 @@ export class FileQueue extends FileQueueCapabilities {
   async length(): Promise<number> {
     const { ready } = this.#q.dirs;
     return this.#q.io(QueueException, `Could not list ${ready}`, async () => (await listMessages(ready)).length);
+  }
+
+  /**
+   * The deliveries of a message this object holds claimed: one more than
+   * the times its file went back to `ready/` unfinished (each adds a
+   * `#returned` line after the message, see `file/format.ts`).
+   *
+   * @param data - The message as read.
+   */
+  deliveries(data: string): number {
+    return 1 + (this.#q.claims.held(data)?.returns ?? 0);
   }
 
   /**

@@ -11,6 +11,7 @@
 import { hostname } from 'node:os';
 import { mentionsTask } from './inspection.js';
 import { BaseDataStore, BaseQueue, EmptyData } from './base.js';
+import type { DeliveryCount } from './deliveries.js';
 import type { Finish, NextEta, PushedResults, ReadMany } from './fast-path.js';
 import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage, StoreInspection } from './inspection.js';
 import { PriorityLevels } from './memory/levels.js';
@@ -29,7 +30,7 @@ const MEMORY_CONSUMER = `memory:${hostname()}:${process.pid}`;
  * const invoker = new Invoker(new MemoryQueue('test'), { resultStore: new MemoryDataStore('test') });
  * ```
  */
-export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta, Inspection {
+export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta, Inspection, DeliveryCount {
   /** Always `true`: a read waits for a write. */
   readonly blocking = true;
   /** `true`: reads take the highest priority first. */
@@ -102,6 +103,11 @@ export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta,
 
   async length(): Promise<number> {
     return this.#messages.length;
+  }
+
+  /** Always 1: nothing gives a memory queue's message back (no recovery, no other process), so each is handed out once. */
+  deliveries(): number {
+    return 1;
   }
 
   async ack(data: string): Promise<void> {

@@ -147,8 +147,9 @@ export async function main(argv: string[], io: CliIo = defaultIo): Promise<numbe
   const removeHandlers = io.onSignals?.((signal) => {
     signals += 1;
     if (signals > 1) {
-      consumer.log.warn(`${signal} again: exiting now, unacknowledged messages stay for recovery`);
-      process.exit(1);
+      consumer.log.warn(`${signal} again: stopping the calls in flight now; they go back to the queue`);
+      consumer.hurry();
+      return;
     }
     consumer.log.info(`${signal} received: finishing calls in flight (send it again to exit at once)`);
     stopped();

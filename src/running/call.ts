@@ -28,45 +28,93 @@ export interface TaskIdentity {
  * so a value that cannot be sent throws in the call, as an argument would.
  */
 export function runningTask(identity: TaskIdentity, signal: AbortSignal, report: (encoded: string) => void): RunningTask {
-  return {
-    ...identity,
-    signal,
-    progress: (value: unknown) => report(JSON.stringify(encodeValue(value, `the progress of ${identity.name}`))),
-  };
+  return { ...identity, signal, progress: (value: unknown) => report(encodeProgress(value, identity.name)) };
 }
 
-/** A call the consumer runs: its task, and the stop the fate pulls. */
+/** A progress as it travels: JSON, in the wire format's values. */
+const encodeProgress = (value: unknown, name: string): string => JSON.stringify(encodeValue(value, `the progress of ${name}`));
+
+/**
+ * A call the consumer runs: its task, and the stop the fate pulls. The
+ * `AbortSignal` is made when the call first asks for it: most calls never
+ * do, and a signal with its listeners costs more than the rest of a
+ * call's bookkeeping on the memory backend. The consumer's own parts
+ * listen with {@link onAbort}.
+ */
 export class RunningCall {
-  readonly task: RunningTask;
-  readonly #controller = new AbortController();
-  readonly #progress: ProgressWriter | undefined;
+  readonly identity: TaskIdentity;
+  readonly #store: BaseDataStore | undefined;
+  #task: RunningTask | undefined;
+  #controller: AbortController | undefined;
+  #reason: Error | undefined;
+  #listeners: (() => void)[] = [];
+  #progress: ProgressWriter | undefined;
 
   /**
    * @param identity - Who the call is.
    * @param store - Where its progress goes: the queue's control store, when it has one.
    */
   constructor(identity: TaskIdentity, store: BaseDataStore | undefined) {
-    this.#progress = store === undefined ? undefined : new ProgressWriter(store, progressKey(identity.id));
-    this.task = runningTask(identity, this.#controller.signal, (encoded) => this.report(encoded));
+    this.identity = identity;
+    this.#store = store;
   }
 
+  /** What `currentTask()` answers inside the call; made when first asked for. */
+  get task(): RunningTask {
+    if (this.#task === undefined) {
+      const call = this;
+      const { id, name, attempt, deliveries } = this.identity;
+      this.#task = {
+        id,
+        name,
+        attempt,
+        deliveries,
+        get signal() {
+          return call.signal;
+        },
+        progress: (value: unknown) => call.report(encodeProgress(value, name)),
+      };
+    }
+    return this.#task;
+  }
+
+  /** The call's signal, made on first use (aborted already if the call was stopped before). */
   get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== undefined) this.#controller.abort(this.#reason);
+    }
     return this.#controller.signal;
+  }
+
+  /** Why the call was told to stop; `undefined` while it was not. */
+  get reason(): Error | undefined {
+    return this.#reason;
+  }
+
+  /** Calls `listener` once, when the call is told to stop (at once if it was). */
+  onAbort(listener: () => void): void {
+    if (this.#reason !== undefined) listener();
+    else this.#listeners.push(listener);
   }
 
   /** Tells the call to stop; the first reason given is the one it sees. */
   abort(reason: Error): void {
-    if (!this.#controller.signal.aborted) this.#controller.abort(reason);
+    if (this.#reason !== undefined) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+    for (const listener of this.#listeners.splice(0)) listener();
   }
 
   /** Keeps a progress the call reported (from this process or its worker). */
   report(encoded: string): void {
-    this.#progress?.write(encoded);
+    if (this.#store === undefined) return;
+    (this.#progress ??= new ProgressWriter(this.#store, progressKey(this.identity.id))).write(encoded);
   }
 
   /** The call is over: its last progress is written now. */
   async done(): Promise<void> {
-    await this.#progress?.flush();
+    if (this.#progress !== undefined) await this.#progress.flush();
   }
 }
 

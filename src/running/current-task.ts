@@ -32,7 +32,8 @@ export interface RunningTask {
   progress(value: unknown): void;
 }
 
-const running = new AsyncLocalStorage<RunningTask>();
+/** What runs: the call's task, made when first asked for (most calls never ask). */
+const running = new AsyncLocalStorage<{ readonly task: RunningTask }>();
 
 /**
  * The call running here, or `undefined` outside a call (never throws).
@@ -46,10 +47,10 @@ const running = new AsyncLocalStorage<RunningTask>();
  * ```
  */
 export function currentTask(): RunningTask | undefined {
-  return running.getStore();
+  return running.getStore()?.task;
 }
 
-/** Runs `fn` as the call `task`: `currentTask()` answers `task` inside it, and in whatever it awaits. */
-export function runAs<T>(task: RunningTask, fn: () => T): T {
-  return running.run(task, fn);
+/** Runs `fn` as the call `call`: `currentTask()` answers its task inside it, and in whatever it awaits. */
+export function runAs<T>(call: { readonly task: RunningTask }, fn: () => T): T {
+  return running.run(call, fn);
 }

@@ -24,26 +24,26 @@
  * @internal
  * @module
  */
+import { EmptyData, type BaseQueue } from '../backends/base.js';
+import { countsDeliveries } from '../backends/deliveries.js';
 import { canFinish, canFinishAndRead } from '../backends/fast-path.js';
-import { deadLettersOf } from '../controls/dead-letters.js';
-import type { BaseQueue } from '../backends/base.js';
-import { EmptyData } from '../backends/base.js';
-import { QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
+import type { QueueCommand } from '../core/command.js';
 import { encodeOutcome, idProblem, namesOf, type Outcome } from '../core/message.js';
 import { failure, outcomeToStore, type StoredOutcome } from '../core/outcome.js';
-import type { Invoker } from '../invoker/invoker.js';
-import type { QueueCommand } from '../core/command.js';
-import { retryOf } from '../core/retry.js';
 import { printable } from '../core/printable.js';
+import { retryOf } from '../core/retry.js';
+import { deadLettersOf } from '../controls/dead-letters.js';
+import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
 import { TaskLock } from '../controls/lock.js';
-import { continuePipeline, stopPipeline } from './pipeline-fate.js';
 import { SKIP_ERROR_NAME, whySkip, type Skip } from '../controls/skip.js';
+import { QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
+import type { Invoker } from '../invoker/invoker.js';
+import { RunningCall } from './call.js';
 import type { Logger } from './logger.js';
 import { GaveUp, persist } from './persist.js';
+import { continuePipeline, stopPipeline } from './pipeline-fate.js';
 import type { Schedule } from './schedule.js';
 import type { Executor } from './workers.js';
-import { RunningCall } from './call.js';
-import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
 
 /** Where a message came from: read from the queue, or taken from the schedule once due. */
 export type Origin = 'queue' | 'schedule';
@@ -125,7 +125,7 @@ export class Fate {
       }
       const call = new RunningCall({ id: command.taskId, name: command.name, attempt: command.attempt, deliveries }, this.#ctx.invoker.queue.controlStore);
       let outcome = await this.#run(command, data, call, () => slot.ran());
-      const stopped: unknown = call.signal.reason;
+      const stopped = call.reason;
       if (stopped instanceof ShutdownError) return this.#putBack(command);
       // a call revoked while it ran fails as a revoked one, without a retry
       if (stopped instanceof TaskRevokedError) outcome = this.#revokedWhileRunning(command, stopped);
@@ -202,7 +202,7 @@ export class Fate {
     const events = invoker.events;
     const started = performance.now();
     if (log.enabled('debug')) log.debug(`executing ${command.name} ${command.taskId}`);
-    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name, attempt: call.task.attempt, deliveries: call.task.deliveries });
+    if (events.listenerCount('started') > 0) events.emit('started', { taskId: command.taskId, command: command.name, attempt: call.identity.attempt, deliveries: call.identity.deliveries });
     const timeout = command.definition.timeout;
     const timer = timeout === undefined ? undefined : setTimeout(() => call.abort(new TimeoutError(`${command.name} ${command.taskId} timed out after ${timeout} s`)), timeout * 1000);
     this.running.set(data, { command, call });
@@ -237,7 +237,9 @@ export class Fate {
    */
   async #delivered(command: QueueCommand, data: string, origin: Origin): Promise<number | undefined> {
     const { maxDeliveries, log, invoker } = this.#ctx;
-    const deliveries = await this.#persist(`counting the deliveries of ${command.name} ${command.taskId}`, () => countDelivery(invoker.queue, command, maxDeliveries));
+    const queue = invoker.queue;
+    // a queue that counts its own deliveries answers at once; the control store's count is a write
+    const deliveries = countsDeliveries(queue) ? queue.deliveries(data) : await this.#persist(`counting the deliveries of ${command.name} ${command.taskId}`, () => countDelivery(queue, data, command, maxDeliveries));
     if (deliveries > maxDeliveries) {
       await this.#deadLetter(data, origin, `QueueException: ${command.name} ${command.taskId} delivered ${maxDeliveries} times without finishing (attempt ${command.attempt})`);
       this.#forgetDeliveries(command, maxDeliveries);
@@ -249,7 +251,8 @@ export class Fate {
 
   /** Best effort: a delivery count left behind ends with its time to live. */
   #forgetDeliveries(command: QueueCommand, count: number): void {
-    forgetDeliveries(this.#ctx.invoker.queue, command, count).catch(() => {});
+    const queue = this.#ctx.invoker.queue;
+    if (!countsDeliveries(queue)) forgetDeliveries(queue, command, count).catch(() => {});
   }
 
   /** The outcome of a call revoked while it ran, told as a skip is. */

@@ -120,8 +120,7 @@ export class PoolExecutor implements Executor {
   run(command: QueueCommand, running: RunningCall): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const call: Call = { id: this.#nextId++, command, running, resolve, reject, settled: false };
-      if (running.signal.aborted) return settle(call, running.signal.reason as Error);
-      running.signal.addEventListener('abort', () => this.#abort(call), { once: true });
+      running.onAbort(() => this.#abort(call));
       this.#waiting.push(call);
       this.#dispatch();
     });
@@ -129,7 +128,7 @@ export class PoolExecutor implements Executor {
 
   /** The call's signal aborted: a waiting call fails at once; a running one is told, and its worker ended after the grace. */
   #abort(call: Call): void {
-    const reason = call.running.signal.reason as Error;
+    const reason = call.running.reason!;
     const waiting = this.#waiting.indexOf(call);
     if (waiting >= 0) {
       this.#waiting.splice(waiting, 1);
@@ -152,7 +151,7 @@ export class PoolExecutor implements Executor {
       if (!worker.ready || worker.retiring || worker.ending !== undefined || worker.call !== undefined) continue;
       const call = this.#waiting.shift()!;
       worker.call = call;
-      worker.handle.send({ type: 'run', id: call.id, data: call.command.raw ?? encodeMessage(call.command.toMessage()), task: identityOf(call.running) });
+      worker.handle.send({ type: 'run', id: call.id, data: call.command.raw ?? encodeMessage(call.command.toMessage()), task: call.running.identity });
     }
   }
 
@@ -205,7 +204,7 @@ export class PoolExecutor implements Executor {
     worker.call = undefined;
     const result = decodeOutcome(outcome);
     // a call told to stop fails with its signal's reason, whatever it answered
-    if (call.running.signal.aborted) settle(call, call.running.signal.reason as Error);
+    if (call.running.reason !== undefined) settle(call, call.running.reason);
     else if (result.ok) settle(call, undefined, result.value);
     else settle(call, Object.assign(new Error(result.error.message), result.error));
     if (worker.retiring) worker.handle.kill();
@@ -222,4 +221,3 @@ function settle(call: Call, error: Error | undefined, value?: unknown): void {
   else call.reject(error);
 }
 
-const identityOf = ({ task }: RunningCall) => ({ id: task.id, name: task.name, attempt: task.attempt, deliveries: task.deliveries });

@@ -93,6 +93,7 @@ export class ReadLoop {
     this.#ctx.log.info(`waiting for ${pending.length} calls in flight`);
     const wait = new AbortController();
     const stopWaiting = (): void => wait.abort();
+    if (hurry?.aborted) stopWaiting();
     hurry?.addEventListener('abort', stopWaiting, { once: true });
     const waited = sleep(timeoutMs, false, { signal: wait.signal }).catch(() => false);
     const settled = await Promise.race([this.#allSettled(), waited]);

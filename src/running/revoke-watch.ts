@@ -34,7 +34,7 @@ export async function watchRevocations(queue: BaseQueue, fate: Fate, log: Logger
       if (inForce.size === 0) continue;
       for (const { command, call } of fate.running.values()) {
         const what = inForce.has(taskKey(command.taskId)) ? `${command.name} ${command.taskId} was revoked` : inForce.has(commandKey(command.name)) ? `${command.name} is revoked` : undefined;
-        if (what !== undefined && !call.signal.aborted) call.abort(new TaskRevokedError(`${what} while it ran`));
+        if (what !== undefined && call.reason === undefined) call.abort(new TaskRevokedError(`${what} while it ran`));
       }
       warned = false;
     } catch (error) {

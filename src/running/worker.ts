@@ -46,7 +46,7 @@ async function run(id: number, data: string, identity: TaskIdentity, root: strin
     const command = registry.get(message.command) ?? (await registry.load(message.command, root));
     if (command === undefined) throw new exceptions.QueueException(`${message.command} not found in CommandRegistry`);
     const task = runningTask(identity, controller.signal, (encoded) => send({ type: 'progress', id, encoded }));
-    const value: unknown = await runAs(task, () => (command.fn as (...args: unknown[]) => unknown)(...message.args));
+    const value: unknown = await runAs({ task }, () => (command.fn as (...args: unknown[]) => unknown)(...message.args));
     try {
       outcome = encodeOutcome({ ok: true, value }, `the result of ${message.command}`);
     } catch (error) {

@@ -36,24 +36,19 @@ export class AsyncExecutor implements Executor {
   async close(): Promise<void> {}
 
   run(command: QueueCommand, call: RunningCall): Promise<unknown> {
-    const running = runAs(call.task, () => command.execute());
+    const running = runAs(call, () => command.execute());
     return new Promise((resolve, reject) => {
-      if (call.signal.aborted) return reject(call.signal.reason as Error);
       let grace: NodeJS.Timeout | undefined;
-      const onAbort = (): void => {
+      call.onAbort(() => {
         grace = setTimeout(() => {
-          this.#log?.warn(`${command.name} ${command.taskId} ignored its signal (${(call.signal.reason as Error).message}) and still runs: its slot is freed; a thread worker can end such a call`);
-          reject(call.signal.reason as Error);
+          this.#log?.warn(`${command.name} ${command.taskId} ignored its signal (${call.reason!.message}) and still runs: its slot is freed; a thread worker can end such a call`);
+          reject(call.reason);
         }, ABORT_GRACE_MS);
-      };
-      call.signal.addEventListener('abort', onAbort, { once: true });
-      running.then(
-        (value) => (call.signal.aborted ? reject(call.signal.reason as Error) : resolve(value)),
-        (error: unknown) => reject(call.signal.aborted ? (call.signal.reason as Error) : error),
-      ).finally(() => {
-        clearTimeout(grace);
-        call.signal.removeEventListener('abort', onAbort);
       });
+      running.then(
+        (value) => (call.reason === undefined ? resolve(value) : reject(call.reason)),
+        (error: unknown) => reject(call.reason ?? error),
+      ).finally(() => clearTimeout(grace));
     });
   }
 }

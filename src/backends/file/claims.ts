@@ -41,10 +41,12 @@ export interface Claim {
   file: string;
   /** `true` when `due` took it from `schedule/`, not a read from `ready/`. */
   fromSchedule: boolean;
-  /** The file's size when claimed, in bytes. */
+  /** The message line's size in bytes: the file is cut back to it before a value is appended, and after a failed append. */
   size: number;
   /** `true` when the file held the message line alone (see `format.ts`). */
   bare: boolean;
+  /** How many times the message came back unfinished before this claim. */
+  returns: number;
 }
 
 /** One queue object's claims: the listing it takes from, and the messages it holds until acknowledged. */
@@ -158,8 +160,8 @@ export class Claims {
       if (isNotFound(error)) return null;
       throw error;
     }
-    const { data, bare } = messageOf(bytes);
-    this.#held.set(data, [...(this.#held.get(data) ?? []), { file, fromSchedule, size: bytes.length, bare }]);
+    const { data, bare, returns, size } = messageOf(bytes);
+    this.#held.set(data, [...(this.#held.get(data) ?? []), { file, fromSchedule, size, bare, returns }]);
     return data;
   }
 
@@ -176,6 +178,11 @@ export class Claims {
     const [claim] = claims.splice(i, 1);
     if (claims.length === 0) this.#held.delete(data);
     return claim;
+  }
+
+  /** The first claim this object holds of `data`, if any. */
+  held(data: string): Claim | undefined {
+    return this.#held.get(data)?.[0];
   }
 
   /** Holds `claim` of `data` again, after a {@link release} whose work did not happen. */

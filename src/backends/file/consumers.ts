@@ -7,11 +7,12 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { appendFile, readdir, readFile, rename, rmdir, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isNotFound, makeDirs, processAlive, unlessMissing, writeAtomically, type ResolvedOptions } from './common.js';
-import { namedAt } from './format.js';
+import { namedAt, RETURNED } from './format.js';
 
 /** The directories of a queue that claims involve. */
 export interface ClaimDirs {
@@ -89,7 +90,7 @@ export class Membership {
     if (this.#enrolment === undefined) return;
     this.#enrolment = undefined;
     const mine = join(this.#dirs.claimed, this.id);
-    for (const name of await unlessMissing(readdir(mine), [])) await unlessMissing(rename(join(mine, name), join(this.#dirs.ready, name)), undefined);
+    for (const name of await unlessMissing(readdir(mine), [])) await giveBack(join(mine, name), join(this.#dirs.ready, name));
     await unlessMissing(rmdir(mine), undefined);
     await unlessMissing(unlink(heartbeatFile(this.#dirs, this.id)), undefined);
   }
@@ -109,6 +110,20 @@ export class Membership {
       if (isNotFound(error)) await this.#beat().catch(() => undefined);
     }
   }
+}
+
+/** The suffix a recoverer gives a dead consumer's claim while it marks it. */
+const STAGED = /\.returning-[^/]*$/;
+
+/**
+ * Puts a claimed message back into `ready/`, marked as returned unfinished
+ * once more (its deliveries count it). The mark is made while the file is
+ * still in the caller's claims, so a crash in between returns it again.
+ */
+async function giveBack(claimed: string, ready: string): Promise<void> {
+  // append, never create: a file acknowledged meanwhile stays gone
+  await unlessMissing(appendFile(claimed, RETURNED, { flag: constants.O_WRONLY | constants.O_APPEND }), undefined);
+  await unlessMissing(rename(claimed, ready), undefined);
 }
 
 /**
@@ -150,8 +165,13 @@ export async function recoverDead(dirs: ClaimDirs, self: string, timeoutMs: numb
     if (id === self || !(await isDead(dirs, id, timeoutMs))) continue;
     const dir = join(dirs.claimed, id);
     for (const name of await unlessMissing(readdir(dir), [])) {
-      // several recoverers may race: each file goes back once, through the rename that succeeds
-      if (await unlessMissing(rename(join(dir, name), join(dirs.ready, name)).then(() => true), false)) count++;
+      // several recoverers may race: the one whose rename to its own staged name succeeds gives it back, once
+      // (a name staged by a recoverer that died meanwhile is taken over the same way)
+      const original = name.replace(STAGED, '');
+      const staged = join(dir, `${original}.returning-${self}`);
+      if (!(await unlessMissing(rename(join(dir, name), staged).then(() => true), false))) continue;
+      await giveBack(staged, join(dirs.ready, original));
+      count++;
     }
     await rmdir(dir).catch((error: NodeJS.ErrnoException) => {
       // a consumer taken for dead that still runs may have claimed again: the next recovery takes those

@@ -68,6 +68,8 @@ export async function moveIntoStore(claim: Claim, target: string, value: string,
   }
   try {
     try {
+      // its returns were counted when it was claimed: the result file holds the message and the value alone
+      if (claim.returns > 0) truncateSync(claim.file, claim.size);
       appendFileSync(fd, valueTail(value));
     } finally {
       closeSync(fd);

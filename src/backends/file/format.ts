@@ -38,12 +38,24 @@ export const namedAt = (name: string): number | undefined => (STAMPED.test(name)
 
 const NEWLINE = 0x0a;
 
+/**
+ * The line a message file gets each time it goes back to `ready/` without
+ * its call having finished (a dead consumer's recovery, a consumer's
+ * shutdown): its deliveries are one more than these lines. Readers take
+ * the first line alone, so the lines change nothing else.
+ */
+export const RETURNED = '\n#returned';
+
 /** A message file's content, split. */
 export interface MessageFile {
   /** The message: the first line, decoded as UTF-8. */
   data: string;
-  /** `true` when the file holds the message line alone, with nothing after it. */
+  /** `true` when the file holds the message line alone, with nothing after it but {@link RETURNED} lines. */
   bare: boolean;
+  /** How many times it came back unfinished: its {@link RETURNED} lines. */
+  returns: number;
+  /** The message line's length in bytes: what the file is cut back to before a value is appended. */
+  size: number;
 }
 
 /**
@@ -55,7 +67,10 @@ export interface MessageFile {
  */
 export function messageOf(bytes: Buffer): MessageFile {
   const end = bytes.indexOf(NEWLINE);
-  return end < 0 ? { data: bytes.toString('utf8'), bare: true } : { data: bytes.subarray(0, end).toString('utf8'), bare: false };
+  if (end < 0) return { data: bytes.toString('utf8'), bare: true, returns: 0, size: bytes.length };
+  const tail = bytes.subarray(end).toString('utf8');
+  const returns = tail.split(RETURNED).length - 1;
+  return { data: bytes.subarray(0, end).toString('utf8'), bare: tail === RETURNED.repeat(returns), returns, size: end };
 }
 
 /**
