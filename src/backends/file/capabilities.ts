@@ -207,14 +207,17 @@ export abstract class FileQueueCapabilities extends BaseQueue {
     return this.#q.io(QueueException, `Could not unlock "${name}" in ${this.#q.dirs.locks}`, () => unlockIn(this.#q.dirs.locks, name, token));
   }
 
+  /** `true` while the lock `name` is held (its file is in `locks/` and its lease runs). */
   async isLocked(name: string): Promise<boolean> {
     return (await this.locks()).includes(name);
   }
 
+  /** The names of the locks held now. */
   async locks(): Promise<string[]> {
     return this.#q.io(QueueReadException, `Could not list ${this.#q.dirs.locks}`, () => locksIn(this.#q.dirs.locks));
   }
 
+  /** Releases every lock, whoever holds it; how many were held. */
   async flushLocks(): Promise<number> {
     return this.#q.io(QueueException, `Could not flush ${this.#q.dirs.locks}`, () => flushLocksIn(this.#q.dirs.locks));
   }
