@@ -21,7 +21,7 @@ export interface DeliveryCount {
    *
    * @param data - The message exactly as read.
    */
-  deliveries(data: string): number;
+  deliveries(data: string): number | Promise<number>;
 }
 
 /** `true` when `queue` implements {@link DeliveryCount}. */

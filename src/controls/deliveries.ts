@@ -35,7 +35,7 @@ export interface Attempt {
  * @returns The delivery's number: 1 the first time, then 2, ...; at most `limit + 1`.
  */
 export async function countDelivery(queue: BaseQueue, data: string, call: Attempt, limit: number): Promise<number> {
-  if (countsDeliveries(queue)) return Math.min(queue.deliveries(data), limit + 1);
+  if (countsDeliveries(queue)) return Math.min(await queue.deliveries(data), limit + 1);
   const store = queue.controlStore;
   if (store === undefined) return 1;
   for (let n = 1; n <= limit; n++) if (await store.putIfEmpty(deliveryKey(call.taskId, call.attempt, n), '', DELIVERY_TTL_MS)) return n;

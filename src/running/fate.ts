@@ -239,7 +239,7 @@ export class Fate {
     const { maxDeliveries, log, invoker } = this.#ctx;
     const queue = invoker.queue;
     // a queue that counts its own deliveries answers at once; the control store's count is a write
-    const deliveries = countsDeliveries(queue) ? queue.deliveries(data) : await this.#persist(`counting the deliveries of ${command.name} ${command.taskId}`, () => countDelivery(queue, data, command, maxDeliveries));
+    const deliveries = countsDeliveries(queue) ? await queue.deliveries(data) : await this.#persist(`counting the deliveries of ${command.name} ${command.taskId}`, () => countDelivery(queue, data, command, maxDeliveries));
     if (deliveries > maxDeliveries) {
       await this.#deadLetter(data, origin, `QueueException: ${command.name} ${command.taskId} delivered ${maxDeliveries} times without finishing (attempt ${command.attempt})`);
       this.#forgetDeliveries(command, maxDeliveries);

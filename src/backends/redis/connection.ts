@@ -249,7 +249,8 @@ export function connect(parsed: ParsedConnection): Connection {
     connection = { client: options.url !== undefined ? new Redis(options.url, settings) : new Redis(settings), owned: true };
     listenForErrors(connection.client, options.onError);
   }
-  defineScripts(connection.client);
+  // once a client: defining them again on a client shared by a queue and its stores makes ioredis send whole scripts (EVAL) again
+  if (!('hueyClaim' in connection.client)) defineScripts(connection.client);
   return connection;
 }
 

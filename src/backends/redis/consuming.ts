@@ -37,6 +37,8 @@ export class Consuming {
   readonly unrevoked = new Unrevoked();
   /** Set when a finish's claim found the queue empty: the next read waits at once, without a claim that would find nothing. */
   foundEmpty = false;
+  /** Whether the latest claim saw messages that came back unfinished (the hash `returned`): only then are deliveries asked of Redis. */
+  returnsExist = false;
   readonly #link: QueueLink;
   readonly #queue: QueueVerbs;
   /** The connection `BLMOVE` waits on, made at the first wait. */
@@ -106,12 +108,24 @@ export class Consuming {
     return this.claiming(() => client.hueyClaim(keys.queue, keys.processing, keys.consumers, keys.heartbeat, keys.priorities, keys.revoked, count, consumerId, heartbeatMs, keys.base, drop));
   }
 
-  /** Runs a claim script, which answers whether any revocation exists, then the messages it claimed; learns the former. */
+  /**
+   * Runs a claim script, which answers its flags (1: a revocation exists,
+   * 2: a message came back unfinished), then the messages it claimed;
+   * learns the former.
+   */
   async claiming(script: () => Promise<[number, ...string[]]>): Promise<string[]> {
     const answered = this.unrevoked.claimSent();
-    const [revocations, ...claimed] = await this.claims.claiming(script);
-    answered(revocations);
+    const [flags, ...claimed] = await this.claims.claiming(script);
+    answered(flags & 1);
+    this.returnsExist = (flags & 2) !== 0;
     return claimed;
+  }
+
+  /** The deliveries of a message held: 1, unless messages came back unfinished, when Redis counts its returns. */
+  async deliveries(data: string): Promise<number> {
+    if (!this.returnsExist) return 1;
+    const { client, keys } = this.#link;
+    return 1 + Number((await client.hget(`${keys.base}returned`, data)) ?? 0);
   }
 
   /** Takes up to `limit` messages due at `now` into the processing list; `due` does not learn whether anything is revoked. */
@@ -130,7 +144,7 @@ export class Consuming {
   async ack(data: string): Promise<void> {
     const { client, keys, name } = this.#link;
     try {
-      await client.lrem(keys.processing, -1, data);
+      await (this.returnsExist ? Promise.all([client.lrem(keys.processing, -1, data), client.hdel(`${keys.base}returned`, data)]) : client.lrem(keys.processing, -1, data));
     } catch (error) {
       // the call is done: finish the acknowledgement once Redis answers again, before the next claim
       this.claims.unacked.add(data);

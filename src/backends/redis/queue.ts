@@ -14,6 +14,7 @@ import { BaseQueue, type BaseDataStore } from '../base.js';
 import type { DeadLetter, DeadLetters } from '../dead-letters.js';
 import type { FinishAndRead, NextEta, ReadMany } from '../fast-path.js';
 import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage } from '../inspection.js';
+import type { DeliveryCount } from '../deliveries.js';
 import type { Locks } from '../locks.js';
 import type { Revocation, RevocationEntry, Revocations } from '../revocations.js';
 import { QueueException, QueueReadException, QueueWriteException } from '../../exceptions.js';
@@ -41,7 +42,7 @@ export type { RedisQueueOptions } from './queue-options.js';
  * const queue = new RedisQueue('test-queue', { host: 'localhost', port: 6379 });
  * ```
  */
-export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, NextEta, Inspection, DeadLetters, Revocations, Locks {
+export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, NextEta, Inspection, DeadLetters, Revocations, Locks, DeliveryCount {
   /** `false`: `read` never waits. */
   readonly blocking: boolean = false;
   /** `true`: reads take the highest priority first. */
@@ -267,6 +268,11 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   async lease(key: string, ttlMs: number): Promise<boolean> {
     check.positiveInteger('ttlMs', ttlMs, 1);
     return (await this.#link.client.set(leaseKey(this.#link.keys.base, key), this.consumerId, 'PX', ttlMs, 'NX')) === 'OK';
+  }
+
+  /** The deliveries of a message held: its returns unfinished (hash `<prefix>{name}.returned`) plus one; 1 without asking while none came back. */
+  deliveries(data: string): Promise<number> {
+    return this.#consuming.deliveries(data);
   }
 
   /**

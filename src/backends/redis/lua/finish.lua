@@ -14,5 +14,6 @@ for i = 7, #KEYS do
   local at = 4 + (i - 7) * 5
   storeResult(KEYS[i], ARGV[at + 1], ARGV[at + 2], ARGV[at + 3], ARGV[at + 4])
   redis.call('LREM', KEYS[1], -1, ARGV[at + 5])
+  if redis.call('EXISTS', ARGV[4] .. 'returned') == 1 then redis.call('HDEL', ARGV[4] .. 'returned', ARGV[at + 5]) end
 end
 return claim(KEYS[2], KEYS[1], KEYS[3], KEYS[4], KEYS[5], KEYS[6], ARGV[1], ARGV[2], ARGV[3], ARGV[4], '0')

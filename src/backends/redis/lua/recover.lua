@@ -10,6 +10,7 @@
 -- KEYS: queue, consumers, priorities. ARGV: key base (`<prefix>{name}.`), grace ms, dead ids...
 -- Returns how many messages came back.
 --- @include "includes/requeue"
+--- @include "includes/returned"
 local base = ARGV[1]
 local grace = tonumber(ARGV[2])
 local named = {}
@@ -29,6 +30,7 @@ for i = 1, #consumers, 2 do
       local data = redis.call('LPOP', processing)
       if not data then break end
       requeue(data, KEYS[1], base, KEYS[3])
+      returned(base, data)
       moved = moved + 1
     end
     if since == 0 then

@@ -8,11 +8,13 @@
 -- KEYS: queue, processing, consumers, heartbeat, priorities. ARGV: consumer id, '1' when no read can still land, key base.
 -- Returns how many messages went back.
 --- @include "includes/requeue"
+--- @include "includes/returned"
 local moved = 0
 while true do
   local data = redis.call('LPOP', KEYS[2])
   if not data then break end
   requeue(data, KEYS[1], ARGV[3], KEYS[5])
+  returned(ARGV[3], data)
   moved = moved + 1
 end
 redis.call('DEL', KEYS[4])

@@ -5,8 +5,10 @@
 -- on the way is dropped, as is the one a blocked read just moved into the
 -- processing list when `drop` is '1'.
 --
--- Returns whether any revocation exists (1 or 0), then the messages
--- claimed, oldest first.
+-- Returns flags, then the messages claimed, oldest first: 1 when any
+-- revocation exists, plus 2 when any message came back unfinished (the
+-- hash `returned`, which counts each one's returns: the consumer asks it
+-- for deliveries only then).
 --- @include "includes/wake"
 local function claim(queue, processing, consumers, heartbeat, priorities, revoked, count, id, heartbeatMs, base, drop)
   if redis.call('EXISTS', heartbeat) == 0 then
@@ -15,7 +17,7 @@ local function claim(queue, processing, consumers, heartbeat, priorities, revoke
   end
   if drop == '1' then redis.call('LREM', processing, 1, WAKE) end
   local wanted = tonumber(count) + 1
-  local taken = { redis.call('EXISTS', revoked) }
+  local taken = { redis.call('EXISTS', revoked) + 2 * redis.call('EXISTS', base .. 'returned') }
   local function take(from)
     while #taken < wanted do
       local data = redis.call('LMOVE', from, processing, 'RIGHT', 'LEFT')
