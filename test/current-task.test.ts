@@ -14,6 +14,7 @@ import { queueCommand } from 'huey/decorators';
 import { ConfigurationError, TaskException } from 'huey/exceptions';
 import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
+import { describeLine } from '../src/observe/inspection.js';
 
 const consumers: Consumer[] = [];
 afterEach(async () => {
@@ -104,4 +105,10 @@ test('a call revoked while it runs in this process stops, is not retried, and it
   await handle.revoke();
   await assert.rejects(handle.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.remoteName === 'TaskRevoked' && /was revoked while it ran/.test(error.message));
   assert.equal(runs, 1);
+});
+
+test('huey trace says which attempt and delivery a start was when it is not the first', () => {
+  const line = (payload: Record<string, unknown>) => describeLine({ time: '2030-01-01T12:00:00.000Z', pid: 1, host: 'h', event: 'started', payload: { taskId: 't', command: 'commands.x', ...payload } });
+  assert.doesNotMatch(line({ attempt: 1, deliveries: 1 }), /attempt|delivered/);
+  assert.match(line({ attempt: 2, deliveries: 3 }), /started\s+attempt 2, delivered 3×/);
 });

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { currentTask, TaskException, type AsyncData, type QueuedFunction } from 'huey';
 import type { BaseQueue } from 'huey/backends/base';
+import { main as inspect } from '../src/cli/inspect.js';
 import { REPO_ROOT, eventually, scratchPackage, sleep, type ScratchPackage } from './helpers.js';
 
 /** A backend to run the suite on. */
@@ -190,6 +191,9 @@ export function runningCallThroughConsumer(backend: RunningBackend): void {
           assert.equal(seen!.of, 6);
           assert.equal(await handle.get({ blocking: true, timeout: 30 }), 'counted');
           assert.deepEqual(await handle.progress(), { done: 6, of: 6 });
+          let out = '';
+          await inspect(['trace', 'main.Configuration', handle.taskId, '-p', pkg.path, '--json'], { stdout: (text: string) => void (out += text), stderr: (text: string) => void (out += text), keepOpen: true });
+          assert.deepEqual((JSON.parse(out) as { progress: unknown }).progress, { done: 6, of: 6 }, 'huey trace shows the latest progress');
         });
 
         test('revoking a running call aborts its signal within a second, and its get() rejects naming the revoke', async () => {

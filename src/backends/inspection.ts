@@ -24,6 +24,8 @@ export interface ClaimedMessage {
   data: string;
   /** When it was taken, when the backend knows; its age is now minus this. */
   since: Date | null;
+  /** How many times it was delivered, this time included, when the backend counts them (see `deliveries.ts`). */
+  deliveries?: number;
 }
 
 /** A consumer known to the backend through its heartbeat. */

@@ -168,7 +168,8 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
           const command = data.events.map((l) => l.payload.command).find((c) => typeof c === 'string');
           const head = `task ${taskId}${command ? ` (${command})` : ''}\n`;
           const body = data.events.length > 0 ? data.events.map((l) => `${describeLine(l)}\n`).join('') : canInspect(queue) ? '(nothing traced: start producers with `trace: true` and the consumer with --trace)\n' : '(this backend keeps no trace)\n';
-          return `${head}${body}now: ${data.summary}\n`;
+          const progress = data.progress === undefined ? '' : `progress: ${printable(JSON.stringify(data.progress))}\n`;
+          return `${head}${body}now: ${data.summary}\n${progress}`;
         }, options.json);
       }),
     );

@@ -7,6 +7,7 @@
  * @internal
  * @module
  */
+import { readProgress } from '../controls/progress.js';
 import { canTellNextEta } from '../backends/fast-path.js';
 import { canCount, canInspect } from '../backends/inspection.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
@@ -63,6 +64,7 @@ export function describeLine(line: TraceLine): string {
     enqueued: () => `${p.command}${p.eta ? `, eta ${when(p.eta)}` : ''}, ${p.retries} retries`,
     received: () => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
     scheduled: () => `for ${when(p.eta)}`,
+    started: () => startedDetail(p),
     finished: () => `in ${Number(p.duration).toFixed(1)} ms`,
     failed: () => `${p.error} (${p.retries} retries left)`,
     retrying: () => `again ${when(p.eta)}, ${p.retries} retries left after it`,
@@ -74,6 +76,14 @@ export function describeLine(line: TraceLine): string {
     periodicEnqueued: () => `for the minute ${when(p.minute)}`,
   };
   return `${hms(new Date(line.time), true)}  ${line.event.padEnd(16)} ${(details[line.event]?.() ?? '').padEnd(44)} ${line.host} pid ${line.pid}`.trimEnd();
+}
+
+/** A start says which attempt and delivery it is when it is not the first of either. */
+function startedDetail(p: Record<string, unknown>): string {
+  const said: string[] = [];
+  if (typeof p.attempt === 'number' && p.attempt > 1) said.push(`attempt ${p.attempt}`);
+  if (typeof p.deliveries === 'number' && p.deliveries > 1) said.push(`delivered ${p.deliveries}×`);
+  return said.join(', ');
 }
 
 /** Where a task is, in one sentence. */
@@ -149,6 +159,8 @@ export interface TraceReport {
   events: TraceLine[];
   where: TaskWhereabouts;
   summary: string;
+  /** The latest progress the call reported, when it reported any (and the queue keeps progress). */
+  progress?: unknown;
 }
 
 /**
@@ -161,8 +173,11 @@ export async function traceReport({ queue, store }: Backends, taskId: string, no
     (a, b) => a.time.localeCompare(b.time),
   );
   const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
-  if (where.state === 'unknown') {
+  const progress = queue.controlStore === undefined ? undefined : await reach(queue, () => readProgress(queue, taskId));
+  if (where.state === 'unknown' && progress === undefined) {
     throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${canInspect(queue) ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
   }
-  return { taskId, events: lines, where, summary: describeWhere(where, now) };
+  // a task known by its progress alone ran, and its result was read
+  const summary = where.state === 'unknown' ? 'not waiting, scheduled or taken, and no result waiting: it ran and reported progress' : describeWhere(where, now);
+  return { taskId, events: lines, where, summary, ...(progress === undefined ? {} : { progress }) };
 }

@@ -6,6 +6,7 @@
  * @internal
  * @module
  */
+import { readProgress } from '../controls/progress.js';
 import { canInspect } from '../backends/inspection.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
 import type { BaseQueue } from '../backends/base.js';
@@ -36,7 +37,7 @@ export interface Snapshot {
   info: Record<string, unknown>;
   waiting: ListedCall[];
   scheduled: (ListedCall & { eta: Date })[];
-  inFlight: (ListedCall & { consumer: string; since: Date | null })[];
+  inFlight: (ListedCall & { consumer: string; since: Date | null; deliveries: number | null; progress: unknown })[];
   deadLetters: (ListedCall & { reason: string; at: Date })[];
   throughput: ThroughputSeries;
 }
@@ -160,8 +161,14 @@ export async function takeSnapshot(backends: Backends, throughput: Throughput, n
     info: data,
     waiting: waiting.map(listed),
     scheduled: scheduled.slice(0, LISTED).map((s) => ({ ...listed(s.data), eta: s.eta })),
-    inFlight: claims.map((c) => ({ ...listed(c.data), consumer: c.consumer, since: c.since })),
+    inFlight: await Promise.all(claims.slice(0, LISTED).map(async (c) => ({ ...listed(c.data), consumer: c.consumer, since: c.since, deliveries: c.deliveries ?? null, progress: await progressOf(backends.queue, c.data) }))),
     deadLetters: dead.slice(0, LISTED).map((d) => ({ ...listed(d.data), reason: d.reason, at: d.at })),
     throughput: throughput.observe(now, tracked, present),
   };
+}
+
+/** The latest progress of the call of a message in flight, when its queue keeps progress. */
+async function progressOf(queue: BaseQueue, data: string): Promise<unknown> {
+  const id = messageId(data);
+  return id === undefined || queue.controlStore === undefined ? undefined : readProgress(queue, id);
 }

@@ -56,8 +56,10 @@ export async function claimsIn(dirs: QueueDirs): Promise<ClaimedMessage[]> {
   for (const consumer of await readdir(dirs.claimed)) {
     const dir = join(dirs.claimed, consumer);
     for (const name of (await unlessMissing(readdir(dir), [])).filter(isMessage)) {
-      const [data, info] = await Promise.all([readMessage(join(dir, name)), unlessMissing(stat(join(dir, name)), undefined)]);
-      if (data !== undefined) found.push({ consumer, data, since: info === undefined ? null : new Date(info.ctimeMs) });
+      const [bytes, info] = await Promise.all([unlessMissing(readFile(join(dir, name)), undefined), unlessMissing(stat(join(dir, name)), undefined)]);
+      if (bytes === undefined) continue;
+      const { data, returns } = messageOf(bytes);
+      found.push({ consumer, data, since: info === undefined ? null : new Date(info.ctimeMs), deliveries: returns + 1 });
     }
   }
   return found;

@@ -65,7 +65,9 @@ export async function claims(client: RedisClient, keys: QueueKeys): Promise<Clai
   for (const consumer of await client.zrange(keys.consumers, 0, -1)) {
     for (const data of await client.lrange(processingKey(keys.base, consumer), 0, -1)) found.push({ consumer, data, since: null });
   }
-  return found;
+  // the returns of messages that came back unfinished, kept by recover and release
+  const returns = found.length === 0 ? [] : await client.hmget(`${keys.base}returned`, ...found.map((claim) => claim.data));
+  return found.map((claim, i) => ({ ...claim, deliveries: 1 + Number(returns[i] ?? 0) }));
 }
 
 /**

@@ -67,7 +67,13 @@ function draw(snapshot) {
   const shown = snapshot.waiting.length;
   document.getElementById('waiting-note').textContent = info.waiting > shown ? `the oldest ${shown} of ${info.waiting}` : '';
   fill('waiting', snapshot.waiting.map((c) => el('tr', {}, idCell(c), el('td', {}, c.command), el('td', { class: 'mono' }, c.args), el('td', {}, ago(snapshot, c.enqueuedAt)))), 'nothing waiting');
-  fill('in-flight', snapshot.inFlight.map((c) => el('tr', {}, idCell(c), el('td', {}, c.command), el('td', { class: 'mono' }, c.args), el('td', { class: 'mono' }, c.consumer), el('td', {}, ago(snapshot, c.since)))), 'nothing running');
+  fill(
+    'in-flight',
+    snapshot.inFlight.map((c) =>
+      el('tr', {}, idCell(c), el('td', {}, c.command), el('td', { class: 'mono' }, c.args), el('td', { class: 'mono' }, c.consumer), el('td', {}, ago(snapshot, c.since)), el('td', {}, c.deliveries > 1 ? `delivered ${c.deliveries}×` : ''), el('td', { class: 'mono' }, c.progress === undefined ? '' : JSON.stringify(c.progress))),
+    ),
+    'nothing running',
+  );
   fill('scheduled', snapshot.scheduled.map((c) => el('tr', {}, idCell(c), el('td', {}, c.command), el('td', { class: 'mono' }, c.args), el('td', {}, `${hms(c.eta, false)} UTC`))), 'nothing scheduled');
   fill(
     'consumers',

@@ -12,6 +12,7 @@ const DETAILS = {
   enqueued: (p) => `${p.command}${p.eta ? `, eta ${hms(p.eta)}` : ''}, ${p.retries} retries`,
   received: (p) => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
   scheduled: (p) => `for ${hms(p.eta)}`,
+  started: (p) => [p.attempt > 1 ? `attempt ${p.attempt}` : '', p.deliveries > 1 ? `delivered ${p.deliveries}×` : ''].filter(Boolean).join(', '),
   finished: (p) => `in ${Number(p.duration).toFixed(1)} ms`,
   failed: (p) => `${p.error} (${p.retries} retries left)`,
   retrying: (p) => `again at ${hms(p.eta)}, ${p.retries} retries left after it`,
@@ -27,6 +28,7 @@ function gap(ms) {
 
 function draw(report) {
   document.getElementById('where').textContent = report.summary;
+  document.getElementById('progress').textContent = report.progress === undefined ? '' : `progress: ${JSON.stringify(report.progress)}`;
   const command = report.events.map((e) => e.payload.command).find((c) => typeof c === 'string');
   document.getElementById('command').textContent = command ? `command ${command}` : '';
   let previous;
