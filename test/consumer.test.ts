@@ -347,10 +347,11 @@ test('a failing call is retried with one fewer try, then its error is stored for
   });
   assert.equal(calls, 3);
   const log = lines.join('');
-  assert.match(log, /unhandled exception in worker/);
-  assert.match(log, /TypeError: attempt 1 failed\n\s+at .*flaky/);
-  assert.match(log, new RegExp(`re-enqueueing task ${res!.taskId}, 1 tries left`));
-  assert.match(log, new RegExp(`re-enqueueing task ${res!.taskId}, 0 tries left`));
+  // a failure that is retried is one WARN line, no stack; the last one an ERROR with its stack
+  assert.match(log, new RegExp(`WARN  \\S*flaky ${res!.taskId} failed \\(TypeError: attempt 1 failed\\); retry 1 of 2 in 0 s\n`));
+  assert.match(log, new RegExp(`WARN  \\S*flaky ${res!.taskId} failed \\(TypeError: attempt 2 failed\\); retry 2 of 2 in 0 s\n`));
+  assert.match(log, new RegExp(`ERROR \\S*flaky ${res!.taskId} failed: TypeError: attempt 3 failed\n\\s+at .*flaky`));
+  assert.doesNotMatch(log, /TypeError: attempt 1 failed\n\s+at/, 'no stack for a failure that is retried');
 });
 
 test('a retry waits retryDelay seconds', async () => {

@@ -111,7 +111,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
     test('a failing call is retried, then get() rejects with its error', async () => {
       const res = await commands.flaky!('k');
       await assert.rejects(res!.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.message === 'flaky k');
-      assert.match(lines.join(''), new RegExp(`re-enqueueing task ${res!.taskId}, 0 tries left`));
+      assert.match(lines.join(''), new RegExp(`${res!.taskId} failed \\(Error: flaky \\S+\\); retry 1 of 1 in 0 s`));
     });
 
     test('a call with an eta waits for it', async () => {

@@ -91,6 +91,7 @@ export class Invoker {
   readonly registry: CommandRegistry;
   /** What happens to tasks, as it happens: this invoker's events and those of a consumer running it. */
   readonly events: TypedEmitter<HueyEvents> = new TypedEmitter<HueyEvents>();
+  #closed: Promise<void> | undefined;
 
   /**
    * @param queue - The queue to write calls to and read them from.
@@ -293,6 +294,31 @@ export class Invoker {
    */
   async flushLocks(): Promise<number> {
     return requireLocks(this.queue).flushLocks();
+  }
+
+  /**
+   * Closes every connection, watcher and timer of this invoker's queue and
+   * stores (its queue's control store too), so that a producer script
+   * exits by itself; safe to call twice. `await using invoker = new
+   * Invoker(...)` calls it at the end of the block.
+   *
+   * @example
+   * ```ts
+   * await countBeans(100);
+   * await invoker.close(); // the Redis connections end; the process can exit
+   * ```
+   */
+  close(): Promise<void> {
+    this.#closed ??= (async () => {
+      const backends = new Set([this.queue, this.resultStore, this.taskStore, this.queue.controlStore].filter((backend) => backend !== undefined));
+      await Promise.all([...backends].map((backend) => backend.close?.()));
+    })();
+    return this.#closed;
+  }
+
+  /** `await using`: {@link Invoker.close}. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async #store(command: QueueCommand, outcome: Outcome): Promise<void> {

@@ -40,6 +40,7 @@ import { QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '.
 import type { Invoker } from '../invoker/invoker.js';
 import { RunningCall } from './call.js';
 import type { Logger } from './logger.js';
+import { errorLine, logFailure, logThrown } from './failure-log.js';
 import { GaveUp, persist } from './persist.js';
 import { continuePipeline, stopPipeline } from './pipeline-fate.js';
 import type { Schedule } from './schedule.js';
@@ -129,7 +130,9 @@ export class Fate {
       if (stopped instanceof ShutdownError) return this.#putBack(command);
       // a call revoked while it ran fails as a revoked one, without a retry
       if (stopped instanceof TaskRevokedError) outcome = this.#revokedWhileRunning(command, stopped);
-      if (!outcome.ok && command.retries > 0 && !(stopped instanceof TaskRevokedError)) await this.#retry(command, data, origin);
+      const retrying = !outcome.ok && command.retries > 0 && !(stopped instanceof TaskRevokedError);
+      if (!outcome.ok && !(stopped instanceof TaskRevokedError)) logFailure(this.#ctx.log, command, outcome.error, retrying);
+      if (retrying) await this.#retry(command, data, origin);
       else {
         await this.#continue(command, outcome);
         await this.#settle(command, data, origin, outcome, slot);
@@ -217,7 +220,7 @@ export class Fate {
       return { ok: true, value };
     } catch (error) {
       ran();
-      log.error(`unhandled exception in worker: ${command.name} ${command.taskId}\n${describeError(error)}`);
+      logThrown(log, command, error);
       if (events.listenerCount('failed') > 0) {
         events.emit('failed', { taskId: command.taskId, command: command.name, error: errorLine(error), retries: command.retries, duration: performance.now() - started });
       }
@@ -288,8 +291,7 @@ export class Fate {
 
   /** Phase 6, for a failure with retries left: the retry is enqueued, then the message acknowledged. */
   async #retry(command: QueueCommand, data: string, origin: Origin): Promise<void> {
-    const { log, invoker } = this.#ctx;
-    log.info(`re-enqueueing task ${command.taskId}, ${command.retries - 1} tries left`);
+    const { invoker } = this.#ctx;
     const retry = retryOf(command, this.#ctx.clock());
     await this.#persist(`re-enqueueing ${command.name} ${command.taskId}`, () => invoker.enqueue(retry));
     if (invoker.events.listenerCount('retrying') > 0) invoker.events.emit('retrying', { taskId: command.taskId, command: command.name, retries: retry.retries, eta: retry.eta });
@@ -393,8 +395,3 @@ export class Fate {
     return persist(what, step, { log: this.#ctx.log, maxDelayMs: this.#ctx.maxDelayMs, signal: this.#ctx.giveUp });
   }
 }
-
-/** An error as one line, `Name: message`. */
-const errorLine = (error: unknown): string => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
-/** An error with its stack, for the log. */
-const describeError = (error: unknown): string => (error instanceof Error ? (error.stack ?? errorLine(error)) : String(error));

@@ -8,6 +8,5 @@ if (isMain(import.meta)) {
   const results = await Promise.all([1, 2, 3, 4, 5, 6].map((num) => whoRuns(num)));
   const pids = await Promise.all(results.map((result) => result.get({ blocking: true, timeout: 20 })));
   console.log(`${pids.length} results from ${new Set(pids).size} consumers`);
-  await invoker.queue.close();
-  await invoker.resultStore.close();
+  await invoker.close();
 }
