@@ -100,6 +100,11 @@ export class ShutdownError extends QueueException {
   override readonly code: string = 'HUEY_SHUTDOWN';
 }
 
+/** Another consumer recovered a call while it ran here (this consumer was taken for dead): its signal aborts with this, and the call runs there. */
+export class ClaimLostError extends QueueException {
+  override readonly code: string = 'HUEY_CLAIM_LOST';
+}
+
 /** A worker thread or process ended while it was running a call. */
 export class WorkerExitError extends QueueException {
   override readonly code: string = 'HUEY_WORKER_EXIT';

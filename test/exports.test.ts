@@ -12,6 +12,7 @@ const MODULES: Record<string, string[]> = {
   'huey/decorators': ['crontab', 'periodicCommand', 'queueCommand'],
   'huey/registry': ['CommandRegistry', 'registry'],
   'huey/exceptions': [
+    'ClaimLostError',
     'ConfigurationError',
     'DataStoreGetException',
     'DataStorePutException',

@@ -7,7 +7,8 @@ runningCallThroughConsumer({
   name: 'files',
   backends: `
 import { FileDataStore, FileQueue } from 'huey/backends/file';
-export const queue = new FileQueue('running', { path: process.env.HUEY_RUNNING_DIR });
+// a consumer that stops beating is taken for dead after 2 s
+export const queue = new FileQueue('running', { path: process.env.HUEY_RUNNING_DIR, heartbeatTimeout: 2 });
 export const store = new FileDataStore('running', { path: process.env.HUEY_RUNNING_DIR });
 `,
   env: { HUEY_RUNNING_DIR: dir.path },

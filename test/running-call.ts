@@ -239,6 +239,23 @@ export function runningCallThroughConsumer(backend: RunningBackend): void {
       assert.equal(await stop(second), 0);
     });
 
+    test('a consumer taken for dead sees its running call recovered by another: its signal aborts with ClaimLostError, and the other runs it', async () => {
+      const paused = await start('async');
+      const handle = (await commands.long('c', 20_000))!;
+      await eventually(() => ran().includes('start c 1'), 'the call to start', 30_000);
+      paused.child.kill('SIGSTOP'); // no heartbeat now: after 2 s it is taken for dead
+      await sleep(3000);
+      const other = await start('async');
+      await eventually(() => ran().includes('start c 2'), 'the other consumer to recover and run it', 30_000);
+      paused.child.kill('SIGCONT');
+      await eventually(() => ran().includes('stopped c ClaimLostError'), 'the first consumer to stop its copy', 10_000);
+      assert.match(paused.log(), /commands\.long \S+ was recovered by another consumer while it ran here/);
+      await handle.revoke();
+      await rejectsWith(handle, 'TaskRevoked', /was revoked while it ran/);
+      assert.equal(await stop(other), 0);
+      assert.equal(await stop(paused), 0);
+    });
+
     test('a call that never yields is dead-lettered after MAX_DELIVERIES deliveries, and its get() rejects naming that', async () => {
       const handle = (await commands.hog('h'))!;
       for (const delivery of [1, 2]) {

@@ -44,6 +44,9 @@ export interface ConsumerInfo {
 
 /** A queue that can be looked into, and keeps the trace of its tasks. */
 export interface Inspection {
+  /** The consumer id this queue object's own claims are listed under in {@link claims}, when it has one. */
+  readonly consumerId?: string;
+
   /**
    * The next messages of the queue, head first, without taking them.
    *

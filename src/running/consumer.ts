@@ -22,7 +22,7 @@ import { ReadLoop } from './read-loop.js';
 import { assemble, type Parts } from './parts.js';
 import { recoverEvery, recoverOnce } from './recovery.js';
 import { moduleOf, type ConsumerOptions, type StepResult } from './consumer-options.js';
-import { watchRevocations } from './revoke-watch.js';
+import { watchRunning } from './running-watch.js';
 import { ABORT_GRACE_MS } from './worker-protocol.js';
 import { AsyncExecutor, startExecutor, type Executor } from './workers.js';
 
@@ -102,7 +102,7 @@ export class Consumer {
     this.#giveUp = new AbortController();
     this.#hurry = new AbortController();
     const { loop, fate } = await this.#prepare();
-    this.#timers.push(watchRevocations(invoker.queue, fate, this.log, this.#stopping.signal));
+    this.#timers.push(watchRunning(invoker.queue, fate, this.log, this.#stopping.signal));
     if (invoker.queue.recover) {
       await recoverOnce(invoker, this.log);
       this.#timers.push(recoverEvery(invoker, this.log, this.#stopping.signal));

@@ -36,7 +36,7 @@ import { deadLettersOf } from '../controls/dead-letters.js';
 import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
 import { TaskLock } from '../controls/lock.js';
 import { SKIP_ERROR_NAME, whySkip, type Skip } from '../controls/skip.js';
-import { QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
+import { ClaimLostError, QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
 import type { Invoker } from '../invoker/invoker.js';
 import { RunningCall } from './call.js';
 import type { Logger } from './logger.js';
@@ -128,6 +128,8 @@ export class Fate {
       let outcome = await this.#run(command, data, call, () => slot.ran());
       const stopped = call.reason;
       if (stopped instanceof ShutdownError) return this.#putBack(command);
+      // recovered by another consumer, which runs it: nothing of it is this one's to settle
+      if (stopped instanceof ClaimLostError) return this.#ctx.log.warn(stopped.message);
       // a call revoked while it ran fails as a revoked one, without a retry
       if (stopped instanceof TaskRevokedError) outcome = this.#revokedWhileRunning(command, stopped);
       const retrying = !outcome.ok && command.retries > 0 && !(stopped instanceof TaskRevokedError);
