@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import { EmptyData, type BaseDataStore, type BaseQueue } from '../backends/base.js';
 import { keepsDeadLetters, type DeadLetter, type DeadLetters } from '../backends/dead-letters.js';
-import { ConfigurationError } from '../exceptions.js';
 
 const PREFIX = 'dead:';
 let written = 0;
@@ -64,15 +63,4 @@ export class StoredDeadLetters implements DeadLetters {
 export function deadLettersOf(queue: BaseQueue): DeadLetters | undefined {
   if (keepsDeadLetters(queue)) return queue;
   return queue.controlStore === undefined ? undefined : new StoredDeadLetters(queue, queue.controlStore);
-}
-
-/**
- * {@link deadLettersOf}, for the commands that list, requeue or purge them.
- *
- * @throws ConfigurationError for a queue that keeps none.
- */
-export function requireDeadLetters(queue: BaseQueue): DeadLetters {
-  const letters = deadLettersOf(queue);
-  if (letters === undefined) throw new ConfigurationError(`Queue "${queue.name}" (${queue.constructor.name}) keeps no dead letters: give it a controlStore (backends/base.ts)`);
-  return letters;
 }
