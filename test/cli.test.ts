@@ -118,7 +118,16 @@ describe('huey-consumer', () => {
   test('a module without the attribute: Missing module-level "X", exit 1', async () => {
     const { code, stderr } = await run(['main.Nope'], app.path);
     assert.equal(code, 1);
-    assert.match(stderr, /^Missing module-level "Nope"\n/);
+    assert.match(stderr, /^Missing module-level "Nope"\nmain: export it/);
+  });
+
+  test('a misspelt attribute or module is answered with did you mean, exit 1', async () => {
+    const attribute = await run(['main.Configuraton'], app.path);
+    assert.equal(attribute.code, 1);
+    assert.match(attribute.stderr, /^Missing module-level "Configuraton"\nmain: did you mean "Configuration"\? It exports .*Configuration/);
+    const module = await run(['mian.Configuration'], app.path);
+    assert.equal(module.code, 1);
+    assert.match(module.stderr, /^Unable to import "mian"\nNo file mian\.js, \.mjs or \.cjs in .*: did you mean "main"\?\n/);
   });
 
   test('a bad option value or an unknown option is a clear error, exit 1', async () => {

@@ -6,11 +6,12 @@
  * @internal
  * @module
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigurationError } from '../exceptions.js';
 import { packageRoot } from '../core/paths.js';
+import { closest } from '../core/suggest.js';
 import { BaseConfiguration } from './config.js';
 
 /** Options of {@link loadConfig}. */
@@ -57,7 +58,9 @@ export async function loadConfig(dotted: string, options: LoadConfigOptions = {}
   const candidates = dirs.flatMap((dir) => ['.js', '.mjs', '.cjs'].map((ext) => resolve(dir, relative + ext)));
   const file = candidates.find((candidate) => existsSync(candidate));
   if (file === undefined) {
-    throw new ConfigurationError(`Unable to import "${moduleName}"\nNo file ${relative}.js, .mjs or .cjs in ${dirs.join(', ')}`);
+    const near = closest(relative, dirs.flatMap((dir) => modulesIn(resolve(dir, dirname(relative))).map((name) => join(dirname(relative), name))));
+    const hint = near === undefined ? '' : `: did you mean "${near.split('/').join('.')}"?`;
+    throw new ConfigurationError(`Unable to import "${moduleName}"\nNo file ${relative}.js, .mjs or .cjs in ${dirs.join(', ')}${hint}`);
   }
   let module: Record<string, unknown>;
   try {
@@ -69,6 +72,8 @@ export async function loadConfig(dotted: string, options: LoadConfigOptions = {}
   const Configuration = module[attribute];
   if (Configuration === undefined) {
     // Python's `from config import Configuration` makes a module-level name; an ES module has to export it
+    const near = closest(attribute, Object.keys(module));
+    if (near !== undefined) throw new ConfigurationError(`Missing module-level "${attribute}"\n${relative}: did you mean "${near}"? It exports ${Object.keys(module).join(', ')}`);
     throw new ConfigurationError(`Missing module-level "${attribute}"\n${relative}: export it, e.g. export { ${attribute} } from './config.js'`);
   }
   // duck-typed rather than instanceof: a configuration may extend another copy of huey's BaseConfiguration
@@ -76,4 +81,13 @@ export async function loadConfig(dotted: string, options: LoadConfigOptions = {}
     throw new ConfigurationError(`"${dotted}" is not a configuration class: extend BaseConfiguration and set QUEUE`);
   }
   return { Configuration: Configuration as typeof BaseConfiguration, file, root: packageRoot(file) };
+}
+
+/** The module names (without extension) of the JavaScript files in `dir`; none when it cannot be read. */
+function modulesIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => /\.(m|c)?js$/.test(name)).map((name) => name.replace(/\.(m|c)?js$/, ''));
+  } catch {
+    return [];
+  }
 }
