@@ -130,7 +130,10 @@ describe('the consumer on the file backend', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     const second = start();
-    await eventually(() => ran().length === before + 1, 'the scheduled call to run after the restart', 10_000);
+    // a survival test, not a race: a loaded machine may take its time (the consumer's log is in the failure)
+    await eventually(() => ran().length === before + 1, 'the scheduled call to run after the restart', 30_000).catch((error: Error) => {
+      throw new Error(`${error.message}; the second consumer said:\n${second.stderr}`);
+    });
     second.child.kill('SIGTERM');
     assert.equal(await second.exited, 0);
   });
