@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { BaseDataStore, BaseQueue, EmptyData } from 'huey/backends/base';
+import { BaseDataStore, BaseQueue } from 'huey/backends/base';
 import { MemoryDataStore, MemoryQueue } from 'huey/backends/memory';
 import { BaseConfiguration } from 'huey/bin/config';
 import { Consumer } from 'huey/bin/consumer';
@@ -14,7 +14,7 @@ import { currentTask } from 'huey';
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
-import { eventually, sleep } from './helpers.js';
+import { eventually, MapStore, sleep } from './helpers.js';
 import { contractView } from './backends/contract-view.js';
 
 const running: Consumer[] = [];
@@ -139,31 +139,6 @@ test('a slot is freed once its call has run, while its result is stored, for up 
 });
 
 test('with a store the queue cannot finish() into, the result is put and then the message acknowledged', async () => {
-  class MapStore extends BaseDataStore {
-    values = new Map<string, string>();
-    async put(key: string, value: string): Promise<void> {
-      this.values.set(key, value);
-    }
-    async get(key: string): Promise<string | typeof EmptyData> {
-      const value = this.values.get(key);
-      this.values.delete(key);
-      return value ?? EmptyData;
-    }
-    async peek(key: string): Promise<string | typeof EmptyData> {
-      return this.values.get(key) ?? EmptyData;
-    }
-    async putIfEmpty(key: string, value: string): Promise<boolean> {
-      if (this.values.has(key)) return false;
-      this.values.set(key, value);
-      return true;
-    }
-    async keys(prefix: string): Promise<string[]> {
-      return [...this.values.keys()].filter((key) => key.startsWith(prefix));
-    }
-    async flush(): Promise<void> {
-      this.values.clear();
-    }
-  }
   const { invoker, queue, consumer } = setup({ resultStore: new MapStore('r') });
   const add = queueCommand(invoker)(function add(a: number, b: number) {
     return a + b;

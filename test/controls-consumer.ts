@@ -14,18 +14,7 @@ import type { BaseQueue } from 'huey/backends/base';
 import { AsyncData as Handle } from 'huey/queue';
 import { main as inspect } from '../src/cli/inspect.js';
 import { tracerOf } from '../src/observe/trace.js';
-import { REPO_ROOT, eventually, scratchPackage, type ScratchPackage } from './helpers.js';
-
-/** A backend to run the suite on. */
-export interface ConsumerBackend {
-  name: string;
-  /** `config.js` up to the backends: it must export `queue` and `store`. */
-  backends: string;
-  /** Environment of this process and the consumer's (e.g. the Redis prefix). */
-  env: Record<string, string>;
-  skip?: string | undefined;
-  cleanup?: () => Promise<void>;
-}
+import { REPO_ROOT, eventually, scratchPackage, type ProcessBackend, type ScratchPackage } from './helpers.js';
 
 const CONFIG = `
 import { BaseConfiguration } from 'huey/bin/config';
@@ -67,7 +56,7 @@ interface Commands {
 const rejectsWith = (handle: AsyncData<unknown> | undefined, remoteName: string, message: RegExp): Promise<void> =>
   assert.rejects(handle!.get({ blocking: true, timeout: 30 }), (error: unknown) => error instanceof TaskException && error.remoteName === remoteName && message.test(error.message));
 
-export function controlsThroughConsumer(backend: ConsumerBackend): void {
+export function controlsThroughConsumer(backend: ProcessBackend): void {
   describe(`controls of calls through a consumer process on ${backend.name}`, { skip: backend.skip ?? false }, () => {
     let pkg: ScratchPackage;
     let app: App;

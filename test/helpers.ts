@@ -9,7 +9,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { CommandRegistry, Invoker, MemoryDataStore, MemoryQueue, type InvokerOptions } from 'huey';
+import { BaseDataStore, CommandRegistry, EmptyData, Invoker, MemoryDataStore, MemoryQueue, type InvokerOptions } from 'huey';
 
 /** The Redis every Redis test talks to. */
 export const REDIS = { host: '127.0.0.1', port: 6379 } as const;
@@ -139,4 +139,48 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/**
+ * A result store of the plainest kind: a Map, with none of the optional
+ * verbs (no `wait`, no `putMany`), so what falls back to the base class is tested.
+ */
+export class MapStore extends BaseDataStore {
+  readonly values = new Map<string, string>();
+  async put(key: string, value: string): Promise<void> {
+    this.values.set(key, value);
+  }
+  async get(key: string): Promise<string | typeof EmptyData> {
+    const value = this.values.get(key);
+    this.values.delete(key);
+    return value ?? EmptyData;
+  }
+  async peek(key: string): Promise<string | typeof EmptyData> {
+    return this.values.get(key) ?? EmptyData;
+  }
+  async putIfEmpty(key: string, value: string): Promise<boolean> {
+    if (this.values.has(key)) return false;
+    this.values.set(key, value);
+    return true;
+  }
+  async keys(prefix: string): Promise<string[]> {
+    return [...this.values.keys()].filter((key) => key.startsWith(prefix));
+  }
+  async flush(): Promise<void> {
+    this.values.clear();
+  }
+}
+
+/**
+ * A backend the process tests run a real consumer on: the head of a
+ * `config.js` that exports `queue` and `store`, and what the processes need.
+ */
+export interface ProcessBackend {
+  name: string;
+  /** `config.js` up to the backends: it must export `queue` and `store`. */
+  backends: string;
+  /** Environment of this process and the consumers' (e.g. the Redis prefix). */
+  env: Record<string, string>;
+  skip?: string | undefined;
+  cleanup?: () => Promise<void>;
 }

@@ -7,7 +7,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
   AsyncData,
-  BaseDataStore,
   DataStoreGetException,
   DataStoreTimeout,
   EmptyData,
@@ -18,34 +17,14 @@ import {
   TaskException,
 } from 'huey';
 import { encodeOutcome } from '../src/core/message.js';
-import { memoryInvoker, sleep } from './helpers.js';
+import { MapStore, memoryInvoker, sleep } from './helpers.js';
 
 /** A result store that cannot push (no `wait`), so a blocking get has to poll; it counts its reads. */
-class PollingStore extends BaseDataStore {
-  readonly values = new Map<string, string>();
+class PollingStore extends MapStore {
   reads = 0;
-  async put(key: string, value: string): Promise<void> {
-    this.values.set(key, value);
-  }
-  async get(key: string): Promise<string | typeof EmptyData> {
+  override async get(key: string): Promise<string | typeof EmptyData> {
     this.reads++;
-    const value = this.values.get(key);
-    this.values.delete(key);
-    return value ?? EmptyData;
-  }
-  async peek(key: string): Promise<string | typeof EmptyData> {
-    return this.values.get(key) ?? EmptyData;
-  }
-  async putIfEmpty(key: string, value: string): Promise<boolean> {
-    if (this.values.has(key)) return false;
-    this.values.set(key, value);
-    return true;
-  }
-  async keys(prefix: string): Promise<string[]> {
-    return [...this.values.keys()].filter((key) => key.startsWith(prefix));
-  }
-  async flush(): Promise<void> {
-    this.values.clear();
+    return super.get(key);
   }
 }
 

@@ -14,18 +14,7 @@ import { after, before, describe, test } from 'node:test';
 import { currentTask, TaskException, type AsyncData, type QueuedFunction } from 'huey';
 import type { BaseQueue } from 'huey/backends/base';
 import { main as inspect } from '../src/cli/inspect.js';
-import { REPO_ROOT, eventually, scratchPackage, sleep, type ScratchPackage } from './helpers.js';
-
-/** A backend to run the suite on. */
-export interface RunningBackend {
-  name: string;
-  /** `config.js` up to the backends: it must export `queue` and `store`. */
-  backends: string;
-  /** Environment of this process and the consumers' (e.g. the Redis prefix). */
-  env: Record<string, string>;
-  skip?: string | undefined;
-  cleanup?: () => Promise<void>;
-}
+import { REPO_ROOT, eventually, scratchPackage, sleep, type ProcessBackend, type ScratchPackage } from './helpers.js';
 
 const CONFIG = `
 import { BaseConfiguration } from 'huey/bin/config';
@@ -112,7 +101,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-export function runningCallThroughConsumer(backend: RunningBackend): void {
+export function runningCallThroughConsumer(backend: ProcessBackend): void {
   describe(`the running call through consumer processes on ${backend.name}`, { skip: backend.skip ?? false }, () => {
     let pkg: ScratchPackage;
     let app: App;

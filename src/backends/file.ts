@@ -369,6 +369,7 @@ export class FileQueue extends FileQueueCapabilities implements DeliveryCount {
     this.#q.waker.close();
     this.#q.pools.close();
     this.#q.claims.clear();
+    await this.controlStore.close();
     await wrapped(QueueException, `Could not give back the claims of ${this.consumerId}`, () => this.#q.membership.leave());
   }
 }

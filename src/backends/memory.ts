@@ -135,10 +135,11 @@ export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta,
     return first === undefined ? null : new Date(first.eta);
   }
 
-  /** Wakes every blocked `read` with `null`. */
+  /** Wakes every blocked `read` with `null`, and closes the control store. */
   async close(): Promise<void> {
     for (const reader of this.#readers) reader(null);
     this.#readers.clear();
+    await this.controlStore.close();
   }
 
   /** Appends a line to the trace, a list of the last 10,000 lines (`MEMORY_TRACE_LINES`). */

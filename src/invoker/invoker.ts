@@ -298,7 +298,7 @@ export class Invoker {
 
   /**
    * Closes every connection, watcher and timer of this invoker's queue and
-   * stores (its queue's control store too), so that a producer script
+   * stores (a queue closes its own control store), so that a producer script
    * exits by itself; safe to call twice. `await using invoker = new
    * Invoker(...)` calls it at the end of the block.
    *
@@ -310,7 +310,7 @@ export class Invoker {
    */
   close(): Promise<void> {
     this.#closed ??= (async () => {
-      const backends = new Set([this.queue, this.resultStore, this.taskStore, this.queue.controlStore].filter((backend) => backend !== undefined));
+      const backends = new Set([this.queue, this.resultStore, this.taskStore].filter((backend) => backend !== undefined));
       await Promise.all([...backends].map((backend) => backend.close?.()));
     })();
     return this.#closed;

@@ -278,9 +278,10 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   /**
    * Stops the heartbeat, wakes a blocked read with `null`, puts this
    * consumer's unacknowledged messages back at the head of the queue, takes
-   * it off the list of consumers, and closes the connections this object opened (not a `client` it was given).
+   * it off the list of consumers, and closes its control store and the connections it opened (not a `client` it was given).
    */
   async close(): Promise<void> {
+    await this.controlStore.close();
     await this.#consuming.close();
   }
 
