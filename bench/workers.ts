@@ -16,10 +16,10 @@ const flag = process.argv.indexOf('--calls');
 const calls = flag > 0 ? Number(process.argv[flag + 1]) : 2000;
 const CONFIG_FILE = fileURLToPath(new URL('./workers-app/config.js', import.meta.url));
 
-async function timed(handles: Promise<AsyncData<number> | undefined>[]): Promise<number> {
+async function timed(handles: Promise<AsyncData<number>>[]): Promise<number> {
   const started = performance.now();
   const all = await Promise.all(handles);
-  await Promise.all(all.map((handle) => handle!.get({ blocking: true, timeout: 120 })));
+  await Promise.all(all.map((handle) => handle.get({ blocking: true, timeout: 120 })));
   return performance.now() - started;
 }
 

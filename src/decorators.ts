@@ -87,15 +87,15 @@ export interface ScheduleOptions<A extends unknown[]> {
 export interface QueuedFunction<A extends unknown[], R> {
   /**
    * Enqueues a call.
-   * @returns A handle on the result when the invoker has a result store (always with `alwaysEager`), else `undefined`.
+   * @returns A handle on the call; its `get()` answers through the invoker's result store.
    * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
    */
-  (...args: A): Promise<AsyncData<R> | undefined>;
+  (...args: A): Promise<AsyncData<R>>;
   /**
    * Enqueues a call to run at `eta`, or `delay` seconds from now.
    * @throws ConfigurationError for an invalid `eta` or `delay`.
    */
-  schedule(options: ScheduleOptions<A> & ([] extends A ? unknown : { args: A })): Promise<AsyncData<R> | undefined>;
+  schedule(options: ScheduleOptions<A> & ([] extends A ? unknown : { args: A })): Promise<AsyncData<R>>;
   /**
    * A call of this command not enqueued yet: the first step of a pipeline.
    * @example
@@ -150,7 +150,7 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
   };
   return <A extends unknown[], R>(fn: (...args: A) => R): QueuedFunction<A, Awaited<R>> => {
     const definition = define(invoker, fn, options.name, { retries, retryDelay, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}), ...controls });
-    const enqueue = (args: A, call: CallOptions): Promise<AsyncData<Awaited<R>> | undefined> => invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, call));
+    const enqueue = (args: A, call: CallOptions): Promise<AsyncData<Awaited<R>>> => invoker.enqueue(new QueueCommand<A, Awaited<R>>(definition, args, call));
     const queued = (...args: A) => enqueue(args, {});
     queued.schedule = async (options: ScheduleOptions<A>) => {
       check.knownKeys('schedule()', options, ['args', 'eta', 'delay', 'priority', 'expires']);

@@ -64,7 +64,7 @@ describe('a call that returned is never run again because storing its result fai
     });
     const consumer = await started(invoker);
     const res = await charge(500);
-    assert.equal(await res!.get({ blocking: true, timeout: 10 }), 'charged 500');
+    assert.equal(await res.get({ blocking: true, timeout: 10 }), 'charged 500');
     assert.equal(runs, 1, 'the charge ran more than once');
     assert.equal(store.puts, 3);
     assert.equal(await queue.length(), 0);
@@ -77,7 +77,7 @@ describe('a call that returned is never run again because storing its result fai
     const invoker = new Invoker(new MemoryQueue('once'), { registry: new CommandRegistry(), resultStore: store });
     const add = queueCommand(invoker, { name: 'math.add' })((a: number, b: number) => a + b);
     await started(invoker);
-    assert.equal(await (await add(2, 3))!.get({ blocking: true, timeout: 10 }), 5);
+    assert.equal(await (await add(2, 3)).get({ blocking: true, timeout: 10 }), 5);
   });
 
   test('a store that never recovers: at shutdown the message is dead-lettered with its result in the reason, so it does not run again', async () => {
@@ -107,15 +107,15 @@ describe('a call that returned is never run again because storing its result fai
     const res = await once();
     // a first consumer stored the result and died before acknowledging: the message comes back as it was
     const data = (await queue.read())!;
-    await store.put(res!.taskId, '{"v":1,"ok":true,"value":"run 1"}');
+    await store.put(res.taskId, '{"v":1,"ok":true,"value":"run 1"}');
     await queue.ack(data);
     await queue.write(data);
     lines.length = 0;
     await started(invoker, Fast, logged);
     await eventually(async () => (await queue.length()) === 0 && (await queue.claims!()).length === 0, 'the message to be acknowledged');
     assert.equal(runs, 0, 'the call ran again');
-    assert.equal(await res!.get(), 'run 1');
-    assert.ok(lines.some((line) => line.includes(`jobs.once ${res!.taskId} already ran (its result is stored): acknowledged without running it again`)), lines.join(''));
+    assert.equal(await res.get(), 'run 1');
+    assert.ok(lines.some((line) => line.includes(`jobs.once ${res.taskId} already ran (its result is stored): acknowledged without running it again`)), lines.join(''));
   });
 });
 
@@ -169,10 +169,10 @@ describe('the file result store', () => {
       const invoker = new Invoker(queue, { registry: new CommandRegistry(), resultStore: results });
       const double = queueCommand(invoker, { name: 'math.double' })((n: number) => n * 2);
       await started(invoker);
-      assert.equal(await (await double(1))!.get({ blocking: true, timeout: 10 }), 2);
+      assert.equal(await (await double(1)).get({ blocking: true, timeout: 10 }), 2);
       await rm(results.directory, { recursive: true });
-      assert.equal(await (await double(2))!.get({ blocking: true, timeout: 10 }), 4);
-      assert.equal(await (await double(3))!.get({ blocking: true, timeout: 10 }), 6);
+      assert.equal(await (await double(2)).get({ blocking: true, timeout: 10 }), 4);
+      assert.equal(await (await double(3)).get({ blocking: true, timeout: 10 }), 6);
       assert.deepEqual(await queue.claims(), []);
     } finally {
       await remove();
@@ -189,7 +189,7 @@ describe('logging never stops the consumer', () => {
     }
     lines.length = 0;
     await started(invoker, FullDisk, logged);
-    assert.equal(await (await add(1, 1))!.get({ blocking: true, timeout: 10 }), 2);
+    assert.equal(await (await add(1, 1)).get({ blocking: true, timeout: 10 }), 2);
     const warnings = lines.filter((line) => line.includes('cannot write the log file'));
     assert.equal(warnings.length, 1, lines.join(''));
     assert.match(warnings[0]!, /WARN  cannot write the log file \/dev\/full \(ENOSPC: no space left on device, write\): logging to stderr only from now on/);

@@ -61,7 +61,7 @@ describe('a consumer on Redis refills its slots with its finishes', { skip }, ()
     for (let n = 0; n < 200; n++) handles.push(await note(n));
     const started = Date.now();
     await consumer.start();
-    assert.deepEqual(await Promise.all(handles.map((handle) => handle!.get({ blocking: true, timeout: 30 }))), ran);
+    assert.deepEqual(await Promise.all(handles.map((handle) => handle.get({ blocking: true, timeout: 30 }))), ran);
     const seconds = (Date.now() - started) / 1000;
     assert.deepEqual(ran, [...Array(200).keys()], 'every call ran once, in order');
     assert.ok(counts.refills >= 199, `${counts.refills} finishes took the next call`);

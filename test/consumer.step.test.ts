@@ -50,7 +50,7 @@ test('a call with an eta is scheduled by one step and run by the first step at o
   clock.set(at(29.999));
   assert.deepEqual(await consumer.step(), { kind: 'idle' });
   clock.set(at(30));
-  assert.deepEqual(await consumer.step(), { kind: 'scheduled', taskId: res!.taskId, command: 'tasks.note' });
+  assert.deepEqual(await consumer.step(), { kind: 'scheduled', taskId: res.taskId, command: 'tasks.note' });
   assert.deepEqual(runs, [at(30)]);
   assert.equal(await queue.nextEta(), null);
 });
@@ -79,7 +79,7 @@ test('a failing call with retries and a retryDelay is retried by the steps after
   clock.set(at(20));
   await consumer.step();
   assert.equal(tries, 3);
-  assert.equal(await res!.get(), 'done');
+  assert.equal(await res.get(), 'done');
 });
 
 test('with PERIODIC, a step in a new minute enqueues that minute\'s periodic commands once; the next step runs them', async () => {

@@ -50,7 +50,7 @@ test('a started consumer runs queued calls and stores their results', async () =
   });
   const res = await add(2, 3);
   await consumer().start();
-  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 5);
+  assert.equal(await res.get({ blocking: true, timeout: 2 }), 5);
 });
 
 test('start() logs the registered commands, one "+ name" a line', async () => {
@@ -145,7 +145,7 @@ test('with a store the queue cannot finish() into, the result is put and then th
   });
   const res = await add(2, 3);
   await consumer().start();
-  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 5);
+  assert.equal(await res.get({ blocking: true, timeout: 2 }), 5);
   await eventually(async () => (await contractView(queue).claims!()).length === 0, 'the message to be acknowledged');
 });
 
@@ -198,7 +198,7 @@ test('a non-blocking queue is polled from INITIAL_DELAY growing by BACKOFF up to
   assert.deepEqual(polls().slice(0, 6), [10, 20, 40, 80, 80, 80]);
   const before = polls().length;
   const res = await ping();
-  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 'pong');
+  assert.equal(await res.get({ blocking: true, timeout: 2 }), 'pong');
   await eventually(() => polls().length >= before + 2, 'polls after the message');
   assert.ok(polls().slice(before).includes(10), 'polling did not restart from INITIAL_DELAY after a message');
 });
@@ -213,7 +213,7 @@ test('a call with an eta starts within 100 ms after it', async () => {
   // a plain timer for the same instant: on a loaded machine it fires late too, and the consumer cannot beat it
   const timerFired = new Promise<number>((resolve) => setTimeout(() => resolve(Date.now()), 400));
   const res = await stamp.schedule({ args: [], eta });
-  const started = (await res!.get({ blocking: true, timeout: 5 })) as number;
+  const started = (await res.get({ blocking: true, timeout: 5 })) as number;
   assert.ok(started >= eta.getTime(), 'started before its eta');
   const late = started - Math.max(eta.getTime(), await timerFired);
   assert.ok(late < 100, `started ${late} ms after a timer set for its eta fired`);
@@ -246,7 +246,7 @@ test('without a backend schedule, scheduled calls are saved to TASK_STORE and ru
   assert.equal(saved.length, 1);
   assert.match(saved[0]!, /"command":"[^"]*later"/);
   await consumer().start();
-  assert.equal(await res!.get({ blocking: true, timeout: 3 }), 'ran');
+  assert.equal(await res.get({ blocking: true, timeout: 3 }), 'ran');
 });
 
 test('periodic commands are enqueued once per matching minute, however often the minute is asked for', async () => {
@@ -314,7 +314,7 @@ test('a failing call is retried with one fewer try, then its error is stored for
   });
   const res = await flaky();
   await consumer().start();
-  await assert.rejects(res!.get({ blocking: true, timeout: 3 }), (error: unknown) => {
+  await assert.rejects(res.get({ blocking: true, timeout: 3 }), (error: unknown) => {
     assert.ok(error instanceof TaskException);
     assert.equal(error.message, 'attempt 3 failed');
     assert.equal(error.remoteName, 'TypeError');
@@ -323,9 +323,9 @@ test('a failing call is retried with one fewer try, then its error is stored for
   assert.equal(calls, 3);
   const log = lines.join('');
   // a failure that is retried is one WARN line, no stack; the last one an ERROR with its stack
-  assert.match(log, new RegExp(`WARN  \\S*flaky ${res!.taskId} failed \\(TypeError: attempt 1 failed\\); retry 1 of 2 in 0 s\n`));
-  assert.match(log, new RegExp(`WARN  \\S*flaky ${res!.taskId} failed \\(TypeError: attempt 2 failed\\); retry 2 of 2 in 0 s\n`));
-  assert.match(log, new RegExp(`ERROR \\S*flaky ${res!.taskId} failed: TypeError: attempt 3 failed\n\\s+at .*flaky`));
+  assert.match(log, new RegExp(`WARN  \\S*flaky ${res.taskId} failed \\(TypeError: attempt 1 failed\\); retry 1 of 2 in 0 s\n`));
+  assert.match(log, new RegExp(`WARN  \\S*flaky ${res.taskId} failed \\(TypeError: attempt 2 failed\\); retry 2 of 2 in 0 s\n`));
+  assert.match(log, new RegExp(`ERROR \\S*flaky ${res.taskId} failed: TypeError: attempt 3 failed\n\\s+at .*flaky`));
   assert.doesNotMatch(log, /TypeError: attempt 1 failed\n\s+at/, 'no stack for a failure that is retried');
 });
 
@@ -339,7 +339,7 @@ test('a retry waits retryDelay seconds', async () => {
   });
   const res = await flaky();
   await consumer().start();
-  assert.equal(await res!.get({ blocking: true, timeout: 3 }), 'ok');
+  assert.equal(await res.get({ blocking: true, timeout: 3 }), 'ok');
   const gap = times[1]! - times[0]!;
   assert.ok(gap >= 300, `retried after ${gap} ms, before retryDelay`);
 });
@@ -353,7 +353,7 @@ test('an unknown command is logged and dead-lettered with the reason, and the co
   await queue.write(ghost);
   const res = await ok();
   await consumer().start();
-  assert.equal(await res!.get({ blocking: true, timeout: 2 }), 'fine');
+  assert.equal(await res.get({ blocking: true, timeout: 2 }), 'fine');
   assert.match(lines.join(''), /ERROR QueueException: commands\.ghost not found in CommandRegistry/);
   const letters = await contractView(queue).deadLetters!();
   assert.deepEqual(letters.map((l) => [l.data, l.reason]), [[ghost, 'QueueException: commands.ghost not found in CommandRegistry']]);

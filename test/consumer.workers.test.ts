@@ -69,7 +69,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
   describe(`with ${type} workers`, () => {
     let consumer: Consumer;
     let queue: MemoryQueue;
-    let commands: Record<string, (...args: unknown[]) => Promise<AsyncData<unknown> | undefined>>;
+    let commands: Record<string, (...args: unknown[]) => Promise<AsyncData<unknown>>>;
     const lines: string[] = [];
 
     before(async () => {
@@ -101,7 +101,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
     });
 
     test('a call runs in the right place and its result is stored', async () => {
-      const result = (await (await commands.add!(2, 3))!.get({ blocking: true, timeout: 5 })) as { sum: number; where: number | string };
+      const result = (await (await commands.add!(2, 3)).get({ blocking: true, timeout: 5 })) as { sum: number; where: number | string };
       assert.equal(result.sum, 5);
       if (type === 'async') assert.equal(result.where, process.pid);
       if (type === 'thread') assert.equal(result.where, 'thread');
@@ -110,8 +110,8 @@ for (const type of ['async', 'thread', 'process'] as const) {
 
     test('a failing call is retried, then get() rejects with its error', async () => {
       const res = await commands.flaky!('k');
-      await assert.rejects(res!.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.message === 'flaky k');
-      assert.match(lines.join(''), new RegExp(`${res!.taskId} failed \\(Error: flaky \\S+\\); retry 1 of 1 in 0 s`));
+      await assert.rejects(res.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.message === 'flaky k');
+      assert.match(lines.join(''), new RegExp(`${res.taskId} failed \\(Error: flaky \\S+\\); retry 1 of 1 in 0 s`));
     });
 
     test('a call with an eta waits for it', async () => {
@@ -128,7 +128,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
 
     test('a call over its timeout fails with TimeoutError', async () => {
       const res = await commands.hang!();
-      await assert.rejects(res!.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.remoteName === 'TimeoutError');
+      await assert.rejects(res.get({ blocking: true, timeout: 5 }), (error: unknown) => error instanceof TaskException && error.remoteName === 'TimeoutError');
       if (type !== 'async') await eventually(() => /ended: apps\/math\/commands\.hang \S+ did not stop within \d+ ms of its signal \(apps\/math\/commands\.hang \S+ timed out after [\d.]+ s\); starting a new one/.test(lines.join('')), 'the worker to be replaced');
     });
 
@@ -136,7 +136,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
       test('a worker that exits mid-call is replaced and the call is retried', async () => {
         const marker = `${app.path}/crashed-${type}`;
         const res = await commands.crash!(marker);
-        assert.equal(await res!.get({ blocking: true, timeout: 10 }), 'survived');
+        assert.equal(await res.get({ blocking: true, timeout: 10 }), 'survived');
         assert.match(lines.join(''), /exited with code 7; starting a new one/);
         assert.match(lines.join(''), /WorkerExitError: worker \S+ \S+ exited with code 7 while running apps\/math\/commands\.crash/);
       });
@@ -146,7 +146,7 @@ for (const type of ['async', 'thread', 'process'] as const) {
       const res = await commands.nap!(300);
       await eventually(() => consumer.inFlight === 1, 'the call to start');
       await consumer.stop();
-      assert.equal(await res!.get(), 'rested');
+      assert.equal(await res.get(), 'rested');
       await consumer.start();
     });
   });

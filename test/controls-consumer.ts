@@ -53,8 +53,8 @@ interface Commands {
   alert: QueuedFunction<[PipelineFailure, string], string>;
 }
 
-const rejectsWith = (handle: AsyncData<unknown> | undefined, remoteName: string, message: RegExp): Promise<void> =>
-  assert.rejects(handle!.get({ blocking: true, timeout: 30 }), (error: unknown) => error instanceof TaskException && error.remoteName === remoteName && message.test(error.message));
+const rejectsWith = (handle: AsyncData<unknown>, remoteName: string, message: RegExp): Promise<void> =>
+  assert.rejects(handle.get({ blocking: true, timeout: 30 }), (error: unknown) => error instanceof TaskException && error.remoteName === remoteName && message.test(error.message));
 
 export function controlsThroughConsumer(backend: ProcessBackend): void {
   describe(`controls of calls through a consumer process on ${backend.name}`, { skip: backend.skip ?? false }, () => {
@@ -102,7 +102,7 @@ export function controlsThroughConsumer(backend: ProcessBackend): void {
       const skipped = await commands.record('spam');
       await rejectsWith(skipped, 'TaskRevoked', /commands\.record is revoked and was not run/);
       await commands.record.restore();
-      assert.equal(await (await commands.record('welcome'))!.get({ blocking: true, timeout: 30 }), 'welcome');
+      assert.equal(await (await commands.record('welcome')).get({ blocking: true, timeout: 30 }), 'welcome');
       assert.ok(!ran().includes('spam') && ran().includes('welcome'));
       await tracerOf(app.invoker)?.flush();
       let out = '';
@@ -141,7 +141,7 @@ export function controlsThroughConsumer(backend: ProcessBackend): void {
       assert.ok(!ran().includes('report monday'));
       release();
       await holding;
-      assert.equal(await res!.get({ blocking: true, timeout: 30 }), 'monday');
+      assert.equal(await res.get({ blocking: true, timeout: 30 }), 'monday');
       assert.equal(await app.invoker.isLocked('reports'), false);
     });
 

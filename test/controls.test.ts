@@ -75,7 +75,7 @@ describe('alwaysEager follows the same rules in-process', () => {
     await work.revoke({ once: true });
     const skipped = (await work(1))!;
     await assert.rejects(skipped.get(), (error: unknown) => error instanceof TaskException && error.remoteName === 'TaskRevoked' && /work is revoked and was not run/.test(error.message));
-    assert.equal(await (await work(2))!.get(), 2);
+    assert.equal(await (await work(2)).get(), 2);
     assert.deepEqual(ran, [2]);
   });
 
@@ -102,7 +102,7 @@ describe('alwaysEager follows the same rules in-process', () => {
     await assert.rejects(work(), TaskLockedException);
     release();
     await holding;
-    assert.equal(await (await work())!.get(), 'done');
+    assert.equal(await (await work()).get(), 'done');
     assert.equal(await invoker.isLocked('reports'), false);
   });
 

@@ -78,7 +78,7 @@ describe('queueCommand()', () => {
     const message = await nextMessage(queue);
     assert.equal(message.eta, '2030-01-01T09:30:00.250Z');
     assert.deepEqual(message.args, ['stand up']);
-    assert.equal(message.id, res?.taskId);
+    assert.equal(message.id, res.taskId);
   });
 
   test('schedule({ delay }) sets the eta delay seconds from now', async () => {

@@ -76,9 +76,9 @@ test('a call that succeeds emits enqueued, received, started, finished (with its
   const res = await add(1, 2);
   const consumer = new Consumer(invoker, BaseConfiguration, { logSink: () => {} });
   await consumer.step();
-  assert.equal(await res!.get(), 3);
+  assert.equal(await res.get(), 3);
   assert.deepEqual(seen.map(([name]) => name), ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
-  for (const [name, payload] of seen) assert.equal(payload.taskId, res!.taskId, name);
+  for (const [name, payload] of seen) assert.equal(payload.taskId, res.taskId, name);
   const finished = seen.find(([name]) => name === 'finished')![1];
   assert.equal(finished.command, 'tasks.add');
   assert.equal(typeof finished.duration, 'number');
@@ -140,7 +140,7 @@ test('with nobody listening, events build no payloads: a call emits nothing and 
   const add = queueCommand(invoker, { name: 'tasks.add' })((a: number, b: number) => a + b);
   const res = await add(1, 2);
   await new Consumer(invoker, BaseConfiguration, { logSink: () => {} }).step();
-  assert.equal(await res!.get(), 3);
+  assert.equal(await res.get(), 3);
   assert.equal(emitted, 0);
   assert.deepEqual(counted, ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
 });

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AsyncData, crontab, periodicCommand, queueCommand, type QueuedFunction } from 'huey';
+import { BaseConfiguration } from 'huey/bin/config';
+import { Consumer } from 'huey/bin/consumer';
 import { memoryInvoker } from './helpers.js';
 
 /** `true` when X and Y are the same type (not merely assignable). */
@@ -22,14 +24,16 @@ test('a decorated (a: number, b: number) => number gives a function whose handle
   assertType<Equal<Parameters<typeof add>, [a: number, b: number]>>();
 
   const handle = await add(1, 2);
-  assertType<Equal<typeof handle, AsyncData<number> | undefined>>();
-  const value = await handle?.get({ blocking: true, timeout: 1 });
-  assertType<Equal<typeof value, number | undefined>>();
+  assertType<Equal<typeof handle, AsyncData<number>>>();
+  const value = await handle.get({ blocking: true, timeout: 1 });
+  assertType<Equal<typeof value, number>>();
   assert.equal(value, 3);
+  const ready = await handle.get();
+  assertType<Equal<typeof ready, number | undefined>>();
 
   const later = await add.schedule({ args: [3, 4], delay: 10 });
-  assertType<Equal<typeof later, AsyncData<number> | undefined>>();
-  assert.equal(await later?.get(), 7);
+  assertType<Equal<typeof later, AsyncData<number>>>();
+  assert.equal(await later.get(), 7);
 
   assertType<Equal<Parameters<typeof add.fn>, [a: number, b: number]>>();
   assertType<Equal<typeof add.commandName, string>>();
@@ -41,8 +45,48 @@ test('an async function gives a handle on what its promise resolves to', async (
     return Array.from({ length: count }, () => 'bean');
   });
   const handle = await fetchBeans(2);
-  assertType<Equal<typeof handle, AsyncData<string[]> | undefined>>();
-  assert.deepEqual(await handle?.get(), ['bean', 'bean']);
+  assertType<Equal<typeof handle, AsyncData<string[]>>>();
+  const beans = await handle.get({ blocking: true });
+  assertType<Equal<typeof beans, string[]>>();
+  assert.deepEqual(beans, ['bean', 'bean']);
+});
+
+test('a strict producer reads results through a real queue with no non-null assertions', async () => {
+  const { invoker, queue } = memoryInvoker();
+  const square = queueCommand(invoker)(async function square(n: number): Promise<number> {
+    return n * n;
+  });
+  const Configuration = class extends BaseConfiguration {};
+  Object.assign(Configuration, { QUEUE: queue });
+  const consumer = new Consumer(invoker, Configuration, { logSink: () => {} });
+
+  const handle = await square(7);
+  await consumer.step();
+  const squared: number = (await handle.get({ blocking: true, timeout: 5 })) + 1;
+  assert.equal(squared, 50);
+
+  const group = await invoker.enqueue(square.s(2).then(square));
+  await consumer.step();
+  await consumer.step();
+  const results = await group.get({ blocking: true, timeout: 5 });
+  assertType<Equal<typeof results, [...unknown[], number]>>();
+  const last: number = results[results.length - 1] as number;
+  assert.deepEqual(results, [4, 16]);
+  assert.equal(last, 16);
+});
+
+test('without a result store a call still gives a handle, whose get() says why it cannot answer', async () => {
+  const { invoker, queue } = memoryInvoker({ resultStore: undefined });
+  const square = queueCommand(invoker)(function square(n: number): number {
+    return n * n;
+  });
+  const handle = await square(3);
+  assertType<Equal<typeof handle, AsyncData<number>>>();
+  await assert.rejects(handle.get({ blocking: true }), {
+    name: 'ConfigurationError',
+    message: `Task ${handle.taskId} has no result store to answer through: give the Invoker a resultStore (periodic commands store no results)`,
+  });
+  assert.equal(await queue.length(), 1, 'the call is still queued');
 });
 
 test('wrong argument types are compile errors (checked by tsc, never run)', () => {

@@ -119,8 +119,8 @@ export function inspectSuite(backend: InspectBackend): void {
     test('trace of a task that succeeded shows its life line by line and "finished; result read at"', async () => {
       const res = await commands.add(1, 2);
       await drain();
-      assert.equal(await res!.get(), 3);
-      const run = await huey('trace', res!.taskId);
+      assert.equal(await res.get(), 3);
+      const run = await huey('trace', res.taskId);
       assert.equal(run.code, 0, run.stderr);
       const events = run.stdout.split('\n').slice(1, -2).map((line) => line.split(/\s+/)[1]);
       assert.deepEqual(events, ['enqueued', 'received', 'started', 'finished', 'resultStored', 'resultRead']);
@@ -131,16 +131,16 @@ export function inspectSuite(backend: InspectBackend): void {
     test('trace --json gives the events and where the task is, for scripts', async () => {
       const res = await commands.add(2, 2);
       await drain();
-      const data = await json('trace', res!.taskId);
-      assert.equal(data.taskId, res!.taskId);
+      const data = await json('trace', res.taskId);
+      assert.equal(data.taskId, res.taskId);
       assert.deepEqual((data.where as { state: string }).state, 'result');
       assert.equal(data.summary, 'finished; result waiting to be read');
       const events = data.events as { event: string; pid: number; host: string; time: string; payload: { taskId: string } }[];
       assert.equal(events[0]!.event, 'enqueued');
       assert.equal(events[0]!.pid, process.pid);
-      assert.equal(events[0]!.payload.taskId, res!.taskId);
+      assert.equal(events[0]!.payload.taskId, res.taskId);
       assert.ok(!Number.isNaN(Date.parse(events[0]!.time)));
-      await res!.get();
+      await res.get();
     });
 
     test('trace of a task waiting in the queue names its position', async () => {
@@ -155,30 +155,30 @@ export function inspectSuite(backend: InspectBackend): void {
       now = new Date('2030-01-01T12:00:00.000Z');
       const res = await commands.flaky();
       assert.equal((await consumer.step()).kind, 'message'); // fails, retry enqueued for 12:00:30
-      assert.match((await huey('trace', res!.taskId)).stdout, /\nnow: waiting in the queue at position 1\n$/);
+      assert.match((await huey('trace', res.taskId)).stdout, /\nnow: waiting in the queue at position 1\n$/);
       await consumer.step(); // the retry is read and scheduled
-      const scheduled = await huey('trace', res!.taskId);
+      const scheduled = await huey('trace', res.taskId);
       assert.match(scheduled.stdout, /\n\S+ +failed +Error: flaky fails \(1 retries left\)/);
       assert.match(scheduled.stdout, /\n\S+ +retrying +again 12:00:30\.000, 0 retries left after it/);
       assert.match(scheduled.stdout, /\nnow: scheduled for 12:00:30 \(2030-01-01 12:00:30 UTC\)\n$/);
       now = new Date('2030-01-01T12:00:30.000Z');
       await consumer.step(); // fails for good: the error is stored
-      assert.match((await huey('trace', res!.taskId)).stdout, /\nnow: failed; the error is waiting to be read\n$/);
-      await assert.rejects(res!.get());
-      assert.match((await huey('trace', res!.taskId)).stdout, /\nnow: failed for good at \d\d:\d\d:\d\d: Error: flaky fails\n$/);
+      assert.match((await huey('trace', res.taskId)).stdout, /\nnow: failed; the error is waiting to be read\n$/);
+      await assert.rejects(res.get());
+      assert.match((await huey('trace', res.taskId)).stdout, /\nnow: failed for good at \d\d:\d\d:\d\d: Error: flaky fails\n$/);
     });
 
     test('trace of a scheduled task says when it is due', async () => {
       now = new Date('2030-01-01T12:00:00.000Z');
       const res = await commands.add.schedule({ args: [1, 1], eta: new Date('2030-01-01T12:00:03.000Z') });
       await consumer.step();
-      assert.match((await huey('trace', res!.taskId)).stdout, /\nnow: scheduled for 12:00:03 \(2030-01-01 12:00:03 UTC\)\n$/);
+      assert.match((await huey('trace', res.taskId)).stdout, /\nnow: scheduled for 12:00:03 \(2030-01-01 12:00:03 UTC\)\n$/);
       const info = await json('info');
       assert.equal(info.scheduled, 1);
       assert.equal(info.nextEta, '2030-01-01T12:00:03.000Z');
       now = new Date('2030-01-01T12:00:03.000Z');
       await drain();
-      assert.equal(await res!.get(), 2);
+      assert.equal(await res.get(), 2);
     });
 
     test('trace of a dead-lettered task gives the reason; dead-letters lists, requeues and purges it', async () => {
@@ -209,19 +209,19 @@ export function inspectSuite(backend: InspectBackend): void {
       let out = '';
       taker.stdout.on('data', (chunk: Buffer) => (out += chunk));
       await eventually(() => out.includes('taken'), 'the taker to take the message', 10_000);
-      const taken = await huey('trace', res!.taskId);
+      const taken = await huey('trace', res.taskId);
       assert.match(taken.stdout, /\nnow: taken by consumer \S+( \d+ s ago)?: running\n$/);
       const exited = new Promise((resolve) => taker.on('exit', resolve));
       taker.kill('SIGKILL');
       await exited;
-      const killed = await huey('trace', res!.taskId);
+      const killed = await huey('trace', res.taskId);
       assert.match(killed.stdout, /\nnow: taken by consumer \S+ whose heartbeat (stopped \d+ (s|min) ago|is gone): it will be recovered\n$/);
       const info = await json('info');
       assert.ok((info.consumers as { alive: boolean }[]).some((c) => !c.alive), 'the killed consumer is listed as dead');
       assert.equal(await app.queue.recover!(), 1);
-      assert.match((await huey('trace', res!.taskId)).stdout, /\nnow: waiting in the queue at position 1\n$/);
+      assert.match((await huey('trace', res.taskId)).stdout, /\nnow: waiting in the queue at position 1\n$/);
       await drain();
-      assert.equal(await res!.get(), 8);
+      assert.equal(await res.get(), 8);
     });
 
     test('info counts waiting, scheduled, in flight, dead letters and results, in words and in JSON', async () => {

@@ -74,13 +74,14 @@ describe('Invoker.enqueue()', () => {
     assert.equal(message.eta, null);
   });
 
-  test('without a result store the call resolves to undefined once the message is written', async () => {
+  test('without a result store the call resolves to a handle whose get() throws ConfigurationError, and the message stays queued', async () => {
     const queue = new MemoryQueue('q');
     const invoker = new Invoker(queue, { registry: new CommandRegistry() });
     const add = queueCommand(invoker)(function add(a: number, b: number) {
       return a + b;
     });
-    assert.equal(await add(1, 2), undefined);
+    const res = await add(1, 2);
+    await assert.rejects(res.get(), { name: 'ConfigurationError', message: `Task ${res.taskId} has no result store to answer through: give the Invoker a resultStore (periodic commands store no results)` });
     assert.equal(await queue.length(), 1);
   });
 
@@ -98,13 +99,15 @@ describe('Invoker.enqueue()', () => {
     });
   });
 
-  test('a periodic command is enqueued without a handle', async () => {
-    const { invoker, queue } = memoryInvoker();
+  test('a periodic command is enqueued with a handle that reads no result store, though the invoker has one', async () => {
+    const { invoker, queue, store } = memoryInvoker();
     const report = periodicCommand(invoker, crontab())(function report() {});
     const definition = invoker.registry.commands()[0]!;
     assert.equal(definition.fn, report);
-    assert.equal(await invoker.enqueue(new PeriodicQueueCommand(definition, [])), undefined);
+    const res = await invoker.enqueue(new PeriodicQueueCommand(definition, []));
+    await assert.rejects(res.get({ blocking: true }), { name: 'ConfigurationError', message: /periodic commands store no results/ });
     assert.equal(await queue.length(), 1);
+    assert.equal(await store.get(res.taskId), EmptyData);
   });
 });
 
@@ -126,8 +129,8 @@ describe('alwaysEager', () => {
     const shout = queueCommand(invoker)(function shout(text: string) {
       return text.toUpperCase();
     });
-    assert.equal(await (await shout('hi'))?.get(), 'HI');
-    assert.equal(await (await shout.schedule({ args: ['later'], delay: 3600 }))?.get(), 'LATER');
+    assert.equal(await (await shout('hi')).get(), 'HI');
+    assert.equal(await (await shout.schedule({ args: ['later'], delay: 3600 })).get(), 'LATER');
   });
 
   test('a function that throws under alwaysEager rejects the call with its own error', async () => {
@@ -147,7 +150,7 @@ describe('alwaysEager', () => {
       return { back: value };
     });
     const sent = { when: new Date(0), tags: new Set(['a']) };
-    const result = (await (await keep(sent))!.get()) as { back: typeof sent };
+    const result = (await (await keep(sent)).get()) as { back: typeof sent };
     assert.deepEqual(seen[0], sent);
     assert.notEqual(seen[0], sent, 'the command got the caller\'s own object');
     assert.deepEqual(result.back, sent);
@@ -171,7 +174,7 @@ describe('Invoker.dequeue()', () => {
     const command = await invoker.dequeue();
     assert.ok(command instanceof QueueCommand);
     assert.equal(command.name, add.commandName);
-    assert.equal(command.taskId, res?.taskId);
+    assert.equal(command.taskId, res.taskId);
     assert.deepEqual(command.args, [1, 2]);
     assert.deepEqual(command.eta, new Date('2030-01-01T00:00:00Z'));
     assert.equal(command.retries, 2);

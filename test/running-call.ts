@@ -92,8 +92,8 @@ interface Commands {
   hog: QueuedFunction<[string], never>;
 }
 
-const rejectsWith = (handle: AsyncData<unknown> | undefined, remoteName: string, message: RegExp, timeout = 30): Promise<void> =>
-  assert.rejects(handle!.get({ blocking: true, timeout }), (error: unknown) => error instanceof TaskException && error.remoteName === remoteName && message.test(error.message));
+const rejectsWith = (handle: AsyncData<unknown>, remoteName: string, message: RegExp, timeout = 30): Promise<void> =>
+  assert.rejects(handle.get({ blocking: true, timeout }), (error: unknown) => error instanceof TaskException && error.remoteName === remoteName && message.test(error.message));
 
 /** CPU seconds a process has used, from /proc (user and system). */
 function cpuSeconds(pid: number): number {
@@ -160,7 +160,7 @@ export function runningCallThroughConsumer(backend: ProcessBackend): void {
         test('currentTask() inside a call answers its id, name, attempt, deliveries and a live signal; a retry is attempt 2', async () => {
           const handle = (await commands.whoami())!;
           assert.deepEqual(await handle.get({ blocking: true, timeout: 30 }), { id: handle.taskId, name: 'commands.whoami', attempt: 1, deliveries: 1, signal: true });
-          assert.equal(await (await commands.flaky())!.get({ blocking: true, timeout: 30 }), 2);
+          assert.equal(await (await commands.flaky()).get({ blocking: true, timeout: 30 }), 2);
         });
 
         test('a call past its timeout sees its signal abort with TimeoutError, fails with it, and its side effect never happens', async () => {
@@ -201,7 +201,7 @@ export function runningCallThroughConsumer(backend: ProcessBackend): void {
             const spinning = await commands.spin();
             await rejectsWith(spinning, 'TimeoutError', /commands\.spin \S+ timed out after 0\.3 s/);
             await eventually(() => /ended: commands\.spin \S+ did not stop within \d+ ms of its signal/.test(consumer.log()), 'the worker to be ended');
-            const results = await Promise.all([1, 2, 3, 4].map(async (n) => (await commands.square(n))!.get({ blocking: true, timeout: 30 })));
+            const results = await Promise.all([1, 2, 3, 4].map(async (n) => (await commands.square(n)).get({ blocking: true, timeout: 30 })));
             assert.deepEqual(results, [1, 4, 9, 16]);
             await sleep(1500); // the new worker's start-up is over
             const before = cpuSeconds(consumer.child.pid!);

@@ -33,6 +33,18 @@ const GET_OPTIONS = ['blocking', 'timeout', 'backoff', 'maxDelay'] as const;
 /** The first polling delay of a blocking get, in seconds (huey 0.2's). */
 const INITIAL_GET_DELAY = 0.1;
 
+/** {@link GetOptions}, checked, with their defaults. */
+type Wait = Required<GetOptions>;
+
+function waitOptions(options: GetOptions): Wait {
+  check.knownKeys('get()', options, GET_OPTIONS);
+  const timeout = options.timeout === undefined ? Infinity : check.seconds('timeout', options.timeout, 0);
+  const backoff = options.backoff ?? 1.15;
+  if (typeof backoff !== 'number' || !(backoff >= 1)) check.expected('backoff', 'a number of at least 1', backoff);
+  const maxDelay = check.seconds('maxDelay', options.maxDelay, 1);
+  return { blocking: Boolean(options.blocking), timeout, backoff, maxDelay };
+}
+
 /**
  * The producer's handle on the result of one call.
  *
@@ -42,7 +54,7 @@ const INITIAL_GET_DELAY = 0.1;
  * @example
  * ```ts
  * const res = await countBeans(100);
- * console.log(await res?.get({ blocking: true, timeout: 5 }));
+ * console.log(await res.get({ blocking: true, timeout: 5 }));
  * ```
  */
 export class AsyncData<R = unknown> {
@@ -54,7 +66,8 @@ export class AsyncData<R = unknown> {
   #outcome: Outcome | undefined;
 
   /**
-   * @param store - The result store to read from.
+   * @param store - The result store to read from; `undefined` for a call that
+   *   stores no result (no result store, or a periodic command).
    * @param taskId - The call's id.
    * @param events - Where to emit `resultRead` when the result is read: the invoker's events.
    * @param queue - The queue the call went to, which keeps its revocation.
@@ -121,6 +134,17 @@ export class AsyncData<R = unknown> {
   }
 
   /**
+   * Waits for the result.
+   *
+   * @param options - `blocking: true`, and how long to wait.
+   * @returns The result.
+   * @throws TaskException when the call failed for good.
+   * @throws DataStoreTimeout when `timeout` seconds pass first.
+   * @throws DataStoreGetException when the store cannot be read.
+   * @throws ConfigurationError when the call stores no result (no result store, or a periodic command).
+   */
+  get(options: GetOptions & { blocking: true }): Promise<R>;
+  /**
    * Reads the result.
    *
    * @param options - Whether and how long to wait.
@@ -128,21 +152,30 @@ export class AsyncData<R = unknown> {
    * @throws TaskException when the call failed for good.
    * @throws DataStoreTimeout when `blocking` and `timeout` seconds pass first.
    * @throws DataStoreGetException when the store cannot be read.
+   * @throws ConfigurationError when the call stores no result (no result store, or a periodic command).
    */
+  get(options?: GetOptions): Promise<R | undefined>;
   async get(options: GetOptions = {}): Promise<R | undefined> {
-    check.knownKeys('get()', options, GET_OPTIONS);
-    const timeout = options.timeout === undefined ? Infinity : check.seconds('timeout', options.timeout, 0);
-    const backoff = options.backoff ?? 1.15;
-    if (typeof backoff !== 'number' || !(backoff >= 1)) check.expected('backoff', 'a number of at least 1', backoff);
-    const maxDelay = check.seconds('maxDelay', options.maxDelay, 1);
+    const wait = waitOptions(options);
+    if (this.#outcome === undefined) {
+      if (this.#store === undefined) throw new ConfigurationError(`Task ${this.taskId} has no result store to answer through: give the Invoker a resultStore (periodic commands store no results)`);
+      await this.#settle(this.#store, wait);
+    }
+    const outcome = this.#outcome;
+    if (outcome === undefined) return undefined;
+    if (!outcome.ok) throw new TaskException(outcome.error.message, outcome.error.name, outcome.error.stack);
+    return outcome.value as R;
+  }
+
+  /** Reads the store once, or with `blocking` until the outcome is there. */
+  async #settle(store: BaseDataStore, { blocking, timeout, backoff, maxDelay }: Wait): Promise<void> {
     const deadline = Date.now() + timeout * 1000;
     let delay = INITIAL_GET_DELAY;
     while (this.#outcome === undefined) {
-      await this.#read();
-      if (this.#outcome !== undefined || !options.blocking) break;
+      await this.#read(store);
+      if (this.#outcome !== undefined || !blocking) return;
       const left = deadline - Date.now();
       if (left <= 0) throw new DataStoreTimeout(`No result for task ${this.taskId} within ${timeout} s`);
-      const store = this.#store!;
       if (canPushResults(store)) {
         try {
           await store.wait(this.taskId, Math.min(left, 2 ** 31 - 1));
@@ -154,15 +187,9 @@ export class AsyncData<R = unknown> {
         delay = Math.min(delay * backoff, maxDelay);
       }
     }
-    const outcome = this.#outcome;
-    if (outcome === undefined) return undefined;
-    if (!outcome.ok) throw new TaskException(outcome.error.message, outcome.error.name, outcome.error.stack);
-    return outcome.value as R;
   }
 
-  async #read(): Promise<void> {
-    const store = this.#store;
-    if (store === undefined) return;
+  async #read(store: BaseDataStore): Promise<void> {
     let raw: string | typeof EmptyData;
     try {
       raw = await store.get(this.taskId);

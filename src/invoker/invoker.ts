@@ -112,12 +112,13 @@ export class Invoker {
    * Writes a call to the queue, or runs it at once with `alwaysEager`.
    *
    * @param command - The call.
-   * @returns A handle on the result once the message is written; `undefined`
-   *   without a result store (and for periodic commands). With `alwaysEager`
-   *   the handle already holds the result.
+   * @returns A handle on the call once the message is written. Without a
+   *   result store (and for periodic commands) its `get()` throws
+   *   {@link ConfigurationError}; `revoke()` and `progress()` still work.
+   *   With `alwaysEager` the handle already holds the result.
    * @throws QueueWriteException when an argument cannot be sent or the queue cannot be written.
    */
-  async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R> | undefined>;
+  async enqueue<R>(command: QueueCommand<unknown[], R>): Promise<AsyncData<R>>;
   /**
    * Writes a pipeline's first step to the queue (with `alwaysEager`, runs every step at once).
    *
@@ -126,7 +127,7 @@ export class Invoker {
    * @throws ConfigurationError without a result store: a pipeline's steps answer through it.
    */
   async enqueue<R>(pipeline: Pipeline<R>): Promise<ResultGroup<R>>;
-  async enqueue<R>(command: QueueCommand<unknown[], R> | Pipeline<R>): Promise<AsyncData<R> | ResultGroup<R> | undefined> {
+  async enqueue<R>(command: QueueCommand<unknown[], R> | Pipeline<R>): Promise<AsyncData<R> | ResultGroup<R>> {
     if (command instanceof Pipeline) return this.#enqueuePipeline(command);
     const data = encodeMessage(command.toMessage());
     if (this.alwaysEager) return runEager(this, command, data);
@@ -137,8 +138,8 @@ export class Invoker {
       throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
     }
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
-    if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return undefined;
-    return new AsyncData<R>(this.resultStore, command.taskId, this.events, this.queue);
+    const store = command instanceof PeriodicQueueCommand ? undefined : this.resultStore;
+    return new AsyncData<R>(store, command.taskId, this.events, this.queue);
   }
 
   /** A pipeline goes out as its first step's message, which carries the others; every step answers through the result store. */

@@ -37,7 +37,7 @@ export interface StepCall extends PipelineStep {
 }
 
 /** What a queued function of arguments `A` and result `R` looks like to a pipeline. */
-export type Queued<A extends unknown[], R> = ((...args: A) => Promise<AsyncData<R> | undefined>) & {
+export type Queued<A extends unknown[], R> = ((...args: A) => Promise<AsyncData<R>>) & {
   /** The name the command is registered under. */
   readonly commandName: string;
 };
@@ -142,13 +142,22 @@ export class ResultGroup<R = unknown> {
   }
 
   /**
-   * Reads every step's result, in order; with `timeout`, one deadline for all of them.
+   * Waits for every step's result, in order; with `timeout`, one deadline for all of them.
+   *
+   * @param options - As {@link AsyncData.get}, with `blocking: true`.
+   * @returns The results in order (the last one typed `R`).
+   * @throws TaskException when a step failed for good, or will never run because an earlier one failed.
+   * @throws DataStoreTimeout when `blocking` and the deadline passes first.
+   */
+  get(options: GetOptions & { blocking: true }): Promise<[...unknown[], R]>;
+  /**
+   * Reads every step's result, in order, if each has one.
    *
    * @param options - As {@link AsyncData.get}.
    * @returns The results in order (the last one typed `R`), or `undefined` while a step has none yet (without `blocking`).
    * @throws TaskException when a step failed for good, or will never run because an earlier one failed.
-   * @throws DataStoreTimeout when `blocking` and the deadline passes first.
    */
+  get(options?: GetOptions): Promise<[...unknown[], R] | undefined>;
   async get(options: GetOptions = {}): Promise<[...unknown[], R] | undefined> {
     const timeout = options.timeout === undefined ? undefined : check.seconds('timeout', options.timeout, 0);
     const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;

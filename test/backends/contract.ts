@@ -432,7 +432,7 @@ export function backendContract(factory: BackendFactory): void {
         let runs = 0;
         const charge = queueCommand(invoker, { name: 'billing.charge', retries: 3 })((cents: number) => `charged ${cents} (run ${(runs += 1)})`);
         await consuming(invoker, async () => {
-          assert.equal(await (await charge(500))!.get({ blocking: true, timeout: 20 }), 'charged 500 (run 1)');
+          assert.equal(await (await charge(500)).get({ blocking: true, timeout: 20 }), 'charged 500 (run 1)');
         });
         assert.equal(flaky.puts, 3);
         if (q.claims) assert.deepEqual(await q.claims(), []);
@@ -464,14 +464,14 @@ export function backendContract(factory: BackendFactory): void {
         const once = queueCommand(invoker, { name: 'jobs.once' })(() => `run ${(runs += 1)}`);
         const res = await once();
         const data = (await q.read(0))!;
-        await s.put(res!.taskId, '{"v":1,"ok":true,"value":"run 0"}');
+        await s.put(res.taskId, '{"v":1,"ok":true,"value":"run 0"}');
         await q.ack(data);
         await q.write(data); // as recovery would give it back
         await consuming(invoker, async () => {
           for (let i = 0; i < 200 && (await q.length()) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 25));
         });
         assert.equal(runs, 0);
-        assert.equal(await res!.get(), 'run 0');
+        assert.equal(await res.get(), 'run 0');
         if (q.claims) assert.deepEqual(await q.claims(), []);
       });
     });

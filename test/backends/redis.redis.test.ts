@@ -290,7 +290,7 @@ describe('redis backend', { skip }, () => {
     const res = await countBeans(100);
     const command = await consumer.dequeue({ timeoutMs: 1000 });
     assert.ok(command);
-    const getting = res!.get({ blocking: true, timeout: 5 });
+    const getting = res.get({ blocking: true, timeout: 5 });
     await sleep(20);
     await consumer.execute(command);
     await consumer.queue.ack!(command.raw!);
