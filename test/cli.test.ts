@@ -44,6 +44,23 @@ if (process.env.HUEY_TEST_EVERY) setInterval(() => countBeans(0), Number(process
 `,
   'broken.js': `throw new Error('boom at import');\n`,
   'app/settings.js': `export { Configuration } from '../config.js';\nimport '../commands.js';\n`,
+  'src/app.ts': `export { Configuration } from './config.js';\n`,
+  // config.js importing its commands: commands.js runs first and meets an invoker not made yet
+  'cycle/config.js': `
+import { MemoryQueue } from 'huey/backends/memory';
+import { BaseConfiguration } from 'huey/bin/config';
+import { Invoker } from 'huey/queue';
+import './commands.js';
+export const invoker = new Invoker(new MemoryQueue('cycle'));
+export class Configuration extends BaseConfiguration {
+  static QUEUE = invoker.queue;
+}
+`,
+  'cycle/commands.js': `
+import { queueCommand } from 'huey/decorators';
+import { invoker } from './config.js';
+export const tally = queueCommand(invoker)(function tally(n) { return n; });
+`,
 };
 
 interface Run {
@@ -128,6 +145,23 @@ describe('huey-consumer', () => {
     const module = await run(['mian.Configuration'], app.path);
     assert.equal(module.code, 1);
     assert.match(module.stderr, /^Unable to import "mian"\nNo file mian\.js, \.mjs or \.cjs in .*: did you mean "main"\?\n/);
+  });
+
+  test('a configuration module found only as TypeScript source is answered with how to compile and point at it, exit 1', async () => {
+    const { code, stderr } = await run(['-p', 'src', 'app.Configuration'], app.path);
+    assert.equal(code, 1);
+    assert.match(stderr, /^Unable to import "app"\nNo file app\.js, \.mjs or \.cjs in .*: \S*src\/app\.ts is TypeScript; compile it \(tsc\) and point the consumer at the compiled module, e\.g\. huey-consumer -p dist app\.Configuration\n/);
+  });
+
+  test('an import cycle between config and commands is named as such, with the modules and the cure, exit 1', async () => {
+    const { code, stderr } = await run(['cycle.config.Configuration'], app.path);
+    assert.equal(code, 1);
+    assert.equal(
+      stderr.split('\n').slice(0, 2).join('\n'),
+      'Unable to import "cycle.config": an import cycle: commands.js uses "invoker" from ./config.js before ./config.js has finished loading, ' +
+        'because ./config.js imports commands.js (directly or through other modules) while it loads.\n' +
+        'Keep the layout of docs/imports.md: config.js makes the queue and the invoker and imports no commands; commands.js imports the invoker from config.js; main.js imports both and re-exports Configuration.',
+    );
   });
 
   test('a bad option value or an unknown option is a clear error, exit 1', async () => {

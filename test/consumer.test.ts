@@ -260,11 +260,11 @@ test('periodic commands are enqueued once per matching minute, however often the
   });
   const c = consumer();
   // not started: nothing reads the queue, so what was enqueued can be counted
-  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:05:00.000Z')), ['dist/test/consumer.test.everyFive']);
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:05:00.000Z')), ['test/consumer.test.everyFive']);
   assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:05:59.999Z')), [], 'a late tick of the same minute enqueued again');
   assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:04:59.000Z')), [], 'an earlier minute was enqueued after a later one');
   assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T12:06:00.000Z')), []);
-  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T13:01:00.000Z')), ['dist/test/consumer.test.atOne']);
+  assert.deepEqual(await c.enqueuePeriodic(new Date('2026-01-01T13:01:00.000Z')), ['test/consumer.test.atOne']);
   assert.equal(await queue.length(), 2);
 });
 

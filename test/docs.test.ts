@@ -34,6 +34,9 @@
  * - `<!-- not-run: REASON -->` the block does not run, for REASON.
  * - `<!-- requires: redis -->` anywhere: the page is skipped, with the
  *   reason, when Redis does not answer (an error under HUEY_REQUIRE_REDIS=1).
+ * - `<!-- requires: typescript -->` anywhere: the fresh app gets this
+ *   repository's `typescript` and `@types/node` in its node_modules, as
+ *   `npm install --save-dev typescript @types/node` would give it.
  *
  * Besides running pages, it checks that a stop marker and each terminal's
  * output are announced in visible prose, that a tutorial leaves no file git
@@ -241,7 +244,7 @@ interface Workspace {
 }
 
 /** A fresh app with huey installed: how a user's own project looks after `npm install`. */
-async function freshApp(): Promise<Workspace> {
+async function freshApp(page: Page): Promise<Workspace> {
   const root = await realpath(await mkdtemp(join(tmpdir(), 'huey-docs-app-')));
   const app = join(root, 'my-app');
   await mkdir(join(app, 'node_modules', '.bin'), { recursive: true });
@@ -249,6 +252,11 @@ async function freshApp(): Promise<Workspace> {
   await symlink(REPO_ROOT, join(app, 'node_modules', 'huey'), 'dir');
   await symlink(join('..', 'huey', 'bin', 'huey-consumer.js'), join(app, 'node_modules', '.bin', 'huey-consumer'));
   await symlink(join('..', 'huey', 'bin', 'huey.js'), join(app, 'node_modules', '.bin', 'huey'));
+  if (page.requires.has('typescript')) {
+    await mkdir(join(app, 'node_modules', '@types'));
+    for (const name of ['typescript', '@types/node', 'undici-types']) await symlink(join(REPO_ROOT, 'node_modules', name), join(app, 'node_modules', name), 'dir');
+    await symlink(join('..', 'typescript', 'bin', 'tsc'), join(app, 'node_modules', '.bin', 'tsc'));
+  }
   return { cwd: app, paths: [[app, '~/my-app'], [REPO_ROOT, '~/huey']], remove: () => rm(root, { recursive: true, force: true }) };
 }
 
@@ -325,7 +333,7 @@ const SETTLE_MS = 300;
 async function runPage(page: Page, t: { diagnostic(message: string): void }): Promise<void> {
   const dir = dirname(page.file);
   const inRepo = dir.startsWith('tutorials') || dir.startsWith('getting-started');
-  const work = inRepo ? await repoMirror(dir) : await freshApp();
+  const work = inRepo ? await repoMirror(dir) : await freshApp(page);
   /** Background commands still running; `shown` is what the page shows of each one's output so far, block by block. */
   const background: { block: Block; run: Run; ordinal: number; shown: string[] }[] = [];
   let started = 0;

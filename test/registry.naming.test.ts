@@ -1,14 +1,14 @@
 /**
  * Command names: `<module>.<function>`, the module being the defining
- * file's path relative to its package root. Most tests build a scratch
+ * file's path relative to its package root (or its TypeScript build folder). Most tests build a scratch
  * package on disk whose modules import huey by name, as a user's would.
  */
 import assert from 'node:assert/strict';
 import { symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { ConfigurationError, periodicCommand, crontab, queueCommand, type CommandRegistry, type QueuedFunction } from 'huey';
 import { memoryInvoker, REPO_ROOT, runNode, scratchDir, scratchPackage, type ScratchPackage } from './helpers.js';
 
@@ -74,13 +74,12 @@ describe('a command is named after its file relative to the package root', () =>
     assert.equal(vendored.commandName, 'tasks.vendored');
   });
 
-  test('a function decorated in this test file is named from this repository root', () => {
+  test('a function decorated in this test file is named from this repository root, without its build folder', () => {
     const { invoker } = memoryInvoker();
-    const here = relative(REPO_ROOT, fileURLToPath(import.meta.url)).replace(/\.js$/, '');
     const add = queueCommand(invoker)(function add(a: number, b: number) {
       return a + b;
     });
-    assert.equal(add.commandName, `${here}.add`);
+    assert.equal(add.commandName, 'test/registry.naming.test.add');
   });
 
   test('`name` overrides the derived name', () => {
@@ -94,10 +93,9 @@ describe('a command is named after its file relative to the package root', () =>
 
   test('a periodic command is named the same way, and `name` overrides it', () => {
     const { invoker } = memoryInvoker();
-    const here = relative(REPO_ROOT, fileURLToPath(import.meta.url)).replace(/\.js$/, '');
     periodicCommand(invoker, crontab())(function report() {});
     periodicCommand(invoker, crontab(), { name: 'reports.hourly' })(function report() {});
-    assert.deepEqual(invoker.registry.names(), [`${here}.report`, 'reports.hourly'].sort());
+    assert.deepEqual(invoker.registry.names(), ['reports.hourly', 'test/registry.naming.test.report']);
   });
 });
 
@@ -170,6 +168,76 @@ describe('one name, one function', () => {
     queueCommand(b.invoker, { name: 'same.name' })(function two() {});
     assert.equal(a.invoker.registry.get('same.name')?.fn.name, 'one');
     assert.equal(b.invoker.registry.get('same.name')?.fn.name, 'two');
+  });
+});
+
+describe('a TypeScript app is named without its build folder', () => {
+  /** A tsconfig in tsc's own dialect: comments and trailing commas. */
+  const TSCONFIG = (outDir: string) => `{
+  // the docs' layout
+  "compilerOptions": {
+    "strict": true,
+    /* sources here, compiled there */
+    "rootDir": "src",
+    "outDir": "${outDir}",
+  },
+}
+`;
+
+  async function tsApp(outDir: string, extra: Record<string, string> = {}): Promise<ScratchPackage> {
+    return billingPackage({
+      'tsconfig.json': TSCONFIG(outDir),
+      [`${outDir}/shared.js`]: SHARED,
+      [`${outDir}/commands.js`]: taskModule('./shared.js', 'countBeans'),
+      [`${outDir}/apps/billing/tasks.js`]: taskModule('../../shared.js', 'charge'),
+      ...extra,
+    });
+  }
+
+  test('dist/commands.js, compiled from src/commands.ts, gives `commands.countBeans`, as its source would', async () => {
+    const pkg = await tsApp('dist');
+    const { countBeans } = await load<{ countBeans: QueuedFunction<[number], number> }>(pkg, 'dist/commands.js');
+    assert.equal(countBeans.commandName, 'commands.countBeans');
+    const { charge } = await load<{ charge: QueuedFunction<[number], number> }>(pkg, 'dist/apps/billing/tasks.js');
+    assert.equal(charge.commandName, 'apps/billing/tasks.charge');
+  });
+
+  test('renaming outDir changes no name', async () => {
+    const pkg = await tsApp('build/js');
+    const { countBeans } = await load<{ countBeans: QueuedFunction<[number], number> }>(pkg, 'build/js/commands.js');
+    assert.equal(countBeans.commandName, 'commands.countBeans');
+  });
+
+  test('a module under rootDir (run from source) is named from rootDir', async () => {
+    const pkg = await tsApp('dist', { 'src/shared.js': SHARED, 'src/commands.js': taskModule('./shared.js', 'countBeans') });
+    const { countBeans } = await load<{ countBeans: QueuedFunction<[number], number> }>(pkg, 'src/commands.js');
+    assert.equal(countBeans.commandName, 'commands.countBeans');
+  });
+
+  test('outDir set in a tsconfig it extends counts too, relative to that file', async () => {
+    const pkg = await billingPackage({
+      'tsconfig.json': '{ "extends": "./config/tsconfig.base.json" }',
+      'config/tsconfig.base.json': '{ "compilerOptions": { "outDir": "../out" } }',
+      'out/shared.js': SHARED,
+      'out/commands.js': taskModule('./shared.js', 'countBeans'),
+    });
+    const { countBeans } = await load<{ countBeans: QueuedFunction<[number], number> }>(pkg, 'out/commands.js');
+    assert.equal(countBeans.commandName, 'commands.countBeans');
+  });
+
+  test('without a tsconfig naming the folder, a plain JavaScript app keeps its names: dist/commands.countBeans', async () => {
+    const pkg = await billingPackage({ 'dist/shared.js': SHARED, 'dist/commands.js': taskModule('./shared.js', 'countBeans') });
+    const { countBeans } = await load<{ countBeans: QueuedFunction<[number], number> }>(pkg, 'dist/commands.js');
+    assert.equal(countBeans.commandName, 'dist/commands.countBeans');
+  });
+
+  test('the consumer finds `commands.countBeans` in the build folder of its configuration module', async () => {
+    const pkg = await tsApp('dist');
+    const registry = await load<{ registry: CommandRegistry }>(pkg, 'dist/shared.js').then((m) => m.registry);
+    const { moduleRoot } = await import('../src/core/paths.js');
+    const root = moduleRoot(join(pkg.path, 'dist', 'shared.js'));
+    assert.equal(root, join(pkg.path, 'dist'));
+    assert.equal((await registry.load('commands.countBeans', root))?.name, 'commands.countBeans');
   });
 });
 

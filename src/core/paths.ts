@@ -8,6 +8,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildFolders } from './tsconfig.js';
 
 /** The file a module URL or path names: `file:` URLs decoded, query strings of re-imports stripped, symlinks resolved. */
 export function moduleFile(urlOrPath: string): string {
@@ -29,9 +30,28 @@ export function packageRoot(file: string): string {
   }
 }
 
-/** The dotted-free module name of `file`: its path relative to its package root, without extension, `/` between folders. */
+/**
+ * The folder module names are relative to: the package root, or in a
+ * TypeScript app the `outDir` or `rootDir` of its `tsconfig.json` when
+ * `file` is inside one. So `dist/commands.js`, compiled from
+ * `src/commands.ts`, is `commands` like its source, whatever the build
+ * folder is called.
+ */
+export function moduleRoot(file: string): string {
+  const root = packageRoot(file);
+  const { outDir, rootDir } = buildFolders(root);
+  return [outDir, rootDir].find((dir) => dir !== undefined && isInside(file, dir) && isInside(dir, root)) ?? root;
+}
+
+/** `true` when `path` is `dir` or below it. */
+function isInside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** The dotted-free module name of `file`: its path relative to its {@link moduleRoot}, without extension, `/` between folders. */
 export function moduleName(file: string): string {
-  const rel = relative(packageRoot(file), file);
+  const rel = relative(moduleRoot(file), file);
   return rel.slice(0, rel.length - extname(rel).length).split(sep).join('/');
 }
 

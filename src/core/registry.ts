@@ -112,7 +112,7 @@ export class CommandRegistry {
    * module is tried at most once per registry.
    *
    * @param name - The command name from a message.
-   * @param root - The package root of the consumer's configuration module.
+   * @param root - Where command names start: the package root of the consumer's configuration module, or its TypeScript build folder.
    * @returns The command, or `undefined` when it is still unknown.
    * @throws QueueException when the name's module may not be imported, saying why.
    * @throws The import's own error when the module exists but fails to load.

@@ -10,6 +10,7 @@
  */
 import { ConfigurationError, ShutdownError } from '../exceptions.js';
 import { namesOf } from '../core/message.js';
+import { announceCommands, withdrawCommands } from '../controls/known-commands.js';
 import { tracerOf } from '../observe/trace.js';
 import { Invoker } from '../invoker/invoker.js';
 import * as check from '../core/validate.js';
@@ -98,6 +99,7 @@ export class Consumer {
     this.#executor = await startExecutor(config, config.WORKER_TYPE === 'async' ? undefined : moduleOf(module, 'thread or process workers'), this.#options.importRoot, this.log);
     this.log.info('huey initialized with following commands');
     for (const name of invoker.registry.names()) this.log.info(`+ ${name}`);
+    await announceCommands(invoker.queue, invoker.registry.names()).catch(() => {}); // a hint for others' dead letters: never worth failing a start
     this.#stopping = new AbortController();
     this.#giveUp = new AbortController();
     this.#hurry = new AbortController();
@@ -176,6 +178,7 @@ export class Consumer {
     await Promise.allSettled(loop.settling);
     await this.#executor.close();
     await schedule.save();
+    await withdrawCommands(this.invoker.queue).catch(() => {}); // it expires by itself
     await tracerOf(this.invoker)?.flush();
     this.#parts = undefined;
     this.log.info('consumer stopped');
@@ -186,9 +189,10 @@ export class Consumer {
     this.#hurry.abort();
   }
 
-  /** Starts fresh thread or process workers (they import the commands anew); hot reload calls it. */
+  /** Starts fresh thread or process workers (they import the commands anew) and tells the other consumers what it now runs; hot reload calls it. */
   async restartWorkers(): Promise<void> {
     await this.#executor.restart();
+    await announceCommands(this.invoker.queue, this.invoker.registry.names()).catch(() => {});
   }
 
   /**

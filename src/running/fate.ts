@@ -34,6 +34,7 @@ import { printable } from '../core/printable.js';
 import { retryOf } from '../core/retry.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
 import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
+import { whyNotRun } from '../controls/known-commands.js';
 import { TaskLock } from '../controls/lock.js';
 import { SKIP_ERROR_NAME, whySkip, type Skip } from '../controls/skip.js';
 import { ClaimLostError, QueueException, ShutdownError, TaskRevokedError, TimeoutError } from '../exceptions.js';
@@ -153,7 +154,7 @@ export class Fate {
       command = await this.#ctx.invoker.commandFor(data, this.#ctx.importRoot);
     } catch (error) {
       if (!(error instanceof QueueException)) throw error;
-      await this.#deadLetter(data, origin, `${error.name}: ${error.message}`);
+      await this.#deadLetter(data, origin, await whyNotRun(this.#ctx.invoker.queue, data, error));
       return undefined;
     }
     const events = this.#ctx.invoker.events;

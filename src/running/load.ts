@@ -10,8 +10,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigurationError } from '../exceptions.js';
-import { packageRoot } from '../core/paths.js';
+import { moduleRoot } from '../core/paths.js';
 import { closest } from '../core/suggest.js';
+import { importCycle } from './import-cycle.js';
 import { BaseConfiguration } from './config.js';
 
 /** Options of {@link loadConfig}. */
@@ -28,7 +29,7 @@ export interface LoadedConfig {
   Configuration: typeof BaseConfiguration;
   /** The module file it came from. */
   file: string;
-  /** That file's package root: unknown commands are imported from here, never outside. */
+  /** Where command names start (the package root, or a TypeScript app's build folder): unknown commands are imported from here, never outside. */
   root: string;
 }
 
@@ -39,7 +40,7 @@ export interface LoadedConfig {
  *
  * @param dotted - `module.Attribute`, e.g. `main.Configuration` or `app.config.Configuration`.
  * @param options - Where to look.
- * @returns The class, its file and its package root.
+ * @returns The class, its file and the root command names start from.
  * @throws ConfigurationError `Unable to import "app.config"` (with the cause on the next line) or `Missing module-level "Configuration"`.
  * @example
  * ```ts
@@ -59,13 +60,16 @@ export async function loadConfig(dotted: string, options: LoadConfigOptions = {}
   const file = candidates.find((candidate) => existsSync(candidate));
   if (file === undefined) {
     const near = closest(relative, dirs.flatMap((dir) => modulesIn(resolve(dir, dirname(relative))).map((name) => join(dirname(relative), name))));
-    const hint = near === undefined ? '' : `: did you mean "${near.split('/').join('.')}"?`;
+    const source = dirs.flatMap((dir) => ['.ts', '.mts', '.cts'].map((ext) => resolve(dir, relative + ext))).find((candidate) => existsSync(candidate));
+    const hint = source !== undefined ? `: ${source} is TypeScript; compile it (tsc) and point the consumer at the compiled module, e.g. huey-consumer -p dist ${dotted}` : near === undefined ? '' : `: did you mean "${near.split('/').join('.')}"?`;
     throw new ConfigurationError(`Unable to import "${moduleName}"\nNo file ${relative}.js, .mjs or .cjs in ${dirs.join(', ')}${hint}`);
   }
   let module: Record<string, unknown>;
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (error) {
+    const cycle = importCycle(error);
+    if (cycle !== undefined) throw new ConfigurationError(`Unable to import "${moduleName}": ${cycle}`, { cause: error });
     const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
     throw new ConfigurationError(`Unable to import "${moduleName}"\n${detail}`, { cause: error });
   }
@@ -80,7 +84,7 @@ export async function loadConfig(dotted: string, options: LoadConfigOptions = {}
   if (typeof Configuration !== 'function' || !('QUEUE' in Configuration)) {
     throw new ConfigurationError(`"${dotted}" is not a configuration class: extend BaseConfiguration and set QUEUE`);
   }
-  return { Configuration: Configuration as typeof BaseConfiguration, file, root: packageRoot(file) };
+  return { Configuration: Configuration as typeof BaseConfiguration, file, root: moduleRoot(file) };
 }
 
 /** The module names (without extension) of the JavaScript files in `dir`; none when it cannot be read. */
