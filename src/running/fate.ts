@@ -8,7 +8,8 @@
  *    once, unrun.
  * 2. **hold** a call whose eta is ahead: it goes into the schedule.
  * 3. **skip** a call that expired, or that is revoked (it or its command):
- *    it is not run; its outcome says why, so its handle rejects at once.
+ *    it is not run; its outcome says why, so its handle rejects at once. A
+ *    call over a limit of its command **waits** in the schedule (`limit-gate.ts`).
  * 4. **run** the call, holding its command's lock when it has one.
  * 5. **continue** its pipeline, when it is a step of one: the next step is
  *    enqueued with its result, or, after a final failure, the later steps
@@ -45,6 +46,7 @@ import { GaveUp, persist } from './persist.js';
 import { continuePipeline, stopPipeline } from './pipeline-fate.js';
 import type { Schedule } from './schedule.js';
 import type { Executor } from './workers.js';
+import type { LimitGate } from './limit-gate.js';
 
 /** Where a message came from: read from the queue, or taken from the schedule once due. */
 export type Origin = 'queue' | 'schedule';
@@ -79,6 +81,8 @@ export interface FateContext {
   readonly onScheduled: (eta: Date) => void;
   /** Deliveries of one attempt after which a call is dead-lettered (`MAX_DELIVERIES`). */
   readonly maxDeliveries: number;
+  /** The limits of commands (rate, concurrency), checked before a call starts. */
+  readonly limits: LimitGate;
 }
 
 /** Decides and carries out the fate of each message the consumer takes. */
@@ -124,10 +128,17 @@ export class Fate {
         slot.ran();
         return await this.#skip(command, data, origin, skip, slot);
       }
+      const admitted = await this.#persist(`checking the limits of ${command.name} ${command.taskId}`, () => this.#ctx.limits.admit(command, this.#ctx.clock()));
+      if (admitted.until !== null) {
+        slot.ran();
+        this.#forgetDeliveries(command, deliveries); // a wait is no delivery
+        return await this.#hold(command, data, origin, admitted.until);
+      }
       const call = new RunningCall({ id: command.taskId, name: command.name, attempt: command.attempt, deliveries }, this.#ctx.invoker.queue.controlStore);
-      let outcome = await this.#run(command, data, call, () => slot.ran());
+      let outcome = await this.#run(command, data, call, () => slot.ran()).finally(() => admitted.release());
       const stopped = call.reason;
-      if (stopped instanceof ShutdownError) return this.#putBack(command);
+      // stopped by the shutdown: left unacknowledged, so the queue gives it back when it closes (or recovery does), attempt unchanged
+      if (stopped instanceof ShutdownError) return this.#ctx.log.info(`${command.name} ${command.taskId} stopped by the shutdown: it goes back to the queue`);
       // recovered by another consumer, which runs it: nothing of it is this one's to settle
       if (stopped instanceof ClaimLostError) return this.#ctx.log.warn(stopped.message);
       // a call revoked while it ran fails as a revoked one, without a retry
@@ -161,9 +172,8 @@ export class Fate {
     return command;
   }
 
-  /** Phase 2: a call whose eta is ahead goes into the schedule. */
-  async #hold(command: QueueCommand, data: string, origin: Origin): Promise<void> {
-    const eta = command.eta!;
+  /** Phase 2: a call whose eta is ahead goes into the schedule; so does one waiting for a limit, until it frees. */
+  async #hold(command: QueueCommand, data: string, origin: Origin, eta = command.eta!): Promise<void> {
     await this.#persist(`scheduling ${command.name} ${command.taskId}`, () => this.#ctx.schedule.add(data, eta));
     if (this.#ctx.log.enabled('debug')) this.#ctx.log.debug(`scheduled ${command.name} ${command.taskId} for ${eta.toISOString()}`);
     const events = this.#ctx.invoker.events;
@@ -266,15 +276,6 @@ export class Fate {
     log.info(`stopped ${command.name} ${command.taskId}: ${error.message}`);
     if (invoker.events.listenerCount('revoked') > 0) invoker.events.emit('revoked', { taskId: command.taskId, command: command.name, reason: error.message });
     return { ok: false, error: { name: SKIP_ERROR_NAME.revoked, message: error.message } };
-  }
-
-  /**
-   * A call stopped by the consumer's shutdown: left unacknowledged, so the
-   * queue gives it back when it closes (or recovery does), attempt
-   * unchanged; the next consumer runs it as its next delivery.
-   */
-  #putBack(command: QueueCommand): void {
-    this.#ctx.log.info(`${command.name} ${command.taskId} stopped by the shutdown: it goes back to the queue`);
   }
 
   /**
