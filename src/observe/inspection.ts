@@ -12,6 +12,7 @@ import { canTellNextEta } from '../backends/fast-path.js';
 import { canCount, canInspect } from '../backends/inspection.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
 import { locksOf } from '../controls/locks.js';
+import { limitsOf } from '../controls/limits.js';
 import { revocationsOf } from '../controls/revocations.js';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
@@ -150,6 +151,7 @@ export async function info({ queue, store }: Backends, now: Date): Promise<Recor
     results: store !== undefined && canCount(store) ? await store.count() : null,
     revoked: (await revocationsOf(queue)?.revocations(now))?.map((r) => r.key) ?? null,
     locked: (await locksOf(queue)?.locks()) ?? null,
+    limits: (await limitsOf(queue)?.use()) ?? null,
   };
 }
 
