@@ -17,7 +17,9 @@ import { Invoker } from 'huey/queue';
 import { CommandRegistry } from 'huey/registry';
 import { StoredLimits } from '../src/controls/limits.js';
 import { info } from '../src/observe/inspection.js';
-import { eventually, sleep } from './helpers.js';
+import { eventually, scratchDir, sleep } from './helpers.js';
+import { FileDataStore } from 'huey/backends/file';
+import { mostAtOnce, mostInWindow } from './limits-consumers.js';
 
 const running: Consumer[] = [];
 afterEach(async () => {
@@ -36,17 +38,6 @@ function setup(threads = 4) {
     return c;
   };
   return { queue, invoker, consumer };
-}
-
-/** The most starts of `times` that fall in one window of `windowMs` (each start opening one). */
-export function mostInWindow(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  return Math.max(0, ...sorted.map((start, i) => sorted.slice(i).filter((t) => t < start + windowMs).length));
-}
-
-/** The most calls running at once, from their [start, end] times. */
-export function mostAtOnce(spans: [number, number][]): number {
-  return Math.max(0, ...spans.map(([start]) => spans.filter(([s, e]) => s <= start && start < e).length));
 }
 
 test('a call over its rate limit waits and spends no retry: 6 calls limited to 2 per 0.5 s never start 3 within 0.5 s', async () => {
@@ -156,4 +147,20 @@ test('a concurrency slot whose holder\'s process is gone from this host is freed
   const limits = new StoredLimits(store);
   const taken = await limits.takeSlot('tasks.z', 2, 60_000, Date.now());
   assert.ok(!Array.isArray(taken) && taken.key === 'running:tasks.z:0', 'the dead holder\'s slot, not the other host\'s');
+});
+
+test('file store: of 8 clients putting one expired key at once, exactly one succeeds, every time', async () => {
+  const dir = await scratchDir('huey-put-if-empty-');
+  try {
+    const stores = Array.from({ length: 8 }, () => new FileDataStore('controls', { path: dir.path }));
+    for (let round = 0; round < 25; round++) {
+      await stores[0]!.put('slot', 'old', 1);
+      await sleep(3);
+      const won = await Promise.all(stores.map((store, i) => store.putIfEmpty('slot', `client ${i}`, 60_000)));
+      assert.equal(won.filter(Boolean).length, 1, `round ${round}: ${won.join(', ')}`);
+      assert.equal(await stores[1]!.peek('slot'), `client ${won.indexOf(true)}`);
+    }
+  } finally {
+    await dir.remove();
+  }
 });
