@@ -65,6 +65,7 @@ export function describeLine(line: TraceLine): string {
     enqueued: () => `${p.command}${p.eta ? `, eta ${when(p.eta)}` : ''}, ${p.retries} retries`,
     received: () => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
     scheduled: () => `for ${when(p.eta)}`,
+    waiting: () => `${p.reason}, until ${when(p.until)}`,
     started: () => startedDetail(p),
     finished: () => `in ${Number(p.duration).toFixed(1)} ms`,
     failed: () => `${p.error} (${p.retries} retries left)`,
@@ -93,6 +94,7 @@ export function describeWhere(where: TaskWhereabouts, now: Date): string {
     case 'waiting':
       return `waiting in the queue at position ${where.position}`;
     case 'scheduled':
+      if (where.waiting !== undefined) return `${where.waiting}: in the schedule until ${hms(where.eta)} (${stamp(where.eta)})`;
       return `scheduled for ${hms(where.eta)} (${stamp(where.eta)})`;
     case 'taken': {
       const since = where.since === null ? '' : ` ${age(now.getTime() - where.since.getTime())} ago`;
