@@ -113,7 +113,7 @@ export function limitsThroughConsumers(backend: ProcessBackend): void {
       await backend.cleanup?.();
     });
 
-    test('15 calls limited to 5 per second never start 6 within one second and finish in about 2 s; an unlimited call behind them finishes within a second', async () => {
+    test('15 calls limited to 5 per second never start 6 within one second and finish in about 2 s; an unlimited call behind them finishes within a second', async (t) => {
       const handles = [];
       for (let n = 1; n <= 15; n++) handles.push(await commands.rated(n));
       const enqueued = Date.now();
@@ -126,13 +126,14 @@ export function limitsThroughConsumers(backend: ProcessBackend): void {
       // a start is logged a moment after its slot is taken: 100 ms of slack for a loaded machine
       assert.ok(mostInWindow(starts, 900) <= 5, `never 6 starts within one second: ${starts.map((t) => t - starts[0]!).join(', ')}`);
       const span = Math.max(...starts) - Math.min(...starts);
+      t.diagnostic(`starts (ms after the first): ${[...starts].sort((a, b) => a - b).map((at) => at - Math.min(...starts)).join(' ')}; the unlimited call ran ${freeAt - enqueued} ms after its enqueue`);
       assert.ok(span >= 1900 && span < 8000, `about 2 s from the first start to the last: ${span} ms`);
       assert.ok(new Set(logged('rated').map((l) => l.pid)).size === 2, 'both consumers ran some');
       assert.ok(freeAt - enqueued < 1000 + 1000, `the unlimited call ran ${freeAt - enqueued} ms after it was enqueued`);
       assert.ok(freeAt < [...starts].sort((a, b) => a - b)[10]!, 'the unlimited call ran before the third window of limited calls');
     });
 
-    test('10 calls of 200 ms at concurrency 2 never overlap more than 2 and take about 1 s; an unlimited call behind them finishes within a second', async () => {
+    test('10 calls of 200 ms at concurrency 2 never overlap more than 2 and take about 1 s; an unlimited call behind them finishes within a second', async (t) => {
       const handles = [];
       for (let n = 1; n <= 10; n++) handles.push(await commands.slow(n));
       const enqueued = Date.now();
@@ -144,13 +145,14 @@ export function limitsThroughConsumers(backend: ProcessBackend): void {
       assert.equal(spans.length, 10, 'each call ran once');
       assert.ok(mostAtOnce(spans) <= 2, `never more than 2 at once: ${JSON.stringify(spans)}`);
       const took = Math.max(...spans.map(([, e]) => e)) - Math.min(...spans.map(([s]) => s));
+      t.diagnostic(`first start to last end: ${took} ms; the unlimited call ran ${logged('free').find((l) => l.n === 2)!.at - enqueued} ms after its enqueue`);
       assert.ok(took >= 950 && took < 6000, `about 1 s from the first start to the last end: ${took} ms`);
       const freeAt = logged('free').find((l) => l.n === 2)!.at;
       assert.ok(freeAt - enqueued < 2000, `the unlimited call ran ${freeAt - enqueued} ms after it was enqueued`);
       assert.ok(freeAt < Math.max(...spans.map(([, e]) => e)), 'the unlimited call ran before the limited ones were done');
     });
 
-    test('a consumer killed with SIGKILL while holding a concurrency slot: the slot is free within the lease time and nothing is lost', async () => {
+    test('a consumer killed with SIGKILL while holding a concurrency slot: the slot is free within the lease time and nothing is lost', async (t) => {
       const first = await commands.held(1, 60_000);
       const victim = await eventually(() => logged('held')[0]?.pid, 'the held call to start', 30_000);
       const second = await commands.held(2, 10);
@@ -166,6 +168,7 @@ export function limitsThroughConsumers(backend: ProcessBackend): void {
       await eventually(() => logged('held').filter((l) => l.n === 1).length === 2, 'the killed call to run again', 45_000);
       const again = logged('held').filter((l) => l.n === 1)[1]!;
       assert.notEqual(again.pid, victim);
+      t.diagnostic(`the killed call ran again ${again.at - killedAt} ms after the kill`);
       assert.ok(again.at - killedAt < 30_000, `the slot was free ${again.at - killedAt} ms after the kill (lease: 30 s)`);
       assert.equal(await first!.get({ blocking: true, timeout: 45 }), 1, 'its run after recovery does not sleep');
     });

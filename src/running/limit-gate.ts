@@ -26,6 +26,8 @@ const MIN_WAIT_MS = 10;
 const MAX_WAIT_MS = 1000;
 /** The duration guessed for a command this consumer has not yet seen run, in ms. */
 const UNSEEN_DURATION_MS = 100;
+/** After how long without looking a waiting call is taken for gone from this consumer's line, in ms. */
+const FORGET_WAITER_MS = 3 * MAX_WAIT_MS;
 /** How often a described command is described again, in ms (its description lives a day). */
 const DESCRIBE_EVERY_MS = 3600 * 1000;
 
@@ -57,6 +59,8 @@ export class LimitGate {
   /** The usual duration of each command's calls run here, in ms (a moving average). */
   readonly #durations = new Map<string, number>();
   readonly #described = new Map<string, number>();
+  /** The calls of each command waiting here for concurrency, in the order they first waited, with when each last looked. */
+  readonly #queued = new Map<string, Map<string, number>>();
 
   /**
    * @param queue - The queue whose control store keeps the limits.
@@ -93,7 +97,8 @@ export class LimitGate {
     let slot: HeldSlot | undefined;
     if (concurrency !== undefined) {
       const taken = await limits.takeSlot(name, concurrency, this.#leaseMs, now.getTime());
-      if (Array.isArray(taken)) return { until: this.#slotFrees(name, taken.map((h) => h.since), now.getTime()), reason: `waiting for its concurrency (${concurrency} running)` };
+      if (Array.isArray(taken)) return { until: this.#slotFrees(command, taken.map((h) => h.since), now.getTime()), reason: `waiting for its concurrency (${concurrency} running)` };
+      this.#queued.get(name)?.delete(command.taskId);
       slot = taken;
     }
     if (rateLimit !== undefined) {
@@ -133,8 +138,21 @@ export class LimitGate {
   }
 
   /** When a slot of `command` is expected to free, from when its holders took them. */
-  #slotFrees(command: string, since: number[], now: number): Date {
-    const expected = Math.min(...since) + (this.#durations.get(command) ?? UNSEEN_DURATION_MS);
+  /**
+   * When a slot is expected to free for this call. The calls of a command
+   * waiting here are lined up in the order they first waited, and the
+   * r-th is given the r-th slot expected to free (a slot frees every usual
+   * duration), so that each freed slot wakes about one of them, not all.
+   */
+  #slotFrees(command: QueueCommand, since: number[], now: number): Date {
+    const usual = this.#durations.get(command.name) ?? UNSEEN_DURATION_MS;
+    const line = this.#queued.get(command.name) ?? new Map<string, number>();
+    this.#queued.set(command.name, line);
+    for (const [id, seen] of line) if (now - seen > FORGET_WAITER_MS) line.delete(id); // taken by another consumer, or gone
+    line.set(command.taskId, now);
+    const rank = [...line.keys()].indexOf(command.taskId);
+    const ends = since.map((start) => start + usual).sort((a, b) => a - b);
+    const expected = ends.length === 0 ? now : ends[rank % ends.length]! + Math.floor(rank / ends.length) * usual;
     return new Date(Math.min(Math.max(expected, now + MIN_WAIT_MS), now + MAX_WAIT_MS));
   }
 
