@@ -108,7 +108,7 @@ export class FileDataStore extends BaseDataStore {
    * process but one when the key exists. A value whose time to live has
    * passed is removed by one client at a time, the one that links a marker
    * file beside it (a marker left by a client that died is stale after
-   * {@link STALE_MARKER_MS}).
+   * `STALE_MARKER_MS`).
    *
    * @throws ConfigurationError when the key is not one file name.
    * @throws DataStorePutException when the files cannot be written.
