@@ -13,10 +13,12 @@ import { AsyncData } from './invoker/async-data.js';
 import { QueueCommand, type CallOptions } from './core/command.js';
 import { commandKey, isRevoked, restore, revoke, type RevokeOptions } from './controls/revoke.js';
 import { expiryOf } from './core/command.js';
-import type { CommandDefinition, DateValidator } from './core/registry.js';
+import type { CommandDefinition, DateValidator, RateLimit } from './core/registry.js';
+import { limitsOption } from './controls/limits.js';
 import * as check from './core/validate.js';
 
 export { crontab, type CrontabFields } from './core/crontab.js';
+export type { RateLimit } from './core/registry.js';
 
 /** Options of {@link queueCommand}. */
 export interface QueueCommandOptions {
@@ -64,6 +66,22 @@ export interface QueueCommandOptions {
    * @defaultValue none
    */
   lock?: string;
+  /**
+   * At most `calls` calls start in any window of `per` seconds, across
+   * every consumer of the queue. A call over the limit waits in the
+   * schedule until the window frees: it is not failed and spends no retry,
+   * and other commands run meanwhile.
+   * @defaultValue none: no limit
+   */
+  rateLimit?: RateLimit;
+  /**
+   * At most this many calls run at once, across every consumer of the
+   * queue; a positive integer. A call over the limit waits as for
+   * `rateLimit`; a consumer that dies frees its share within 30 s (at once
+   * on its own host).
+   * @defaultValue none: no limit
+   */
+  concurrency?: number;
 }
 
 /** Options of {@link QueuedFunction.schedule}; give `eta` or `delay`, not both. */
@@ -128,7 +146,7 @@ export interface QueuedFunction<A extends unknown[], R> {
  * (`commands.countBeans`); `name` overrides it.
  *
  * @param invoker - The invoker whose queue receives the calls.
- * @param options - Retries, retry delay, timeout, name, priority, expiry and lock.
+ * @param options - Retries, retry delay, timeout, name, priority, expiry, lock, rate limit and concurrency.
  * @returns A decorator; it throws {@link ConfigurationError} for an anonymous function without `name` or a name taken by another function.
  * @example
  * ```js
@@ -139,7 +157,7 @@ export interface QueuedFunction<A extends unknown[], R> {
  * ```
  */
 export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}) {
-  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'timeout', 'name', 'priority', 'expires', 'lock']);
+  check.knownKeys('queueCommand', options, ['retries', 'retryDelay', 'timeout', 'name', 'priority', 'expires', 'lock', 'rateLimit', 'concurrency']);
   const retries = check.nonNegativeInteger('retries', options.retries, 0);
   const retryDelay = check.seconds('retryDelay', options.retryDelay, 0);
   if (options.timeout !== undefined && !(check.seconds('timeout', options.timeout, 0) > 0)) check.expected('timeout', 'a positive number of seconds', options.timeout);
@@ -147,6 +165,7 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
     ...(options.priority !== undefined ? { priority: check.priority('priority', options.priority, 0) } : {}),
     ...(options.expires !== undefined ? { expires: check.expires('expires', options.expires)! } : {}),
     ...(options.lock !== undefined ? { lock: check.lockName('lock', options.lock) } : {}),
+    ...limitsOption(invoker.queue, options),
   };
   return <A extends unknown[], R>(fn: (...args: A) => R): QueuedFunction<A, Awaited<R>> => {
     const definition = define(invoker, fn, options.name, { retries, retryDelay, ...(options.timeout !== undefined ? { timeout: options.timeout } : {}), ...controls });
@@ -216,7 +235,7 @@ function define(
   invoker: Invoker,
   fn: unknown,
   name: string | undefined,
-  extra: { retries: number; retryDelay: number; timeout?: number; validator?: DateValidator; priority?: number; expires?: number | Date; lock?: string },
+  extra: { retries: number; retryDelay: number; timeout?: number; validator?: DateValidator; priority?: number; expires?: number | Date; lock?: string; rateLimit?: RateLimit; concurrency?: number },
 ): CommandDefinition {
   if (!(invoker instanceof Invoker)) check.expected('invoker', 'an Invoker', invoker);
   if (typeof fn !== 'function') check.expected('fn', 'a function', fn);

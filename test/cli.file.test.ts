@@ -126,7 +126,10 @@ describe('the consumer on the file backend', () => {
     const first = start();
     await eventually(() => /consumer started/.test(first.stderr), 'the consumer to start', 20_000);
     await produce(1, 0, 2);
-    await eventually(() => readdirSync(join(app.path, '.huey', 'queues', 'jobs', 'schedule')).length === 1, 'the call to wait in the schedule', 20_000);
+    const jobs = join(app.path, '.huey', 'queues', 'jobs');
+    // scheduled, and its claim acknowledged: a kill between the two would rightly run it twice (at least once)
+    const claims = (): number => readdirSync(join(jobs, 'claimed')).reduce((count, consumer) => count + readdirSync(join(jobs, 'claimed', consumer)).length, 0);
+    await eventually(() => readdirSync(join(jobs, 'schedule')).length === 1 && claims() === 0, 'the call to wait in the schedule, its claim acknowledged', 20_000);
     first.child.kill('SIGKILL');
     await first.exited;
     const second = start();

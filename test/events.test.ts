@@ -57,8 +57,8 @@ test('a listener that throws does not stop the other listeners', () => {
   );
 });
 
-test('EVENT_NAMES lists the fifteen events of the map', () => {
-  const expected: HueyEventName[] = ['enqueued', 'received', 'scheduled', 'started', 'finished', 'failed', 'retrying', 'resultStored', 'resultRead', 'revoked', 'expired', 'deadLettered', 'recovered', 'periodicEnqueued', 'reloaded'];
+test('EVENT_NAMES lists the sixteen events of the map', () => {
+  const expected: HueyEventName[] = ['enqueued', 'received', 'scheduled', 'waiting', 'started', 'finished', 'failed', 'retrying', 'resultStored', 'resultRead', 'revoked', 'expired', 'deadLettered', 'recovered', 'periodicEnqueued', 'reloaded'];
   assert.deepEqual([...EVENT_NAMES].sort(), [...expected].sort());
 });
 

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { inspect } from 'node:util';
 import { AsyncData, ConfigurationError, crontab, Invoker, MemoryDataStore, MemoryQueue, periodicCommand, queueCommand, type InvokerOptions, type PipelineFailure, type Queued } from 'huey';
 import { memoryInvoker } from './helpers.js';
 import { contractView } from './backends/contract-view.js';
@@ -62,9 +63,20 @@ describe('queueCommand() options', () => {
     ['expires', new Date('nope'), 'Expected `expires` to be a valid Date, got Invalid Date (Date)'],
     ['lock', '', 'Expected `lock` to be a non-empty string (a lock name), got "" (string)'],
     ['lock', 7, 'Expected `lock` to be a non-empty string (a lock name), got 7 (number)'],
+    ['rateLimit', 5, 'Expected `rateLimit` to be an object { calls, per } (at most `calls` starts in any `per` seconds), got 5 (number)'],
+    ['rateLimit', { calls: 0, per: 1 }, 'Expected `rateLimit.calls` to be a positive integer, got 0 (number)'],
+    ['rateLimit', { calls: 2.5, per: 1 }, 'Expected `rateLimit.calls` to be a positive integer, got 2.5 (number)'],
+    ['rateLimit', { per: 1 }, 'Expected `rateLimit.calls` to be a positive integer, got undefined'],
+    ['rateLimit', { calls: 5, per: 0 }, 'Expected `rateLimit.per` to be a positive number of seconds, got 0 (number)'],
+    ['rateLimit', { calls: 5, per: '1' }, 'Expected `rateLimit.per` to be a positive number of seconds, got "1" (string)'],
+    ['rateLimit', { calls: 5, per: Infinity }, 'Expected `rateLimit.per` to be a positive number of seconds, got Infinity (number)'],
+    ['rateLimit', { calls: 5, per: 1, burst: 2 }, 'Unknown rateLimit option `burst`; expected one of `calls`, `per`'],
+    ['concurrency', 0, 'Expected `concurrency` to be a positive integer, got 0 (number)'],
+    ['concurrency', 1.5, 'Expected `concurrency` to be a positive integer, got 1.5 (number)'],
+    ['concurrency', '2', 'Expected `concurrency` to be a positive integer, got "2" (string)'],
   ];
   for (const [option, value, message] of cases) {
-    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? value.name : Array.isArray(value) ? `[${String(value)}]` : String(value);
+    const shown = typeof value === 'string' ? JSON.stringify(value) : typeof value === 'function' ? value.name : Array.isArray(value) ? `[${String(value)}]` : value !== null && typeof value === 'object' && !(value instanceof Date) ? inspect(value) : String(value);
     test(`${option}: ${shown} (${typeof value}) is refused when the decorator is made`, () => {
       const { invoker } = memoryInvoker();
       throwsConfig(() => queueCommand(invoker, { [option]: value }), message);
@@ -91,7 +103,20 @@ describe('queueCommand() options', () => {
 
   test('an unknown option is refused, naming it and the known ones', () => {
     const { invoker } = memoryInvoker();
-    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `timeout`, `name`, `priority`, `expires`, `lock`');
+    throwsConfig(() => queueCommand(invoker, bad({ retry: 3 })), 'Unknown queueCommand option `retry`; expected one of `retries`, `retryDelay`, `timeout`, `name`, `priority`, `expires`, `lock`, `rateLimit`, `concurrency`');
+  });
+
+  test('rateLimit and concurrency are refused on a queue that keeps no control store', () => {
+    const queue = Object.defineProperty(new MemoryQueue('bare'), 'controlStore', { value: undefined });
+    const invoker = new Invoker(queue);
+    throwsConfig(() => queueCommand(invoker, { concurrency: 2 }), /^Queue "bare" \(\w*\) keeps no limits: give it a controlStore \(backends\/base\.ts\)$/);
+  });
+
+  test('rateLimit with a fraction of a second and concurrency 1 are accepted and kept on the command', () => {
+    const { invoker } = memoryInvoker();
+    const fn = queueCommand(invoker, { rateLimit: { calls: 3, per: 0.5 }, concurrency: 1 })(function limited() {});
+    assert.deepEqual(invoker.registry.get(fn.commandName)?.rateLimit, { calls: 3, per: 0.5 });
+    assert.equal(invoker.registry.get(fn.commandName)?.concurrency, 1);
   });
 
   test('options that are not an object are refused', () => {
@@ -134,6 +159,9 @@ describe('schedule() options', () => {
     ['an expires that is NaN', { args: [1, 2], expires: NaN }, 'Expected `expires` to be a non-negative number of seconds or a valid Date, got NaN (number)'],
     ['an expires that is an invalid Date', { args: [1, 2], expires: new Date('nope') }, 'Expected `expires` to be a valid Date, got Invalid Date (Date)'],
     ['an unknown option', { args: [1, 2], when: new Date() }, 'Unknown schedule() option `when`; expected one of `args`, `eta`, `delay`, `priority`, `expires`'],
+    // a limit belongs to the command, shared by all its calls: one call cannot have its own
+    ['a rate limit of its own', { args: [1, 2], rateLimit: { calls: 1, per: 1 } }, 'Unknown schedule() option `rateLimit`; expected one of `args`, `eta`, `delay`, `priority`, `expires`'],
+    ['a concurrency of its own', { args: [1, 2], concurrency: 1 }, 'Unknown schedule() option `concurrency`; expected one of `args`, `eta`, `delay`, `priority`, `expires`'],
   ];
   for (const [what, options, message] of cases) {
     test(`${what} rejects the call, and nothing is enqueued`, async () => {

@@ -107,6 +107,8 @@ function printInfo(out: (text: string) => void, data: Record<string, unknown>): 
   };
   listed('revoked:', data.revoked);
   listed('locked:', data.locked);
+  const limits = data.limits as { command: string; use: string }[] | null;
+  if (limits !== null && limits.length > 0) lines.push('  limits:', ...limits.map((l) => `    ${l.command}: ${l.use}`));
   out(`${lines.join('\n')}\n`);
 }
 

@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { EmptyData, type BaseDataStore, type BaseQueue } from '../backends/base.js';
 import { keepsDeadLetters, type DeadLetter, type DeadLetters } from '../backends/dead-letters.js';
+import { encodeOutcome, idProblem, namesOf } from '../core/message.js';
 
 const PREFIX = 'dead:';
 let written = 0;
@@ -63,4 +64,16 @@ export class StoredDeadLetters implements DeadLetters {
 export function deadLettersOf(queue: BaseQueue): DeadLetters | undefined {
   if (keepsDeadLetters(queue)) return queue;
   return queue.controlStore === undefined ? undefined : new StoredDeadLetters(queue, queue.controlStore);
+}
+
+/**
+ * What a dead-lettered message's handle is answered with, so its `get()`
+ * rejects at once naming the reason instead of waiting out its timeout:
+ * the result-store key and the failure, or `undefined` for a message
+ * without a usable id.
+ */
+export function deadLetterAnswer(data: string, reason: string): { taskId: string; outcome: string } | undefined {
+  const { taskId } = namesOf(data);
+  if (taskId === undefined || idProblem(taskId) !== undefined) return undefined;
+  return { taskId, outcome: encodeOutcome({ ok: false, error: { name: 'DeadLettered', message: reason } }) };
 }

@@ -35,6 +35,18 @@ export interface CommandDefinition {
   readonly expires?: number | Date;
   /** The lock every call runs under. */
   readonly lock?: string;
+  /** At most `calls` of its calls start in any `per` seconds, across consumers. */
+  readonly rateLimit?: RateLimit;
+  /** At most this many of its calls run at once, across consumers. */
+  readonly concurrency?: number;
+}
+
+/** A rate limit: at most `calls` starts in any window of `per` seconds. */
+export interface RateLimit {
+  /** How many calls may start in one window: a positive integer. */
+  readonly calls: number;
+  /** The window, in seconds: a positive number. */
+  readonly per: number;
 }
 
 /** What one registration changed, for the reload log: `~` replaced, `+` new. */

@@ -78,6 +78,17 @@ export function expires(name: string, value: unknown): number | Date | undefined
   return value;
 }
 
+/** A rate limit `{ calls, per }`: `calls` a positive integer, `per` positive seconds; `undefined` when not given. */
+export function rateLimit(name: string, value: unknown): { calls: number; per: number } | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) expected(name, 'an object { calls, per } (at most `calls` starts in any `per` seconds)', value);
+  knownKeys(name, value, ['calls', 'per']);
+  const { calls, per } = value as { calls?: unknown; per?: unknown };
+  if (typeof calls !== 'number' || !Number.isInteger(calls) || calls < 1) expected(`${name}.calls`, 'a positive integer', calls);
+  if (typeof per !== 'number' || !Number.isFinite(per) || per <= 0) expected(`${name}.per`, 'a positive number of seconds', per);
+  return { calls, per };
+}
+
 /** A non-empty string, such as a task id or a lock name; `what` describes it in the error. */
 export function nonEmptyString(name: string, value: unknown, what = 'a non-empty string'): string {
   if (typeof value !== 'string' || value === '') expected(name, what, value);

@@ -48,6 +48,13 @@ export interface HueyEvents {
     /** When it becomes due. */
     eta: Date;
   };
+  /** A call over its command's rate limit or concurrency waits in the schedule: it is not failed and spends no retry. */
+  waiting: TaskEvent & {
+    /** Why, in words: `waiting for its rate limit (5 per 1 s)`, `waiting for its concurrency (2 running)`. */
+    reason: string;
+    /** When it looks again. */
+    until: Date;
+  };
   /** A consumer started running the call. */
   started: TaskEvent & {
     /** 1 on the first run, 2 on the first retry, ... */
@@ -134,6 +141,7 @@ export const EVENT_NAMES: readonly HueyEventName[] = [
   'enqueued',
   'received',
   'scheduled',
+  'waiting',
   'started',
   'finished',
   'failed',

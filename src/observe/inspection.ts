@@ -12,6 +12,7 @@ import { canTellNextEta } from '../backends/fast-path.js';
 import { canCount, canInspect } from '../backends/inspection.js';
 import { deadLettersOf } from '../controls/dead-letters.js';
 import { locksOf } from '../controls/locks.js';
+import { limitsOf } from '../controls/limits.js';
 import { revocationsOf } from '../controls/revocations.js';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
@@ -64,6 +65,7 @@ export function describeLine(line: TraceLine): string {
     enqueued: () => `${p.command}${p.eta ? `, eta ${when(p.eta)}` : ''}, ${p.retries} retries`,
     received: () => (p.fromSchedule ? 'from the schedule' : 'from the queue'),
     scheduled: () => `for ${when(p.eta)}`,
+    waiting: () => `${p.reason}, until ${when(p.until)}`,
     started: () => startedDetail(p),
     finished: () => `in ${Number(p.duration).toFixed(1)} ms`,
     failed: () => `${p.error} (${p.retries} retries left)`,
@@ -92,6 +94,7 @@ export function describeWhere(where: TaskWhereabouts, now: Date): string {
     case 'waiting':
       return `waiting in the queue at position ${where.position}`;
     case 'scheduled':
+      if (where.waiting !== undefined) return `${where.waiting}: in the schedule until ${hms(where.eta)} (${stamp(where.eta)})`;
       return `scheduled for ${hms(where.eta)} (${stamp(where.eta)})`;
     case 'taken': {
       const since = where.since === null ? '' : ` ${age(now.getTime() - where.since.getTime())} ago`;
@@ -150,6 +153,7 @@ export async function info({ queue, store }: Backends, now: Date): Promise<Recor
     results: store !== undefined && canCount(store) ? await store.count() : null,
     revoked: (await revocationsOf(queue)?.revocations(now))?.map((r) => r.key) ?? null,
     locked: (await locksOf(queue)?.locks()) ?? null,
+    limits: (await limitsOf(queue)?.use()) ?? null,
   };
 }
 

@@ -126,7 +126,7 @@ export function tracerOf(invoker: object): Tracer | undefined {
 /** Where a task is now, as {@link locateTask} found it. */
 export type TaskWhereabouts =
   | { state: 'waiting'; position: number }
-  | { state: 'scheduled'; eta: Date }
+  | { state: 'scheduled'; eta: Date; waiting?: string }
   | { state: 'taken'; consumer: string; since: Date | null; alive: boolean; lastBeat: Date | null }
   | { state: 'dead'; reason: string; at: Date }
   | { state: 'result'; ok: boolean }
@@ -171,7 +171,11 @@ export async function locateTask(queue: BaseQueue, store: BaseDataStore | undefi
   const position = waiting?.findIndex(mine) ?? -1;
   if (position >= 0) return { state: 'waiting', position: position + 1 };
   const scheduled = (await looks?.scheduled(Infinity))?.find((s) => mine(s.data));
-  if (scheduled !== undefined) return { state: 'scheduled', eta: scheduled.eta };
+  if (scheduled !== undefined) {
+    // back in the schedule because a limit of its command was full: the trace says which
+    const last = lines.filter((line) => line.event === 'waiting' || line.event === 'started').pop();
+    return { state: 'scheduled', eta: scheduled.eta, ...(last?.event === 'waiting' ? { waiting: String(last.payload.reason) } : {}) };
+  }
   const dead = (await deadLettersOf(queue)?.deadLetters())?.filter((d) => mine(d.data)).pop();
   if (dead !== undefined) return { state: 'dead', reason: dead.reason, at: dead.at };
   const skipped = lines.filter((line) => line.event === 'revoked' || line.event === 'expired').pop();

@@ -8,7 +8,8 @@
  *    once, unrun.
  * 2. **hold** a call whose eta is ahead: it goes into the schedule.
  * 3. **skip** a call that expired, or that is revoked (it or its command):
- *    it is not run; its outcome says why, so its handle rejects at once.
+ *    it is not run; its outcome says why, so its handle rejects at once. A
+ *    call over a limit of its command **waits** in the schedule (`limit-gate.ts`).
  * 4. **run** the call, holding its command's lock when it has one.
  * 5. **continue** its pipeline, when it is a step of one: the next step is
  *    enqueued with its result, or, after a final failure, the later steps
@@ -28,11 +29,11 @@ import { EmptyData, type BaseQueue } from '../backends/base.js';
 import { countsDeliveries } from '../backends/deliveries.js';
 import { canFinish, canFinishAndRead } from '../backends/fast-path.js';
 import type { QueueCommand } from '../core/command.js';
-import { encodeOutcome, idProblem, namesOf, type Outcome } from '../core/message.js';
+import { namesOf, type Outcome } from '../core/message.js';
 import { failure, outcomeToStore, type StoredOutcome } from '../core/outcome.js';
 import { printable } from '../core/printable.js';
 import { retryOf } from '../core/retry.js';
-import { deadLettersOf } from '../controls/dead-letters.js';
+import { deadLetterAnswer, deadLettersOf } from '../controls/dead-letters.js';
 import { countDelivery, forgetDeliveries } from '../controls/deliveries.js';
 import { whyNotRun } from '../controls/known-commands.js';
 import { TaskLock } from '../controls/lock.js';
@@ -46,6 +47,7 @@ import { GaveUp, persist } from './persist.js';
 import { continuePipeline, stopPipeline } from './pipeline-fate.js';
 import type { Schedule } from './schedule.js';
 import type { Executor } from './workers.js';
+import type { LimitGate } from './limit-gate.js';
 
 /** Where a message came from: read from the queue, or taken from the schedule once due. */
 export type Origin = 'queue' | 'schedule';
@@ -80,6 +82,8 @@ export interface FateContext {
   readonly onScheduled: (eta: Date) => void;
   /** Deliveries of one attempt after which a call is dead-lettered (`MAX_DELIVERIES`). */
   readonly maxDeliveries: number;
+  /** The limits of commands (rate, concurrency), checked before a call starts. */
+  readonly limits: LimitGate;
 }
 
 /** Decides and carries out the fate of each message the consumer takes. */
@@ -125,10 +129,17 @@ export class Fate {
         slot.ran();
         return await this.#skip(command, data, origin, skip, slot);
       }
+      const admitted = await this.#persist(`checking the limits of ${command.name} ${command.taskId}`, () => this.#ctx.limits.admit(command, this.#ctx.clock()));
+      if (admitted.until !== null) {
+        slot.ran();
+        this.#forgetDeliveries(command, deliveries); // a wait is no delivery
+        return await this.#hold(command, data, origin, admitted.until);
+      }
       const call = new RunningCall({ id: command.taskId, name: command.name, attempt: command.attempt, deliveries }, this.#ctx.invoker.queue.controlStore);
-      let outcome = await this.#run(command, data, call, () => slot.ran());
+      let outcome = await this.#run(command, data, call, () => slot.ran()).finally(() => admitted.release());
       const stopped = call.reason;
-      if (stopped instanceof ShutdownError) return this.#putBack(command);
+      // stopped by the shutdown: left unacknowledged, so the queue gives it back when it closes (or recovery does), attempt unchanged
+      if (stopped instanceof ShutdownError) return this.#ctx.log.info(`${command.name} ${command.taskId} stopped by the shutdown: it goes back to the queue`);
       // recovered by another consumer, which runs it: nothing of it is this one's to settle
       if (stopped instanceof ClaimLostError) return this.#ctx.log.warn(stopped.message);
       // a call revoked while it ran fails as a revoked one, without a retry
@@ -162,9 +173,8 @@ export class Fate {
     return command;
   }
 
-  /** Phase 2: a call whose eta is ahead goes into the schedule. */
-  async #hold(command: QueueCommand, data: string, origin: Origin): Promise<void> {
-    const eta = command.eta!;
+  /** Phase 2: a call whose eta is ahead goes into the schedule; so does one waiting for a limit, until it frees. */
+  async #hold(command: QueueCommand, data: string, origin: Origin, eta = command.eta!): Promise<void> {
     await this.#persist(`scheduling ${command.name} ${command.taskId}`, () => this.#ctx.schedule.add(data, eta));
     if (this.#ctx.log.enabled('debug')) this.#ctx.log.debug(`scheduled ${command.name} ${command.taskId} for ${eta.toISOString()}`);
     const events = this.#ctx.invoker.events;
@@ -270,15 +280,6 @@ export class Fate {
   }
 
   /**
-   * A call stopped by the consumer's shutdown: left unacknowledged, so the
-   * queue gives it back when it closes (or recovery does), attempt
-   * unchanged; the next consumer runs it as its next delivery.
-   */
-  #putBack(command: QueueCommand): void {
-    this.#ctx.log.info(`${command.name} ${command.taskId} stopped by the shutdown: it goes back to the queue`);
-  }
-
-  /**
    * Phase 5, for a step of a pipeline: the next step is enqueued with this
    * step's result, or, after a final failure, the later steps' handles are
    * told they will not run and the error step is enqueued. Done before the
@@ -370,12 +371,9 @@ export class Fate {
       await this.#persist('dead-lettering a message', () => letters.deadLetter(data, reason));
       if (invoker.events.listenerCount('deadLettered') > 0) invoker.events.emit('deadLettered', { ...namesOf(data), reason });
     }
-    // its handle answers at once, naming the reason, instead of waiting out its timeout
-    const { taskId } = namesOf(data);
     const store = invoker.resultStore;
-    if (store !== undefined && taskId !== undefined && idProblem(taskId) === undefined) {
-      await this.#persist('storing why a message was dead-lettered', () => store.put(taskId, encodeOutcome({ ok: false, error: { name: 'DeadLettered', message: reason } })));
-    }
+    const answer = deadLetterAnswer(data, reason);
+    if (store !== undefined && answer !== undefined) await this.#persist('storing why a message was dead-lettered', () => store.put(answer.taskId, answer.outcome));
     await this.#acknowledge(data, origin);
   }
 

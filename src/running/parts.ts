@@ -9,6 +9,7 @@ import type { Invoker } from '../invoker/invoker.js';
 import { startTrace } from '../observe/trace.js';
 import type { BaseConfiguration } from './config.js';
 import { Fate } from './fate.js';
+import { LimitGate } from './limit-gate.js';
 import type { Logger } from './logger.js';
 import { ReadLoop } from './read-loop.js';
 import { openSchedule, type Schedule } from './schedule.js';
@@ -55,6 +56,7 @@ export async function assemble(ctx: PartsContext): Promise<Parts> {
     giveUp: ctx.giveUp,
     onScheduled: (eta) => loop?.scheduled(eta),
     maxDeliveries: config.MAX_DELIVERIES,
+    limits: new LimitGate(invoker.queue, log, invoker.events),
   });
   loop = new ReadLoop({
     queue: invoker.queue,

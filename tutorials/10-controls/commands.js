@@ -28,3 +28,9 @@ export const check = queueCommand(invoker)(function check(n) {
 export const alert = queueCommand(invoker)(function alert(failure, who) {
   console.log(`alert ${who}: ${failure.command} failed: ${failure.message}`);
 });
+
+// a paid API: at most 2 calls a second and 1 at a time, across every consumer
+export const callApi = queueCommand(invoker, { rateLimit: { calls: 2, per: 1 }, concurrency: 1 })(function callApi(n) {
+  console.log(`called the API (${n})`);
+  return n;
+});

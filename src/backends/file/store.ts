@@ -32,6 +32,8 @@ const STORE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * deleted; a live process takes microseconds between the two.
  */
 const STALE_TMP_MS = 60_000;
+/** After how long a marker of `putIfEmpty` is taken for one left by a client that died: far longer than its few file operations. */
+const STALE_MARKER_MS = 5_000;
 /** A file of `tmp/` made by `put` or `get`; its name starts with the time it was made (`sortableName`). */
 const TMP_FILE = /\.(tmp|taken)$/;
 
@@ -104,8 +106,9 @@ export class FileDataStore extends BaseDataStore {
    * Stores `value` under `key` only if it holds nothing: the value is
    * written apart, then hard-linked to the key, which fails for every
    * process but one when the key exists. A value whose time to live has
-   * passed is first renamed away (and put back, should it turn out to be
-   * another's fresh one).
+   * passed is removed by one client at a time, the one that links a marker
+   * file beside it (a marker left by a client that died is stale after
+   * `STALE_MARKER_MS`).
    *
    * @throws ConfigurationError when the key is not one file name.
    * @throws DataStorePutException when the files cannot be written.
@@ -123,14 +126,23 @@ export class FileDataStore extends BaseDataStore {
           const text = await unlessMissing<string | undefined>(readFile(target, 'utf8'), undefined);
           if (text !== undefined && !expired(text)) return false;
           if (text === undefined) continue;
-          const away = join(this.#tmp, `${sortableName()}.expired`);
-          if (!(await unlessMissing(rename(target, away).then(() => true), false))) continue;
-          if (!expired(await readFile(away, 'utf8'))) {
-            await unlessExists(link(away, target).then(() => true));
-            await unlink(away);
-            return false;
+          // one client at a time removes an expired value, holding a marker: a value put back after a
+          // removal could land beside another's fresh one, and two clients would both have the key
+          const marker = join(this.#tmp, `${key}.replacing`);
+          if (!(await unlessExists(link(fresh, marker).then(() => true)))) {
+            const since = await unlessMissing(stat(marker).then((s) => s.mtimeMs), undefined);
+            if (since === undefined || Date.now() - since > STALE_MARKER_MS) await unlessMissing(unlink(marker), undefined);
+            else return false; // another client is taking the key
+            continue;
           }
-          await unlink(away);
+          try {
+            const now = await unlessMissing<string | undefined>(readFile(target, 'utf8'), undefined);
+            if (now !== undefined && !expired(now)) return false;
+            if (now !== undefined) await unlessMissing(unlink(target), undefined);
+            if (await unlessExists(link(fresh, target).then(() => true))) return true;
+          } finally {
+            await unlessMissing(unlink(marker), undefined);
+          }
         }
         return false;
       } finally {
