@@ -18,6 +18,7 @@ export const PEERS: readonly PeerName[] = ['bullmq', 'bee-queue'];
 /** How the table names each peer, and the producer call its enqueue row measures. */
 export const PEER_LABEL = { bullmq: 'BullMQ', 'bee-queue': 'bee-queue' } as const;
 export const PEER_ADD = { bullmq: '`Queue.add()`', 'bee-queue': '`createJob().save()`' } as const;
+export const PEER_BULK = { bullmq: '`Queue.addBulk()`', 'bee-queue': '`saveAll()`' } as const;
 
 /** The key prefix of a peer's queues, under the run's own prefix. */
 export function peerPrefix(runPrefix: string, peer: PeerName): string {
@@ -67,6 +68,19 @@ export async function peerEnqueueRate(peer: PeerName, queue: string, prefix: str
     await p.add(wallMs());
     const start = performance.now();
     for (let i = 0; i < n; i++) await p.add(wallMs());
+    return rate(n, performance.now() - start);
+  } finally {
+    await p.destroy();
+  }
+}
+
+/** `n` jobs added in chunks of 1,000 (BullMQ's `addBulk`, bee-queue's `saveAll`); jobs/s. */
+export async function peerBulkRate(peer: PeerName, queue: string, prefix: string, n: number): Promise<number> {
+  const p = await producer(peer, queue, prefix);
+  try {
+    await p.add(wallMs());
+    const start = performance.now();
+    await p.addMany(n);
     return rate(n, performance.now() - start);
   } finally {
     await p.destroy();

@@ -81,6 +81,8 @@ export async function describeMachine(withRedis: boolean, loadAtStart: number): 
 const COMPARISONS: { row: string; numerator: string; denominator: string; label: string }[] = [
   { row: 'bullmq.enqueue', numerator: 'redis.enqueue', denominator: 'bullmq.enqueue', label: 'huey/BullMQ' },
   { row: 'bee-queue.enqueue', numerator: 'redis.enqueue', denominator: 'bee-queue.enqueue', label: 'huey/bee-queue' },
+  { row: 'bullmq.bulk', numerator: 'redis.bulk', denominator: 'bullmq.bulk', label: 'huey map/addBulk' },
+  { row: 'bee-queue.bulk', numerator: 'redis.bulk', denominator: 'bee-queue.bulk', label: 'huey map/saveAll' },
   { row: 'bullmq.drain.1', numerator: 'redis.drain.1', denominator: 'bullmq.drain.1', label: 'huey/BullMQ' },
   { row: 'bee-queue.drain.1', numerator: 'redis.drain.1', denominator: 'bee-queue.drain.1', label: 'huey/bee-queue' },
   { row: 'bullmq.drain.50', numerator: 'redis.drain.50', denominator: 'bullmq.drain.50', label: 'huey/BullMQ' },
@@ -154,6 +156,7 @@ export function checkTargets(rows: Row[]): Target[] {
   versus('Redis drain, THREADS 50: ≥ 2× BullMQ', 'redis.drain.50', 'bullmq.drain.50', 2);
   versus('Redis drain, THREADS 1: ≥ 2× BullMQ', 'redis.drain.1', 'bullmq.drain.1', 2);
   versus('Redis enqueue: ≥ 2× BullMQ `add()`', 'redis.enqueue', 'bullmq.enqueue', 2);
+  versus('Redis bulk enqueue (`fn.map`): ≥ 3× BullMQ `addBulk()`', 'redis.bulk', 'bullmq.bulk', 3);
   for (const kind of ['start', 'result'] as const) {
     for (const stat of ['p50', 'p99'] as const) {
       const ours = get(`redis.latency.${kind}.${stat}`);

@@ -16,7 +16,7 @@ import { ROOT, stopping } from './child.js';
 import { Context, type Options } from './context.js';
 import { arrayFloor, encodedMessages, fileFloor, redisFloors } from './floors.js';
 import { runGrowth } from './growth.js';
-import { drainRate, enqueueRate, latency, memoryEndToEnd, type Latency } from './huey.js';
+import { bulkEnqueueRate, drainRate, enqueueRate, latency, memoryEndToEnd, type Latency } from './huey.js';
 import { fresh } from './names.js';
 import { measure, measureInTurn, type Contender } from './progress.js';
 import { describeMachine, renderJson, renderMarkdown, renderPage, type Results, type Row } from './report.js';
@@ -151,6 +151,18 @@ async function runBackend(ctx: Context, backend: BackendName): Promise<void> {
   if (drainsEnqueued) ctx.add(drainRow(1, others.shift()!));
   for (const [i, peer] of (peers?.PEERS ?? []).entries()) {
     peerRows.push({ key: `${peer}.enqueue`, scenario: '1 enqueue', backend: 'redis', subject: `${peers!.PEER_LABEL[peer]}: ${count} sequential awaited ${peers!.PEER_ADD[peer]}`, figure: others[i]! });
+  }
+
+  // 1 bulk enqueue: huey 3's map against the peers' bulk adds, chunks of 1,000
+  timeline.section(`${backend} bulk enqueue${withPeers}`);
+  const bulkContenders: Contender[] = [{ what: `${backend} bulk enqueue`, unit: '/s', once: () => fresh(names, backend, (spec) => bulkEnqueueRate(spec, n)) }];
+  for (const peer of peers?.PEERS ?? []) {
+    bulkContenders.push({ what: `${peer} bulk enqueue`, unit: '/s', once: () => peers!.peerBulkRate(peer, names.next(), peers!.peerPrefix(names.prefix, peer), n) });
+  }
+  const [bulk, ...peerBulks] = await measureInTurn(timeline, runs, bulkContenders);
+  ctx.add({ key: `${backend}.bulk`, scenario: '1 enqueue', backend, subject: `huey: ${count} calls by \`fn.map\`, chunks of 1,000`, figure: bulk! });
+  for (const [i, peer] of (peers?.PEERS ?? []).entries()) {
+    peerRows.push({ key: `${peer}.bulk`, scenario: '1 enqueue', backend: 'redis', subject: `${peers!.PEER_LABEL[peer]}: ${count} by ${peers!.PEER_BULK[peer]}, chunks of 1,000`, figure: peerBulks[i]! });
   }
 
   // 2 drain

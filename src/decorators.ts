@@ -7,7 +7,7 @@
  */
 import { ConfigurationError } from './exceptions.js';
 import { callerModule, moduleFile, moduleName } from './core/paths.js';
-import { markQueued, Pipeline } from './invoker/pipeline.js';
+import { markQueued, Pipeline, type ResultGroup } from './invoker/pipeline.js';
 import { Invoker } from './invoker/invoker.js';
 import { AsyncData } from './invoker/async-data.js';
 import { QueueCommand, type CallOptions } from './core/command.js';
@@ -123,6 +123,19 @@ export interface QueuedFunction<A extends unknown[], R> {
    */
   s(...args: A): Pipeline<R>;
   /**
+   * Enqueues one call per item of `argsList`, each item the call's
+   * arguments, in one write where the backend can (huey 3's `map`).
+   * @returns The calls' handles, in order; `get()` gives their results in order.
+   * @throws ConfigurationError when `argsList` is not an array of argument arrays (nothing written).
+   * @throws QueueWriteException naming the index of an item that cannot be sent (nothing written).
+   * @example
+   * ```ts
+   * const group = await square.map([[1], [2], [3]]);
+   * await group.get({ blocking: true, timeout: 5 }); // [1, 4, 9]
+   * ```
+   */
+  map(argsList: readonly A[]): Promise<ResultGroup<R, R[]>>;
+  /**
    * Revokes this command: consumers skip its calls until {@link QueuedFunction.restore}.
    * @param options - `until` an instant; `once` to skip the next call only.
    * @throws ConfigurationError for bad options or a queue that keeps no revocations.
@@ -184,6 +197,7 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
       return enqueue(args, call);
     };
     queued.s = (...args: A) => new Pipeline<Awaited<R>>(definition, args);
+    queued.map = async (argsList: readonly A[]) => invoker.enqueueMany(argumentLists(argsList).map((args) => new QueueCommand<A, Awaited<R>>(definition, args, {})));
     queued.revoke = (options?: RevokeOptions) => revoke(invoker.queue, commandKey(definition.name), options);
     queued.restore = () => restore(invoker.queue, commandKey(definition.name));
     queued.isRevoked = () => isRevoked(invoker.queue, commandKey(definition.name));
@@ -191,6 +205,14 @@ export function queueCommand(invoker: Invoker, options: QueueCommandOptions = {}
     markQueued(made, definition);
     return made;
   };
+}
+
+/** `map()`'s argument, checked: an array of argument arrays. */
+function argumentLists<A extends unknown[]>(argsList: readonly A[]): readonly A[] {
+  if (!Array.isArray(argsList)) check.expected('map()', 'an array of argument arrays, e.g. [[1], [2]]', argsList);
+  const bad = argsList.findIndex((args) => !Array.isArray(args));
+  if (bad >= 0) throw new ConfigurationError(`map() takes an array of argument arrays: item ${bad} is ${JSON.stringify(argsList[bad]) ?? String(argsList[bad])}, not an array (nothing written)`);
+  return argsList;
 }
 
 /** The instant `delay` seconds from now. */

@@ -68,15 +68,15 @@ test('bench/run.js on Redis takes the enqueue, drain and latency runs in turn: h
   const { stdout, stderr } = await promisify(execFile)(process.execPath, [run, '--backend', 'redis', '--n', '30', '--runs', '2', '--seconds', '1', '--growth', '30', '--no-docs', '--json'], { timeout: 170_000 });
   const runs = stderr
     .split('\n')
-    .map((line) => /\] (\S+) (enqueue|drain|latency)(?: THREADS| concurrency)? ?(\d*): run (\d)\/2/.exec(line))
+    .map((line) => /\] (\S+) (enqueue|bulk enqueue|drain|latency)(?: THREADS| concurrency)? ?(\d*): run (\d)\/2/.exec(line))
     .filter((match) => match !== null)
     .map(([, who, what, threads, n]) => `${what}${threads} ${who} ${n}`);
   const turn = (what: string) => [1, 2].flatMap((n) => ['redis', 'bullmq', 'bee-queue'].map((who) => `${what} ${who} ${n}`));
-  assert.deepEqual(runs, [...turn('enqueue'), ...turn('drain1'), ...turn('drain50'), ...turn('latency')]);
+  assert.deepEqual(runs, [...turn('enqueue'), ...turn('bulk enqueue'), ...turn('drain1'), ...turn('drain50'), ...turn('latency')]);
   const keys = (JSON.parse(stdout) as { rows: { key: string; figure: { runs: number[] } }[] }).rows.map((row) => row.key);
   // the table's rows and their order are those of a run without turns
-  assert.deepEqual(keys.slice(0, 3), ['redis.enqueue', 'redis.drain.1', 'redis.drain.50']);
+  assert.deepEqual(keys.slice(0, 4), ['redis.enqueue', 'redis.bulk', 'redis.drain.1', 'redis.drain.50']);
   const latencies = (who: string) => ['start', 'result'].flatMap((kind) => ['p50', 'p99', 'max'].map((stat) => `${who}.latency.${kind}.${stat}`));
-  const peer = (who: string) => [`${who}.enqueue`, `${who}.drain.1`, `${who}.drain.50`, ...latencies(who)];
+  const peer = (who: string) => [`${who}.enqueue`, `${who}.bulk`, `${who}.drain.1`, `${who}.drain.50`, ...latencies(who)];
   assert.deepEqual(keys.slice(keys.indexOf('redis.floor.pipelined') + 1), [...peer('bullmq'), ...peer('bee-queue'), 'redis.growth.30']);
 });

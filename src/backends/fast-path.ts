@@ -10,10 +10,26 @@
  * | {@link FinishAndRead} | `finish`, then `readMany`   | ... and the freed slot refilled in that same step |
  * | {@link NextEta}       | asking `due` every 50 ms    | an idle consumer sleeps until the next eta |
  * | {@link PushedResults} | asking the store with backoff | a blocking `get()` wakes the moment its result lands |
+ * | {@link WriteMany}     | one `write` a message       | `fn.map(...)` writes every call in one round trip |
  *
  * @module
  */
 import type { BaseDataStore, BaseQueue } from './base.js';
+
+/** A queue that writes several messages in one step. */
+export interface WriteMany {
+  /**
+   * Writes `data`, in order, by the rules of `write`, in one round trip
+   * (on Redis one pipeline, followed by its `WAIT` when the queue asks for
+   * replicas).
+   *
+   * @param data - The encoded messages.
+   */
+  writeMany(data: readonly string[]): Promise<void>;
+}
+
+/** Tells whether `queue` writes several messages in one step. */
+export const canWriteMany = (queue: BaseQueue): queue is BaseQueue & WriteMany => typeof (queue as Partial<WriteMany>).writeMany === 'function';
 
 /** A queue that takes several messages in one step. */
 export interface ReadMany {

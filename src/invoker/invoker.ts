@@ -20,6 +20,7 @@ import { runEager, runPipelineEagerly } from './eager.js';
 import { TaskLock, type LockOptions } from '../controls/lock.js';
 import { requireLocks } from '../controls/locks.js';
 import { firstCommand, Pipeline, ResultGroup } from './pipeline.js';
+import { canWriteMany } from '../backends/fast-path.js';
 import { isRevoked, restore, revoke, taskKey, type RevokeOptions } from '../controls/revoke.js';
 import { failure, outcomeToStore } from '../core/outcome.js';
 import { registry as sharedRegistry, type CommandRegistry } from '../core/registry.js';
@@ -140,6 +141,38 @@ export class Invoker {
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
     const store = command instanceof PeriodicQueueCommand ? undefined : this.resultStore;
     return new AsyncData<R>(store, command.taskId, this.events, this.queue);
+  }
+
+  /**
+   * Writes many calls at once: huey 3's `map`. Every call is encoded
+   * before anything is written, so one that cannot be sent writes nothing;
+   * then they go to the queue in one round trip where the backend can
+   * (`writeMany`: one pipeline on Redis), else one write after the other.
+   *
+   * @param commands - The calls, in order.
+   * @returns Their handles, in the same order.
+   * @throws QueueWriteException naming the index of a call that cannot be sent (nothing written), or when the queue cannot be written.
+   */
+  async enqueueMany<R>(commands: readonly QueueCommand<unknown[], R>[]): Promise<ResultGroup<R, R[]>> {
+    if (this.alwaysEager) return new ResultGroup<R, R[]>(await Promise.all(commands.map((command) => this.enqueue(command))));
+    const data = commands.map((command, index) => {
+      try {
+        return encodeMessage(command.toMessage());
+      } catch (error) {
+        throw new QueueWriteException(`Nothing written: call ${index} of ${commands.length}: ${(error as Error).message}`, { cause: error });
+      }
+    });
+    try {
+      if (canWriteMany(this.queue)) await this.queue.writeMany(data);
+      else for (const message of data) await this.queue.write(message);
+    } catch (error) {
+      if (error instanceof QueueException) throw error;
+      throw new QueueWriteException(`Could not write ${data.length} calls to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error });
+    }
+    if (this.events.listenerCount('enqueued') > 0) {
+      for (const command of commands) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
+    }
+    return new ResultGroup<R, R[]>(commands.map((command) => new AsyncData<R>(this.resultStore, command.taskId, this.events, this.queue)));
   }
 
   /** A pipeline goes out as its first step's message, which carries the others; every step answers through the result store. */

@@ -123,11 +123,13 @@ export interface PipelineFailure {
 }
 
 /**
- * The handles of a pipeline's steps, in order: what `invoker.enqueue(pipeline)` resolves to.
+ * The handles of several calls, in order: what `invoker.enqueue(pipeline)`
+ * resolves to (one handle per step), and `fn.map(...)` (one per call).
  *
- * @typeParam R - The last step's result.
+ * @typeParam R - The last step's result (a pipeline), or each call's (`map`).
+ * @typeParam Results - What `get` gives: a pipeline's results end with `R`; `map`'s are all `R`.
  */
-export class ResultGroup<R = unknown> {
+export class ResultGroup<R = unknown, Results extends unknown[] = [...unknown[], R]> {
   /** One handle per step, in order. */
   readonly handles: readonly AsyncData<unknown>[];
 
@@ -149,7 +151,7 @@ export class ResultGroup<R = unknown> {
    * @throws TaskException when a step failed for good, or will never run because an earlier one failed.
    * @throws DataStoreTimeout when `blocking` and the deadline passes first.
    */
-  get(options: GetOptions & { blocking: true }): Promise<[...unknown[], R]>;
+  get(options: GetOptions & { blocking: true }): Promise<Results>;
   /**
    * Reads every step's result, in order, if each has one.
    *
@@ -157,8 +159,8 @@ export class ResultGroup<R = unknown> {
    * @returns The results in order (the last one typed `R`), or `undefined` while a step has none yet (without `blocking`).
    * @throws TaskException when a step failed for good, or will never run because an earlier one failed.
    */
-  get(options?: GetOptions): Promise<[...unknown[], R] | undefined>;
-  async get(options: GetOptions = {}): Promise<[...unknown[], R] | undefined> {
+  get(options?: GetOptions): Promise<Results | undefined>;
+  async get(options: GetOptions = {}): Promise<Results | undefined> {
     const timeout = options.timeout === undefined ? undefined : check.seconds('timeout', options.timeout, 0);
     const deadline = timeout === undefined ? Infinity : Date.now() + timeout * 1000;
     const results: unknown[] = [];
@@ -168,13 +170,13 @@ export class ResultGroup<R = unknown> {
       try {
         value = await handle.get({ ...options, ...(left === undefined ? {} : { timeout: left }) });
       } catch (error) {
-        if (error instanceof DataStoreTimeout) throw new DataStoreTimeout(`No result for every step of the pipeline within ${timeout} s (step ${results.length + 1} of ${this.handles.length}, task ${handle.taskId})`);
+        if (error instanceof DataStoreTimeout) throw new DataStoreTimeout(`No result for every call of the group within ${timeout} s (call ${results.length + 1} of ${this.handles.length}, task ${handle.taskId})`);
         throw error;
       }
       if (value === undefined && !handle.settled) return undefined;
       results.push(value);
     }
-    return results as [...unknown[], R];
+    return results as Results;
   }
 }
 

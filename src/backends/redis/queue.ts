@@ -12,7 +12,7 @@
  */
 import { BaseQueue, type BaseDataStore } from '../base.js';
 import type { DeadLetter, DeadLetters } from '../dead-letters.js';
-import type { FinishAndRead, NextEta, ReadMany } from '../fast-path.js';
+import type { FinishAndRead, NextEta, ReadMany, WriteMany } from '../fast-path.js';
 import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage } from '../inspection.js';
 import type { DeliveryCount } from '../deliveries.js';
 import type { Locks } from '../locks.js';
@@ -28,21 +28,20 @@ import * as inspect from './inspect.js';
 import { leaseKey } from './keys.js';
 import { QUEUE_KEYS, openQueue, type QueueLink, type RedisQueueOptions } from './queue-options.js';
 import { RedisDataStore } from './store.js';
-import { scheduleMessage, writeMessage } from './writes.js';
+import { scheduleMessage, writeMessage, writeMessages } from './writes.js';
 
 export type { RedisQueueOptions } from './queue-options.js';
 
 /**
  * A queue in Redis whose `read` answers at once, `null` when the queue is
- * empty (the consumer polls). See {@link RedisBlockingQueue} for one that
- * waits.
+ * empty (the consumer polls); {@link RedisBlockingQueue} waits.
  *
  * @example
  * ```ts
  * const queue = new RedisQueue('test-queue', { host: 'localhost', port: 6379 });
  * ```
  */
-export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, NextEta, Inspection, DeadLetters, Revocations, Locks, DeliveryCount {
+export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, FinishAndRead, NextEta, Inspection, DeadLetters, Revocations, Locks, DeliveryCount {
   /** `false`: `read` never waits. */
   readonly blocking: boolean = false;
   /** `true`: reads take the highest priority first. */
@@ -51,11 +50,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   readonly consumerId: string;
   /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
   readonly key: string;
-  /**
-   * Where the package's generic controls keep their state, on this queue's
-   * connection. This queue keeps its own (one script each), so only the
-   * contract suite's generic run uses it.
-   */
+  /** Where the generic controls keep their state, on this queue's connection (its own controls are scripts). */
   override readonly controlStore: RedisDataStore;
 
   /** The connection, keys and settings, shared with the parts below. */
@@ -99,6 +94,11 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
    */
   async write(data: string): Promise<void> {
     await redisCall(this.#link.client, QueueWriteException, `Could not write to queue "${this.name}"`, () => writeMessage(this.#link, data));
+  }
+
+  /** {@link write} of every message, in order, in one round trip (one pipeline). */
+  async writeMany(data: readonly string[]): Promise<void> {
+    await redisCall(this.#link.client, QueueWriteException, `Could not write ${data.length} messages to queue "${this.name}"`, () => writeMessages(this.#link, data));
   }
 
   /**

@@ -18,6 +18,14 @@ export async function writeMessage(link: QueueLink, data: string): Promise<void>
   else await replicated(link, pushInto(client.pipeline(), keys, data));
 }
 
+/** Writes messages in order in one pipeline (one round trip), waiting for replicas when the queue asks for them. */
+export async function writeMessages(link: QueueLink, data: readonly string[]): Promise<void> {
+  const pipeline = link.client.pipeline();
+  for (const message of data) pushInto(pipeline, link.keys, message);
+  if (link.waitForReplicas > 0) return replicated(link, pipeline);
+  for (const [error] of (await pipeline.exec()) ?? []) if (error) throw error;
+}
+
 /** Keeps a message in the schedule (`ZADD`, scored by its eta in ms), waiting for replicas when the queue asks for them. */
 export async function scheduleMessage(link: QueueLink, data: string, at: number): Promise<void> {
   const { client, keys } = link;
