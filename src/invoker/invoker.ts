@@ -15,6 +15,7 @@ import {
 } from '../exceptions.js';
 import { TypedEmitter, type HueyEvents } from '../observe/events.js';
 import { startTrace } from '../observe/trace.js';
+import { endSpan, startSendSpan } from '../observe/telemetry.js';
 import { decodeMessage, encodeMessage, type Outcome } from '../core/message.js';
 import { runEager, runPipelineEagerly } from './eager.js';
 import { TaskLock, type LockOptions } from '../controls/lock.js';
@@ -128,14 +129,24 @@ export class Invoker {
   async enqueue<R>(pipeline: Pipeline<R>): Promise<ResultGroup<R>>;
   async enqueue<R>(command: QueueCommand<unknown[], R> | Pipeline<R>): Promise<AsyncData<R> | ResultGroup<R> | undefined> {
     if (command instanceof Pipeline) return this.#enqueuePipeline(command);
-    const data = encodeMessage(command.toMessage());
-    if (this.alwaysEager) return runEager(this, command, data);
+    if (this.alwaysEager) return runEager(this, command, encodeMessage(command.toMessage()));
+    // the PRODUCER span: its context travels in the message (nothing is written without an SDK)
+    const { span, traceContext } = startSendSpan({ queue: this.queue.name, taskId: command.taskId, command: command.name, carried: command.traceContext });
+    const message = command.toMessage();
+    if (traceContext !== undefined) message.traceContext = traceContext;
     try {
-      await this.queue.write(data);
+      const data = encodeMessage(message);
+      try {
+        await this.queue.write(data);
+      } catch (error) {
+        if (error instanceof QueueException) throw error;
+        throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
+      }
     } catch (error) {
-      if (error instanceof QueueException) throw error;
-      throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
+      endSpan(span, error);
+      throw error;
     }
+    endSpan(span);
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
     if (this.resultStore === undefined || command instanceof PeriodicQueueCommand) return undefined;
     return new AsyncData<R>(this.resultStore, command.taskId, this.events, this.queue);
@@ -198,6 +209,7 @@ export class Invoker {
       expires: message.expires ?? null,
       ...(message.then ? { then: message.then } : {}),
       ...(message.onError ? { onError: message.onError } : {}),
+      ...(message.traceContext ? { traceContext: message.traceContext } : {}),
     };
     return definition.validator ? new PeriodicQueueCommand(definition, [], options) : new QueueCommand(definition, message.args, options);
   }

@@ -10,6 +10,7 @@
  */
 import { ConfigurationError, ShutdownError } from '../exceptions.js';
 import { namesOf } from '../core/message.js';
+import { historyOf } from '../observe/history.js';
 import { tracerOf } from '../observe/trace.js';
 import { Invoker } from '../invoker/invoker.js';
 import * as check from '../core/validate.js';
@@ -177,6 +178,7 @@ export class Consumer {
     await this.#executor.close();
     await schedule.save();
     await tracerOf(this.invoker)?.flush();
+    await historyOf(this.invoker)?.flush();
     this.#parts = undefined;
     this.log.info('consumer stopped');
   }

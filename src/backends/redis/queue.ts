@@ -28,6 +28,7 @@ import * as inspect from './inspect.js';
 import { leaseKey } from './keys.js';
 import { QUEUE_KEYS, openQueue, type QueueLink, type RedisQueueOptions } from './queue-options.js';
 import { RedisDataStore } from './store.js';
+import { RedisRecords } from './records.js';
 import { scheduleMessage, writeMessage } from './writes.js';
 
 export type { RedisQueueOptions } from './queue-options.js';
@@ -51,12 +52,10 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   readonly consumerId: string;
   /** The key of the waiting messages, e.g. `huey.redis.{testqueue}`. */
   readonly key: string;
-  /**
-   * Where the package's generic controls keep their state, on this queue's
-   * connection. This queue keeps its own (one script each), so only the
-   * contract suite's generic run uses it.
-   */
+  /** Where the generic controls keep their state, on this connection; this queue keeps its own (a script each), so only the contract suite's generic run uses it. */
   override readonly controlStore: RedisDataStore;
+  /** The history of finished calls and the counters of `/metrics` (`./records.ts`). */
+  readonly records: RedisRecords;
 
   /** The connection, keys and settings, shared with the parts below. */
   readonly #link: QueueLink;
@@ -86,6 +85,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
     this.#consuming = new Consuming(this.#link, this);
     this.#fastPath = new FastPath(this.#link, this.#consuming);
     this.controlStore = new RedisDataStore(`${name}.controls`, { client: this.#link.client, prefix: parsed.prefix, resultTtl: 0 });
+    this.records = new RedisRecords(this.#link.client, this.#link.keys.base, name);
   }
 
   /**
