@@ -82,7 +82,9 @@ export function sendError(response: ServerResponse, status: number, message: str
 function mountOf(request: IncomingMessage & { originalUrl?: string }, prefix: string, path: string): string {
   if (prefix !== '' || request.originalUrl === undefined) return prefix;
   const original = new URL(request.originalUrl, 'http://localhost').pathname;
-  return original.endsWith(path) ? original.slice(0, original.length - path.length) : '';
+  if (original.endsWith(path)) return original.slice(0, original.length - path.length);
+  // Express hands `/admin/queue` over as `/`
+  return path === '/' ? original.replace(/\/$/, '') : '';
 }
 
 /**
