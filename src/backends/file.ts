@@ -71,7 +71,7 @@ import { writeThrough } from './file/pools.js';
 import { jumpsAhead, readyName } from './file/priority.js';
 import { FileDataStore } from './file/store.js';
 import { FileRecords } from './file/records.js';
-import type { KeepsRecords } from './records.js';
+import type { KeepsRecords, Records } from './records.js';
 
 export { FileDataStore } from './file/store.js';
 export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
@@ -112,7 +112,7 @@ export class FileQueue extends FileQueueCapabilities implements DeliveryCount, K
    */
   override readonly controlStore: FileDataStore;
   /** The history of finished calls and the counters of `/metrics`: `records/` in the queue's directory (`file/records.ts`). */
-  readonly records: FileRecords;
+  readonly records: Records;
 
   /**
    * @param name - The queue's name: one file name (no `/`, `..`, NUL).

@@ -16,7 +16,7 @@ import type { Finish, NextEta, PushedResults, ReadMany } from './fast-path.js';
 import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage, StoreInspection } from './inspection.js';
 import { PriorityLevels } from './memory/levels.js';
 import { MemoryRecords } from './memory/records.js';
-import type { KeepsRecords } from './records.js';
+import type { KeepsRecords, Records } from './records.js';
 
 /** How many lines the trace of a memory queue keeps; older ones are dropped. */
 const MEMORY_TRACE_LINES = 10_000;
@@ -40,7 +40,7 @@ export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta,
   /** Where the controls keep revocations, locks, leases and dead letters: a store of this queue's own. */
   override readonly controlStore = new MemoryDataStore('controls');
   /** The history of finished calls and the counters of `/metrics`, in this process. */
-  readonly records = new MemoryRecords();
+  readonly records: Records = new MemoryRecords();
   #messages = new PriorityLevels();
   /** Messages taken and not acknowledged, with when they were taken. */
   #claimed = new Map<string, number>();

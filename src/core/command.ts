@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { newId, type Message, type PipelineStep } from './message.js';
+import { newId, type Message, type PipelineStep, type TraceContext } from './message.js';
 import type { CommandDefinition } from './registry.js';
 /**
  * When a call expires: `expires` seconds after it was enqueued, or the
@@ -40,7 +40,7 @@ export interface CallOptions {
   /** The pipeline's error step. */
   onError?: PipelineStep;
   /** The W3C trace context the call's message carries (see `Message.traceContext`). */
-  traceContext?: Message['traceContext'];
+  traceContext?: TraceContext | undefined;
 }
 
 /**
@@ -74,7 +74,7 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
   /** The pipeline's error step, if any. */
   readonly onError: PipelineStep | undefined;
   /** The W3C trace context its message carried, when it was traced. */
-  readonly traceContext: Message['traceContext'];
+  readonly traceContext: TraceContext | undefined;
 
   /**
    * @param definition - The registered command.

@@ -47,7 +47,15 @@ export interface Message {
    * (`{ traceparent, tracestate? }`), so that its run continues the
    * caller's trace. Absent without tracing, and in older messages.
    */
-  traceContext?: { traceparent: string; tracestate?: string };
+  traceContext?: TraceContext;
+}
+
+/** The W3C trace context a message carries: what a `traceparent` header (and `tracestate`) would say. */
+export interface TraceContext {
+  /** `00-<trace id>-<span id>-<flags>`. */
+  traceparent: string;
+  /** The vendors' state, when there is any. */
+  tracestate?: string;
 }
 
 /** One step of a pipeline still to run, as carried by the message of the step before it. */

@@ -15,15 +15,10 @@
  *
  * @module
  */
+import type { TraceContext } from '../core/message.js';
 import { context, createTraceState, isSpanContextValid, SpanKind, SpanStatusCode, trace, type Context, type Span, type SpanContext } from '@opentelemetry/api';
 
-/** The W3C trace context a message carries: what a `traceparent` header (and `tracestate`) would say. */
-export interface TraceContext {
-  /** `00-<trace id>-<span id>-<flags>`. */
-  traceparent: string;
-  /** The vendors' state, when there is any. */
-  tracestate?: string;
-}
+export type { TraceContext } from '../core/message.js';
 
 /** The name the tracer is asked by. */
 const TRACER = 'huey';

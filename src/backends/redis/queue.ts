@@ -55,7 +55,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, FinishAndRead, Ne
   /** Where the generic controls keep their state, on this connection; this queue keeps its own (a script each), so only the contract suite's generic run uses it. */
   override readonly controlStore: RedisDataStore;
   /** The history of finished calls and the counters of `/metrics` (`./records.ts`). */
-  readonly records: RedisRecords;
+  readonly records: import('../records.js').Records;
 
   /** The connection, keys and settings, shared with the parts below. */
   readonly #link: QueueLink;
