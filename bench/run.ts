@@ -290,9 +290,11 @@ async function main(): Promise<void> {
       timeline.line(`${backend}: starting`);
       await runBackend(ctx, backend);
     }
-    timeline.section('observe');
-    timeline.line('memory: what observing costs a call');
-    await runObserve(ctx);
+    if (options.backend.includes('memory')) {
+      timeline.section('observe');
+      timeline.line('memory: what observing costs a call');
+      await runObserve(ctx);
+    }
     // last: the larger backlogs are the part of the run that --budget may skip
 
     for (const backend of (['redis', 'file'] as const).filter((b) => options.backend.includes(b))) {
