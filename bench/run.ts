@@ -19,6 +19,7 @@ import { runGrowth } from './growth.js';
 import { bulkEnqueueRate, drainRate, enqueueRate, latency, memoryEndToEnd, type Latency } from './huey.js';
 import { fresh } from './names.js';
 import { measure, measureInTurn, type Contender } from './progress.js';
+import { runObserve } from './observe.js';
 import { describeMachine, renderJson, renderMarkdown, renderPage, type Results, type Row } from './report.js';
 import { formatValue, type Figure } from './stats.js';
 
@@ -301,7 +302,13 @@ async function main(): Promise<void> {
       timeline.line(`${backend}: starting`);
       await runBackend(ctx, backend);
     }
+    if (options.backend.includes('memory')) {
+      timeline.section('observe');
+      timeline.line('memory: what observing costs a call');
+      await runObserve(ctx);
+    }
     // last: the larger backlogs are the part of the run that --budget may skip
+
     for (const backend of (['redis', 'file'] as const).filter((b) => options.backend.includes(b))) {
       timeline.section(`${backend} growth`);
       timeline.line(`${backend}: growth`);

@@ -13,6 +13,6 @@ export { AsyncData, type GetOptions } from './invoker/async-data.js';
 export { QueueCommand, PeriodicQueueCommand, type CallOptions } from './core/command.js';
 export { CommandSchedule } from './invoker/schedule.js';
 export { Pipeline, ResultGroup, type PipelineFailure, type Queued, type StepCall } from './invoker/pipeline.js';
-export type { PipelineStep } from './core/message.js';
+export type { PipelineStep, TraceContext } from './core/message.js';
 export { TaskLock, type LockOptions } from './controls/lock.js';
 export type { RevokeOptions } from './controls/revoke.js';

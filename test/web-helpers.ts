@@ -6,7 +6,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { REPO_ROOT, scratchPackage, type ScratchPackage } from './helpers.js';
 
@@ -63,7 +65,24 @@ export const add = queueCommand(invoker)(function add(a, b) { return a + b; });
 export const nap = queueCommand(invoker)(function nap(ms) { return new Promise((resolve) => setTimeout(() => resolve(ms), ms)); });
 `,
   'main.js': `export { Configuration } from './config.js';\nimport './commands.js';\n`,
+  // the view mounted in an Express app under /admin/queue, printing the line huey web prints
+  'mounted.js': `
+import { webHandler } from 'huey/web';
+import { invoker } from './config.js';
+const { default: express } = await import(process.env.HUEY_EXPRESS);
+const app = express();
+app.get('/', (request, response) => response.send('the app itself'));
+const view = webHandler(invoker);
+app.use('/admin/queue', view);
+const server = app.listen(0, '127.0.0.1', () => console.log(\`huey web: http://127.0.0.1:\${server.address().port}/admin/queue/?token=\${view.token}\`));
+const stop = () => { view.close(); server.closeAllConnections(); server.close(() => process.exit(0)); };
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+`,
 };
+
+/** Where Express is, for the mounted app (the scratch package has no node_modules of its own). */
+const EXPRESS = pathToFileURL(createRequire(import.meta.url).resolve('express')).href;
 
 /** A child process, ended by the tests' clean-up if still running. */
 const children = new Set<ChildProcess>();
@@ -94,6 +113,10 @@ export interface WebProcess {
   /** The page's address with the token. */
   url: string;
   origin: string;
+  /** Where the view is mounted: `''` for huey web, `/admin/queue` in the Express app. */
+  prefix: string;
+  /** The origin and the prefix: the view's pages are under it. */
+  root: string;
   token: string;
   stderr: () => string;
 }
@@ -104,7 +127,15 @@ export interface WebProcess {
  * stderr when it exits first).
  */
 export function startWeb(pkg: ScratchPackage, env: NodeJS.ProcessEnv, args: string[] = ['--port', '0']): Promise<WebProcess> {
-  const child = node([join(REPO_ROOT, 'bin/huey.js'), 'web', 'main.Configuration', '-p', pkg.path, ...args], pkg, env);
+  return webProcess(node([join(REPO_ROOT, 'bin/huey.js'), 'web', 'main.Configuration', '-p', pkg.path, ...args], pkg, env));
+}
+
+/** Starts the app's Express server with the view mounted under `/admin/queue` (`mounted.js`); resolves once it printed its line. */
+export function startMounted(pkg: ScratchPackage, env: NodeJS.ProcessEnv): Promise<WebProcess> {
+  return webProcess(node([join(pkg.path, 'mounted.js')], pkg, { ...env, HUEY_EXPRESS: EXPRESS }));
+}
+
+function webProcess(child: ChildProcess): Promise<WebProcess> {
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
   return new Promise((resolve, reject) => {
@@ -112,7 +143,8 @@ export function startWeb(pkg: ScratchPackage, env: NodeJS.ProcessEnv, args: stri
     lines.once('line', (line) => {
       const url = line.replace(/^huey web: /, '');
       const parsed = new URL(url);
-      resolve({ child, line, url, origin: parsed.origin, token: parsed.searchParams.get('token') ?? '', stderr: () => stderr });
+      const prefix = parsed.pathname.replace(/\/$/, '');
+      resolve({ child, line, url, origin: parsed.origin, prefix, root: `${parsed.origin}${prefix}`, token: parsed.searchParams.get('token') ?? '', stderr: () => stderr });
     });
     child.once('exit', (code) => reject(new Error(`huey web exited (${code}) before printing its address: ${stderr}`)));
   });

@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { registry } from 'huey/registry';
 import { eventually, runNode, REPO_ROOT, scratchDir, type ScratchPackage } from './helpers.js';
-import { appPackage, browserSkipReason, exited, killChildren, launchBrowser, startConsumer, startWeb, type WebProcess } from './web-helpers.js';
+import { appPackage, browserSkipReason, exited, killChildren, launchBrowser, startConsumer, startMounted, startWeb, type WebProcess } from './web-helpers.js';
 
 interface App {
   queue: { recover(): Promise<number>; flush(): Promise<void>; close(): Promise<void> };
@@ -23,7 +24,13 @@ interface Commands {
 
 const skip = browserSkipReason();
 
-describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, () => {
+/** The page as huey web serves it, and mounted in an Express app under /admin/queue: the same tests, each its own processes. */
+const SERVERS = [
+  { name: 'huey web', start: startWeb },
+  { name: 'webHandler mounted in Express under /admin/queue', start: startMounted },
+] as const;
+
+for (const server of SERVERS) describe(`${server.name} in Chromium, on the file backend`, { skip: skip ?? false }, () => {
   let pkg: ScratchPackage;
   let dir: { path: string; remove: () => Promise<void> };
   let env: NodeJS.ProcessEnv;
@@ -39,12 +46,14 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
     pkg = await appPackage();
     app = (await import(pkg.url('config.js'))) as App;
     commands = (await import(pkg.url('commands.js'))) as Commands;
-    web = await startWeb(pkg, env);
+    web = await server.start(pkg, env);
     browser = await launchBrowser();
   });
   after(async () => {
     await browser?.close();
     killChildren();
+    // the next run of these tests imports the same app from another folder: its commands have the same names
+    for (const name of ['commands.add', 'commands.nap']) registry.unregister(name);
     await app?.queue.close();
     await app?.store.close();
     await pkg?.remove();
@@ -70,7 +79,7 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
     assert.deepEqual((await waitingIds(page)).sort(), first.map((r) => r.taskId).sort());
     assert.equal(await page.textContent('[data-count="waiting"] b'), '2');
     const late = await commands.add(5, 6);
-    await page.waitForSelector(`#waiting a[href^="/task/${late.taskId}"]`, { timeout: 2000 });
+    await page.waitForSelector(`#waiting a[href^="${web.prefix}/task/${late.taskId}"]`, { timeout: 2000 });
     assert.equal(await page.evaluate(() => (globalThis as { loadedOnce?: boolean }).loadedOnce), true, 'the page was not reloaded');
     added = first[0]!.taskId;
     await page.close();
@@ -91,7 +100,7 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
 
   test("a task's page draws its trace as a timeline, with the finished step and the gap since the step before", async () => {
     const page = await browser.newPage();
-    await page.goto(`${web.origin}/task/${added}?token=${web.token}`);
+    await page.goto(`${web.root}/task/${added}?token=${web.token}`);
     await page.waitForSelector('#timeline li.finished');
     const steps = await page.$$eval('#timeline li', (items) => items.map((li) => li.className));
     assert.deepEqual(steps.slice(0, 2), ['enqueued', 'received']);
@@ -109,16 +118,16 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
     await page.waitForSelector('#dead-letters tbody tr:not(:has(td.empty))');
     assert.match((await page.textContent('#dead-letters tbody'))!, /commands\.ghost not found in CommandRegistry/);
 
-    const refused = await fetch(`${web.origin}/api/dead-letters/purge`, { method: 'POST' });
+    const refused = await fetch(`${web.root}/api/dead-letters/purge`, { method: 'POST' });
     assert.equal(refused.status, 403);
-    const wrong = await fetch(`${web.origin}/api/dead-letters/purge?token=${'x'.repeat(web.token.length)}`, { method: 'POST' });
+    const wrong = await fetch(`${web.root}/api/dead-letters/purge?token=${'x'.repeat(web.token.length)}`, { method: 'POST' });
     assert.equal(wrong.status, 403);
-    assert.equal(((await (await fetch(`${web.origin}/api/info`)).json()) as { deadLetters: number }).deadLetters, 1);
+    assert.equal(((await (await fetch(`${web.root}/api/info?token=${web.token}`)).json()) as { deadLetters: number }).deadLetters, 1);
 
     await page.click('#purge');
     await page.waitForSelector('#dead-letters td.empty');
     assert.equal(await page.textContent('#action-result'), 'purged 1');
-    assert.equal(((await (await fetch(`${web.origin}/api/info`)).json()) as { deadLetters: number }).deadLetters, 0);
+    assert.equal(((await (await fetch(`${web.root}/api/info?token=${web.token}`)).json()) as { deadLetters: number }).deadLetters, 0);
     await page.close();
   });
 
@@ -141,7 +150,7 @@ describe('huey web in Chromium, on the file backend', { skip: skip ?? false }, (
     await app.queue.flush();
   });
 
-  test('SIGTERM stops huey web with exit code 0', async () => {
+  test(`SIGTERM stops ${server.name} with exit code 0`, async () => {
     web.child.kill('SIGTERM');
     assert.deepEqual(await exited(web.child), { code: 0, signal: null });
   });

@@ -29,6 +29,8 @@ describe('huey web process on the file backend', () => {
   let add: Call;
   let web: WebProcess;
 
+  /** A read carries the token, as Prometheus sends it. */
+  const authed = (): RequestInit => ({ headers: { authorization: `Bearer ${web.token}` } });
   const huey = (...argv: string[]) => runNode([`${REPO_ROOT}/bin/huey.js`, argv[0]!, 'main.Configuration', '-p', pkg.path, ...argv.slice(1)], { cwd: pkg.path, env: { ...process.env, ...env } });
 
   before(async () => {
@@ -60,10 +62,24 @@ describe('huey web process on the file backend', () => {
 
   test('listens on 127.0.0.1 only by default: other addresses of this machine are refused', async (t) => {
     const port = new URL(web.origin).port;
-    assert.equal((await fetch(`${web.origin}/api/info`)).status, 200);
+    assert.equal((await fetch(`${web.origin}/api/info`, authed())).status, 200);
     const outside = Object.values(networkInterfaces()).flat().find((a) => a !== undefined && a.family === 'IPv4' && !a.internal);
     if (outside === undefined) return t.skip('this machine has no address besides loopback');
     await assert.rejects(fetch(`http://${outside.address}:${port}/api/info`), (error: Error) => (error.cause as NodeJS.ErrnoException).code === 'ECONNREFUSED');
+  });
+
+  test('reads need the token: /api/info, /api/tasks/<id>, /api/events and /metrics answer 403 without it; the first visit with ?token= keeps it in a cookie', async () => {
+    for (const path of ['/api/info', '/api/tasks/x', '/api/events', '/metrics']) {
+      const refused = await fetch(`${web.origin}${path}`);
+      assert.equal(refused.status, 403, path);
+      assert.deepEqual(await refused.json(), { error: 'missing or wrong token: use the address huey web printed' });
+      assert.equal((await fetch(`${web.origin}${path}`, { headers: { authorization: 'Bearer wrong' } })).status, 403, path);
+    }
+    const page = await fetch(`${web.origin}/?token=${web.token}`);
+    const cookie = page.headers.get('set-cookie')!;
+    assert.equal(cookie, `huey_token=${web.token}; Path=/; HttpOnly; SameSite=Strict`);
+    assert.equal((await fetch(`${web.origin}/api/info`, { headers: { cookie: cookie.split(';')[0]! } })).status, 200);
+    assert.equal((await fetch(`${web.origin}/?token=wrong`)).headers.get('set-cookie'), null);
   });
 
   test('answers 403 to a Host header other than its own address (a rebound DNS name)', async () => {
@@ -80,7 +96,7 @@ describe('huey web process on the file backend', () => {
     await add(1, 1);
     const printed = await huey('info', '--json');
     assert.equal(printed.code, 0, printed.stderr);
-    const answer = await fetch(`${web.origin}/api/info`);
+    const answer = await fetch(`${web.origin}/api/info`, authed());
     assert.equal(answer.headers.get('content-type'), 'application/json; charset=utf-8');
     assert.equal(await answer.text(), printed.stdout);
   });
@@ -89,11 +105,11 @@ describe('huey web process on the file backend', () => {
     const res = await add(2, 3);
     const printed = await huey('trace', res.taskId, '--json');
     assert.equal(printed.code, 0, printed.stderr);
-    assert.equal(await (await fetch(`${web.origin}/api/tasks/${res.taskId}`)).text(), printed.stdout);
+    assert.equal(await (await fetch(`${web.origin}/api/tasks/${res.taskId}`, authed())).text(), printed.stdout);
     assert.equal((JSON.parse(printed.stdout) as { summary: string }).summary, 'waiting in the queue at position 2');
 
     const unknown = await huey('trace', 'no-such-task', '--json');
-    const answer = await fetch(`${web.origin}/api/tasks/no-such-task`);
+    const answer = await fetch(`${web.origin}/api/tasks/no-such-task`, authed());
     assert.equal(answer.status, 404);
     assert.equal(`huey: ${((await answer.json()) as { error: string }).error}\n`, unknown.stderr);
   });
@@ -101,7 +117,7 @@ describe('huey web process on the file backend', () => {
   test('the actions take POST and the token (query or x-huey-token header); revoke revokes the task, as huey info then counts', async () => {
     const { origin, token } = web;
     assert.equal((await fetch(`${origin}/api/dead-letters/requeue`, { method: 'POST' })).status, 403);
-    assert.equal((await fetch(`${origin}/api/dead-letters/purge`)).status, 405);
+    assert.equal((await fetch(`${origin}/api/dead-letters/purge`, authed())).status, 405);
     const requeued = await fetch(`${origin}/api/dead-letters/requeue?token=${token}`, { method: 'POST' });
     assert.deepEqual(await requeued.json(), { requeued: 0 });
     assert.equal((await fetch(`${origin}/api/tasks/x/revoke`, { method: 'POST' })).status, 403);
@@ -156,7 +172,7 @@ describe('huey web process on the file backend', () => {
   });
 
   test('SIGTERM stops it with exit code 0, open pages (event streams) and all', async () => {
-    const stream = await fetch(`${web.origin}/api/events`);
+    const stream = await fetch(`${web.origin}/api/events`, authed());
     const reader = stream.body!.getReader();
     await eventually(async () => new TextDecoder().decode((await reader.read()).value).includes('data: '), 'a first look');
     web.child.kill('SIGTERM');

@@ -28,6 +28,9 @@ function counted(queue: BaseQueue): { queue: BaseQueue; calls: Map<string, numbe
   return { queue: proxy, calls, total: () => [...calls.values()].reduce((a, b) => a + b, 0) };
 }
 
+/** The token of the servers of these tests: reads must carry it. */
+const TOKEN = 'a-token-of-these-tests';
+
 interface Look {
   snapshot: { polledAt: string; info: { waiting: number }; waiting: { id: string }[]; throughput: { counts: number[] } };
 }
@@ -37,7 +40,7 @@ async function watch(origin: string, pages: number, looks: number): Promise<Look
   return Promise.all(
     Array.from({ length: pages }, async () => {
       const controller = new AbortController();
-      const response = await fetch(`${origin}/api/events`, { signal: controller.signal });
+      const response = await fetch(`${origin}/api/events`, { signal: controller.signal, headers: { 'x-huey-token': TOKEN } });
       const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
       const seen: Look[] = [];
       let buffer = '';
@@ -63,9 +66,9 @@ test('serveWeb(invoker) shows a memory queue from its own process, and streams e
   const add = queueCommand(invoker)(function add(a: number, b: number) {
     return a + b;
   });
-  const web = await serveWeb(invoker, { port: 0 });
+  assert.match((await serveWeb(invoker, { port: 0 }).then((made) => (servers.push(made), made))).url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
+  const web = await serveWeb(invoker, { port: 0, token: TOKEN });
   servers.push(web);
-  assert.match(web.url, /^http:\/\/127\.0\.0\.1:\d+\/\?token=[\w-]{32}$/);
   const first = await add(1, 2);
   const [looks] = await watch(new URL(web.url).origin, 1, 1);
   assert.deepEqual(looks![0]!.snapshot.waiting.map((c) => c.id), [first!.taskId]);
@@ -84,7 +87,7 @@ test('serveWeb(invoker) shows a memory queue from its own process, and streams e
 async function countedServer(): Promise<{ origin: string; backend: ReturnType<typeof counted> }> {
   const { invoker, store } = memoryInvoker();
   const backend = counted(invoker.queue);
-  const web = await serveWeb({ queue: backend.queue, resultStore: store }, { port: 0 });
+  const web = await serveWeb({ queue: backend.queue, resultStore: store }, { port: 0, token: TOKEN });
   servers.push(web);
   return { origin: new URL(web.url).origin, backend };
 }
@@ -113,8 +116,8 @@ test('one poller for every open page: ten pages cost the backend what one page c
   assert.equal(many.backend.total(), stopped, 'nobody watching, nobody asks the backend');
 });
 
-test('huey/web exports serveWeb alone, and importing huey does not load the web server', async () => {
-  assert.deepEqual(Object.keys(await import('huey/web')), ['serveWeb']);
+test('huey/web exports serveWeb and webHandler, and importing huey does not load the web server', async () => {
+  assert.deepEqual(Object.keys(await import('huey/web')).sort(), ['serveWeb', 'webHandler']);
   assert.equal('serveWeb' in (await import('huey')), false);
 });
 
@@ -128,15 +131,15 @@ test('a backend that cannot be reached is one line on the page, and a 502 from /
       return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
     },
   });
-  const web = await serveWeb({ queue, resultStore: store }, { port: 0 });
+  const web = await serveWeb({ queue, resultStore: store }, { port: 0, token: TOKEN });
   servers.push(web);
   const origin = new URL(web.url).origin;
   const [looks] = await watch(origin, 1, 1);
   assert.deepEqual(Object.keys(looks![0]!), ['error', 'at']);
   assert.equal((looks![0] as unknown as { error: string }).error, 'cannot reach the backend of queue "test": connection refused');
-  const answer = await fetch(`${origin}/api/info`);
+  const answer = await fetch(`${origin}/api/info?token=${TOKEN}`);
   assert.equal(answer.status, 502);
   assert.deepEqual(await answer.json(), { error: 'cannot reach the backend of queue "test": connection refused' });
   down = false;
-  assert.equal((await fetch(`${origin}/api/info`)).status, 200);
+  assert.equal((await fetch(`${origin}/api/info?token=${TOKEN}`)).status, 200);
 });

@@ -22,6 +22,8 @@
  *     tmp/                             files being written, renamed into place when complete,
  *                                      and (with `pools`) empty `*.blank` files a writer made ahead to fill
  *     trace.log, trace.log.1           the trace (with TRACE on), one JSON line an event; rotated at 4 MB
+ *     records/history.log, .log.1      the last finished calls (HISTORY), one JSON line each; rotated
+ *     records/counters/<consumer>.json each consumer's counters of calls, for /metrics
  *   stores/<store name>/
  *     values/<key>                     one value a key (a task id for results): the message that
  *                                      produced it on the first line (empty after put), then the value
@@ -68,6 +70,8 @@ import { QueueParts } from './file/parts.js';
 import { writeThrough } from './file/pools.js';
 import { jumpsAhead, readyName } from './file/priority.js';
 import { FileDataStore } from './file/store.js';
+import { FileRecords } from './file/records.js';
+import type { KeepsRecords, Records } from './records.js';
 
 export { FileDataStore } from './file/store.js';
 export type { FileDataStoreOptions, FileOptions, FileQueueOptions } from './file/common.js';
@@ -88,7 +92,7 @@ const QUEUE_OPTIONS = ['path', 'fsync', 'watch', 'pollInterval', 'dirMode', 'fil
  * const invoker = new Invoker(queue, { resultStore: new FileDataStore('results', { path: './huey-data' }) });
  * ```
  */
-export class FileQueue extends FileQueueCapabilities implements DeliveryCount {
+export class FileQueue extends FileQueueCapabilities implements DeliveryCount, KeepsRecords {
   // the protocol's verbs; dead letters, the lease, inspection, the trace and the controls are in ./file/capabilities.ts
   /** Always `true`: a read waits for a write, woken by a directory watch. */
   readonly blocking = true;
@@ -107,6 +111,8 @@ export class FileQueue extends FileQueueCapabilities implements DeliveryCount {
    * progress) live: the store `<path>/stores/<name>.controls`, beside it.
    */
   override readonly controlStore: FileDataStore;
+  /** The history of finished calls and the counters of `/metrics`: `records/` in the queue's directory (`file/records.ts`). */
+  readonly records: Records;
 
   /**
    * @param name - The queue's name: one file name (no `/`, `..`, NUL).
@@ -129,6 +135,7 @@ export class FileQueue extends FileQueueCapabilities implements DeliveryCount {
     this.consumerId = this.#q.membership.id;
     const { heartbeatTimeout: _, ...shared } = options;
     this.controlStore = new FileDataStore(`${name}.controls`, shared);
+    this.records = new FileRecords(join(this.directory, 'records'), this.#q.dirs.tmp, this.consumerId, this.#q.options);
   }
 
   /**

@@ -15,6 +15,8 @@ import type { DeliveryCount } from './deliveries.js';
 import type { Finish, NextEta, PushedResults, ReadMany } from './fast-path.js';
 import type { ClaimedMessage, ConsumerInfo, Inspection, ScheduledMessage, StoreInspection } from './inspection.js';
 import { PriorityLevels } from './memory/levels.js';
+import { MemoryRecords } from './memory/records.js';
+import type { KeepsRecords, Records } from './records.js';
 
 /** How many lines the trace of a memory queue keeps; older ones are dropped. */
 const MEMORY_TRACE_LINES = 10_000;
@@ -30,13 +32,15 @@ const MEMORY_CONSUMER = `memory:${hostname()}:${process.pid}`;
  * const invoker = new Invoker(new MemoryQueue('test'), { resultStore: new MemoryDataStore('test') });
  * ```
  */
-export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta, Inspection, DeliveryCount {
+export class MemoryQueue extends BaseQueue implements ReadMany, Finish, NextEta, Inspection, DeliveryCount, KeepsRecords {
   /** Always `true`: a read waits for a write. */
   readonly blocking = true;
   /** `true`: reads take the highest priority first. */
   override readonly priorities = true;
   /** Where the controls keep revocations, locks, leases and dead letters: a store of this queue's own. */
   override readonly controlStore = new MemoryDataStore('controls');
+  /** The history of finished calls and the counters of `/metrics`, in this process. */
+  readonly records: Records = new MemoryRecords();
   #messages = new PriorityLevels();
   /** Messages taken and not acknowledged, with when they were taken. */
   #claimed = new Map<string, number>();

@@ -1,7 +1,7 @@
 /**
  * `huey <subcommand> <module.Attribute>`: look inside a queue from the
  * shell, pointed at the same configuration as the consumer. `info`,
- * `peek`, `trace`, `dead-letters`, `enqueue`, `flush` and `web`; human-readable by
+ * `peek`, `trace`, `history`, `dead-letters`, `enqueue`, `flush` and `web`; human-readable by
  * default, `--json` for scripts. Every look uses an optional member of the
  * backend contract (`backends/base.ts`) and says so when the backend lacks it.
  *
@@ -26,6 +26,7 @@ import { messageId, startTrace, tracerOf } from '../observe/trace.js';
 import type { BaseConfiguration } from '../running/config.js';
 import { age, describeControls, describeLine, describeMessage, info, reach, Refusal, stamp, traceReport, type Backends } from '../observe/inspection.js';
 import { loadConfig } from '../running/load.js';
+import { formatHistory, readHistory } from './history.js';
 
 /** Where the inspect CLI writes and how it asks; replaceable in tests. */
 export interface InspectIo {
@@ -234,6 +235,18 @@ function program(io: InspectIo, run: (action: () => Promise<void>) => Promise<vo
         });
         if (known === undefined && !options.json) io.stderr(`note: ${name} is not registered where ${config} is loaded; the consumer will import its module, or dead-letter the call\n`);
         out({ taskId: command.taskId, command: name, args }, () => `enqueued ${name} as task ${command.taskId}\n`, options.json);
+      }),
+    );
+
+  sub('history', 'the last calls the consumers finished, newest first: when, outcome, run time, attempt')
+    .addOption(new Option('-n, --limit <n>', 'how many to show').default(50).argParser(numberOption))
+    .option('--command <name>', "only this command's calls")
+    .action((config: string, options: Common & { limit: number; command?: string }) =>
+      run(async () => {
+        const { queue } = await target(config, options);
+        const limit = check.positiveInteger('--limit', options.limit, 50);
+        const entries = await reach(queue, () => readHistory(queue, limit, options.command));
+        out(entries, () => formatHistory(entries, queue.name), options.json);
       }),
     );
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { newId, type Message, type PipelineStep } from './message.js';
+import { newId, type Message, type PipelineStep, type TraceContext } from './message.js';
 import type { CommandDefinition } from './registry.js';
 /**
  * When a call expires: `expires` seconds after it was enqueued, or the
@@ -39,6 +39,8 @@ export interface CallOptions {
   then?: PipelineStep[];
   /** The pipeline's error step. */
   onError?: PipelineStep;
+  /** The W3C trace context the call's message carries (see `Message.traceContext`). */
+  traceContext?: TraceContext | undefined;
 }
 
 /**
@@ -71,6 +73,8 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
   readonly then: readonly PipelineStep[] | undefined;
   /** The pipeline's error step, if any. */
   readonly onError: PipelineStep | undefined;
+  /** The W3C trace context its message carried, when it was traced. */
+  readonly traceContext: TraceContext | undefined;
 
   /**
    * @param definition - The registered command.
@@ -90,6 +94,7 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
     this.expires = options.expires !== undefined ? options.expires : expiryOf(definition.expires, this.enqueuedAt);
     this.then = options.then;
     this.onError = options.onError;
+    this.traceContext = options.traceContext;
   }
 
   /** The command's name, e.g. `commands.countBeans`. */
@@ -125,6 +130,7 @@ export class QueueCommand<A extends unknown[] = unknown[], R = unknown> {
       expires: this.expires,
       ...(this.then ? { then: [...this.then] } : {}),
       ...(this.onError ? { onError: this.onError } : {}),
+      ...(this.traceContext ? { traceContext: this.traceContext } : {}),
     };
   }
 }

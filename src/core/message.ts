@@ -42,6 +42,20 @@ export interface Message {
   then?: PipelineStep[];
   /** The step run when this call (or a later step) fails for good; it receives the error as its first argument. */
   onError?: PipelineStep;
+  /**
+   * The W3C trace context of the span that enqueued the call
+   * (`{ traceparent, tracestate? }`), so that its run continues the
+   * caller's trace. Absent without tracing, and in older messages.
+   */
+  traceContext?: TraceContext;
+}
+
+/** The W3C trace context a message carries: what a `traceparent` header (and `tracestate`) would say. */
+export interface TraceContext {
+  /** `00-<trace id>-<span id>-<flags>`. */
+  traceparent: string;
+  /** The vendors' state, when there is any. */
+  tracestate?: string;
 }
 
 /** One step of a pipeline still to run, as carried by the message of the step before it. */
@@ -82,6 +96,7 @@ export function encodeMessage(message: Message): string {
   if (message.expires != null) envelope.expires = isoString(message.expires);
   if (message.then !== undefined) envelope.then = message.then.map(encodeStep);
   if (message.onError !== undefined) envelope.onError = encodeStep(message.onError);
+  if (message.traceContext !== undefined) envelope.traceContext = message.traceContext;
   return shallowEnough(`the arguments of ${message.command}`, () => JSON.stringify(envelope));
 }
 
@@ -140,7 +155,7 @@ export function decodeMessage(raw: string): Message {
   }
   if (!isPlainObject(data)) return malformed(raw, 'not a JSON object');
   if (data.v !== WIRE_VERSION) return malformed(raw, `unknown version ${JSON.stringify(data.v)}`);
-  const { id, command, args, eta, retries, retryDelay, enqueuedAt, priority, expires, then, onError } = data;
+  const { id, command, args, eta, retries, retryDelay, enqueuedAt, priority, expires, then, onError, traceContext } = data;
   const badId = idProblem(id);
   if (badId !== undefined) return malformed(raw, `"id" ${badId}`);
   if (typeof command !== 'string' || command === '') return malformed(raw, '"command" must be a non-empty string');
@@ -163,6 +178,10 @@ export function decodeMessage(raw: string): Message {
     if (expiresAt !== null) decoded.expires = expiresAt;
     if (then !== undefined) decoded.then = then.map((step, i) => decodeStep(step, `"then"[${i}]`));
     if (onError !== undefined) decoded.onError = decodeStep(onError, '"onError"');
+    // a trace context that is not one is dropped, never a reason not to run the call
+    if (isPlainObject(traceContext) && typeof traceContext.traceparent === 'string') {
+      decoded.traceContext = { traceparent: traceContext.traceparent, ...(typeof traceContext.tracestate === 'string' ? { tracestate: traceContext.tracestate } : {}) };
+    }
   } catch (error) {
     return malformed(raw, (error as Error).message);
   }

@@ -20,5 +20,6 @@ export function retryOf(command: QueueCommand, now: Date): QueueCommand {
     expires: command.expires,
     ...(command.then ? { then: [...command.then] } : {}),
     ...(command.onError ? { onError: command.onError } : {}),
+    ...(command.traceContext ? { traceContext: command.traceContext } : {}),
   });
 }

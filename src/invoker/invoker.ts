@@ -15,6 +15,7 @@ import {
 } from '../exceptions.js';
 import { TypedEmitter, type HueyEvents } from '../observe/events.js';
 import { startTrace } from '../observe/trace.js';
+import { endSpan, startSendSpan } from '../observe/telemetry.js';
 import { decodeMessage, encodeMessage, type Outcome } from '../core/message.js';
 import { runEager, runPipelineEagerly } from './eager.js';
 import { TaskLock, type LockOptions } from '../controls/lock.js';
@@ -130,14 +131,24 @@ export class Invoker {
   async enqueue<R>(pipeline: Pipeline<R>): Promise<ResultGroup<R>>;
   async enqueue<R>(command: QueueCommand<unknown[], R> | Pipeline<R>): Promise<AsyncData<R> | ResultGroup<R>> {
     if (command instanceof Pipeline) return this.#enqueuePipeline(command);
-    const data = encodeMessage(command.toMessage());
-    if (this.alwaysEager) return runEager(this, command, data);
+    if (this.alwaysEager) return runEager(this, command, encodeMessage(command.toMessage()));
+    // the PRODUCER span: its context travels in the message (nothing is written without an SDK)
+    const { span, traceContext } = startSendSpan({ queue: this.queue.name, taskId: command.taskId, command: command.name, carried: command.traceContext });
+    const message = command.toMessage();
+    if (traceContext !== undefined) message.traceContext = traceContext;
     try {
-      await this.queue.write(data);
+      const data = encodeMessage(message);
+      try {
+        await this.queue.write(data);
+      } catch (error) {
+        if (error instanceof QueueException) throw error;
+        throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
+      }
     } catch (error) {
-      if (error instanceof QueueException) throw error;
-      throw new QueueWriteException(`Could not write ${command.name} to queue "${this.queue.name}": ${(error as Error).message}`, { cause: error, raw: data });
+      endSpan(span, error);
+      throw error;
     }
+    endSpan(span);
     if (this.events.listenerCount('enqueued') > 0) this.events.emit('enqueued', { taskId: command.taskId, command: command.name, eta: command.eta, retries: command.retries });
     const store = command instanceof PeriodicQueueCommand ? undefined : this.resultStore;
     return new AsyncData<R>(store, command.taskId, this.events, this.queue);
@@ -232,6 +243,7 @@ export class Invoker {
       expires: message.expires ?? null,
       ...(message.then ? { then: message.then } : {}),
       ...(message.onError ? { onError: message.onError } : {}),
+      ...(message.traceContext ? { traceContext: message.traceContext } : {}),
     };
     return definition.validator ? new PeriodicQueueCommand(definition, [], options) : new QueueCommand(definition, message.args, options);
   }

@@ -17,6 +17,8 @@ import { revocationsOf } from '../controls/revocations.js';
 import type { BaseDataStore, BaseQueue } from '../backends/base.js';
 import { QueueException } from '../exceptions.js';
 import { decodeMessage } from '../core/message.js';
+import { recordsOf } from '../backends/records.js';
+import { parseHistoryEntry, type HistoryEntry } from './history.js';
 import { locateTask, messageId, parseTraceLine, type TaskWhereabouts, type TraceLine } from './trace.js';
 
 /** A refusal of the CLI itself (unknown task id, bad argument): printed as is, exit 1. */
@@ -165,6 +167,21 @@ export interface TraceReport {
   summary: string;
   /** The latest progress the call reported, when it reported any (and the queue keeps progress). */
   progress?: unknown;
+  /** When the trace has nothing: the task's entries in the queue's recent history, newest first. */
+  history?: HistoryEntry[];
+}
+
+/** The entries of one task in the queue's recent history, newest first; none when the backend keeps no records. */
+export async function taskHistory(queue: BaseQueue, taskId: string): Promise<HistoryEntry[]> {
+  const lines = (await recordsOf(queue)?.history(Infinity)) ?? [];
+  return lines.filter((line) => line.includes(`"id":${JSON.stringify(taskId)}`)).map(parseHistoryEntry).filter((e): e is HistoryEntry => e?.id === taskId);
+}
+
+/** An entry of the history in words: `finished at 12:00:03 in 12.0 ms, attempt 1 (from the history)`. */
+export function describeHistoryEntry(entry: HistoryEntry): string {
+  const ran = entry.runMs === null ? '' : ` in ${entry.runMs.toFixed(1)} ms`;
+  const attempt = entry.attempt === null ? '' : `, attempt ${entry.attempt}`;
+  return `${entry.outcome} at ${hms(new Date(entry.at))}${ran}${attempt}${entry.error ? `: ${entry.error}` : ''} (from the history)`;
 }
 
 /**
@@ -178,10 +195,13 @@ export async function traceReport({ queue, store }: Backends, taskId: string, no
   );
   const where = await reach(queue, () => locateTask(queue, store, taskId, lines));
   const progress = queue.controlStore === undefined ? undefined : await reach(queue, () => readProgress(queue, taskId));
-  if (where.state === 'unknown' && progress === undefined) {
-    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${canInspect(queue) ? ', and not in the trace' : ' (this backend keeps no trace)'}`);
+  const history = lines.length > 0 ? [] : await reach(queue, () => taskHistory(queue, taskId));
+  if (where.state === 'unknown' && progress === undefined && history.length === 0) {
+    const kept = recordsOf(queue) === undefined ? '' : ' or the recent history';
+    throw new Refusal(`no task "${taskId}" in queue "${queue.name}": not waiting, scheduled, taken or dead-lettered, no result waiting${canInspect(queue) ? `, and not in the trace${kept}` : ' (this backend keeps no trace)'}`);
   }
-  // a task known by its progress alone ran, and its result was read
-  const summary = where.state === 'unknown' ? 'not waiting, scheduled or taken, and no result waiting: it ran and reported progress' : describeWhere(where, now);
-  return { taskId, events: lines, where, summary, ...(progress === undefined ? {} : { progress }) };
+  // a task known by its history or its progress alone ran, and its result was read (or there was none to keep)
+  let summary = describeWhere(where, now);
+  if (where.state === 'unknown') summary = history.length > 0 ? describeHistoryEntry(history[0]!) : 'not waiting, scheduled or taken, and no result waiting: it ran and reported progress';
+  return { taskId, events: lines, where, summary, ...(progress === undefined ? {} : { progress }), ...(history.length === 0 ? {} : { history }) };
 }

@@ -44,6 +44,7 @@ export function checkConfiguration(config: typeof BaseConfiguration, options: { 
   checkLogFile(config.LOGFILE);
   check.positiveInteger('THREADS', config.THREADS, 1);
   check.positiveInteger('MAX_DELIVERIES', config.MAX_DELIVERIES, 5);
+  check.nonNegativeInteger('HISTORY', config.HISTORY, 1000);
   check.seconds('INITIAL_DELAY', config.INITIAL_DELAY, 0.1);
   check.seconds('MAX_DELAY', config.MAX_DELAY, 10);
   check.seconds('SHUTDOWN_TIMEOUT', config.SHUTDOWN_TIMEOUT, 30);

@@ -77,4 +77,12 @@ export class BaseConfiguration {
   static RELOAD = false;
   /** Whether to append every event of the consumer to the queue's trace, for `huey trace`. @defaultValue `false` */
   static TRACE = false;
+  /**
+   * How many finished calls the queue's history keeps (`huey history`, the
+   * task page of `huey web`); every consumer also adds each call to the
+   * counters of `/metrics`. `0` records nothing. Backends without records
+   * (see `huey/backends/records`) ignore it.
+   * @defaultValue `1000`
+   */
+  static HISTORY = 1000;
 }

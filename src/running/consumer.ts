@@ -11,6 +11,7 @@
 import { ConfigurationError, ShutdownError } from '../exceptions.js';
 import { namesOf } from '../core/message.js';
 import { announceCommands, withdrawCommands } from '../controls/known-commands.js';
+import { historyOf } from '../observe/history.js';
 import { tracerOf } from '../observe/trace.js';
 import { Invoker } from '../invoker/invoker.js';
 import * as check from '../core/validate.js';
@@ -180,6 +181,7 @@ export class Consumer {
     await schedule.save();
     await withdrawCommands(this.invoker.queue).catch(() => {}); // it expires by itself
     await tracerOf(this.invoker)?.flush();
+    await historyOf(this.invoker)?.flush();
     this.#parts = undefined;
     this.log.info('consumer stopped');
   }

@@ -114,8 +114,9 @@ export class LimitGate {
   /** The admission of a call holding `slot`: the lease is renewed while it runs, and the slot given back after. */
   #holding(command: string, limits: StoredLimits, slot: HeldSlot): Admitted {
     const started = performance.now();
+    let renewing: Promise<unknown> = Promise.resolve();
     const renew = (): void => {
-      limits.renewSlot(slot, this.#leaseMs).then(
+      renewing = limits.renewSlot(slot, this.#leaseMs).then(
         (held) => held || this.#log.warn(`${command} lost its concurrency slot (its lease ran out): another call may run beside it`),
         // a renewal that fails is tried again at the next tick
         () => {},
@@ -127,6 +128,7 @@ export class LimitGate {
       until: null,
       release: async () => {
         clearInterval(timer);
+        await renewing; // a renewal in flight would put the slot back after its release, held by nobody until its lease ends
         const took = performance.now() - started;
         const usual = this.#durations.get(command);
         this.#durations.set(command, usual === undefined ? took : usual * 0.7 + took * 0.3);

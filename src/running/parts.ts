@@ -6,6 +6,7 @@
  * @module
  */
 import type { Invoker } from '../invoker/invoker.js';
+import { startHistory } from '../observe/history.js';
 import { startTrace } from '../observe/trace.js';
 import type { BaseConfiguration } from './config.js';
 import { Fate } from './fate.js';
@@ -13,6 +14,7 @@ import { LimitGate } from './limit-gate.js';
 import type { Logger } from './logger.js';
 import { ReadLoop } from './read-loop.js';
 import { openSchedule, type Schedule } from './schedule.js';
+import { tracedExecutor } from './traced-executor.js';
 import type { Executor } from './workers.js';
 
 /** How long one blocking read waits before the loop looks around (shutdown, schedule), in ms. */
@@ -39,17 +41,18 @@ export interface PartsContext {
   giveUp: AbortSignal;
 }
 
-/** Starts the trace (with `TRACE`), opens the schedule and makes the fate and the read loop over it. */
+/** Starts the trace (with `TRACE`) and the history (`HISTORY`), opens the schedule and makes the fate and the read loop over it. */
 export async function assemble(ctx: PartsContext): Promise<Parts> {
   const { invoker, config, log, clock } = ctx;
   if (config.TRACE) startTrace(invoker);
+  if (config.HISTORY > 0) startHistory(invoker, config.HISTORY);
   const schedule = await openSchedule(invoker, log);
   let loop: ReadLoop | undefined;
   const fate = new Fate({
     invoker,
     log,
     clock,
-    executor: ctx.executor,
+    executor: tracedExecutor(ctx.executor, invoker.queue.name),
     schedule,
     importRoot: config.COMMANDS.length > 0 ? undefined : ctx.importRoot,
     maxDelayMs: config.MAX_DELAY * 1000,

@@ -28,6 +28,7 @@ import * as inspect from './inspect.js';
 import { leaseKey } from './keys.js';
 import { QUEUE_KEYS, openQueue, type QueueLink, type RedisQueueOptions } from './queue-options.js';
 import { RedisDataStore } from './store.js';
+import { RedisRecords } from './records.js';
 import { scheduleMessage, writeMessage, writeMessages } from './writes.js';
 
 export type { RedisQueueOptions } from './queue-options.js';
@@ -52,6 +53,8 @@ export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, Finish
   readonly key: string;
   /** Where the generic controls keep their state, on this queue's connection (its own controls are scripts). */
   override readonly controlStore: RedisDataStore;
+  /** The history of finished calls and the counters of `/metrics` (`./records.ts`). */
+  readonly records: import('../records.js').Records;
 
   /** The connection, keys and settings, shared with the parts below. */
   readonly #link: QueueLink;
@@ -81,12 +84,12 @@ export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, Finish
     this.#consuming = new Consuming(this.#link, this);
     this.#fastPath = new FastPath(this.#link, this.#consuming);
     this.controlStore = new RedisDataStore(`${name}.controls`, { client: this.#link.client, prefix: parsed.prefix, resultTtl: 0 });
+    this.records = new RedisRecords(this.#link.client, this.#link.keys.base, name);
   }
 
   /**
-   * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2), or,
-   * for a priority other than 0 or while any revocation exists, at the tail
-   * of its priority's list; one script either way.
+   * Appends a message at the tail of the queue (`LPUSH`, as huey 0.2), or of its priority's list
+   * (a priority other than 0, or while any revocation exists); one script either way.
    *
    * @param data - The encoded message.
    * @returns A promise that settles once Redis has the message (and `waitForReplicas` replicas have it).
@@ -102,8 +105,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, Finish
   }
 
   /**
-   * Takes the message at the head of the queue into this consumer's
-   * processing list, where it stays until {@link ack}.
+   * Takes the message at the head of the queue into this consumer's processing list, until {@link ack}.
    *
    * @param timeoutMs - Ignored: this queue does not wait.
    * @returns The message, or `null` when the queue is empty or this object is closed.
@@ -115,10 +117,9 @@ export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, Finish
   }
 
   /**
-   * Takes up to `count` messages from the head of the queue into this
-   * consumer's processing list with one script, oldest first; each stays
-   * claimed until {@link ack} or {@link finish}. Messages claimed ahead
-   * (`prefetch`) are handed out first, without a round trip.
+   * Takes up to `count` messages from the head of the queue into this consumer's processing list
+   * with one script, oldest first; each stays claimed until {@link ack} or {@link finish}.
+   * Messages claimed ahead (`prefetch`) are handed out first, without a round trip.
    *
    * @param count - The most messages to take (a positive integer).
    * @param timeoutMs - Ignored: this queue does not wait.
@@ -364,10 +365,7 @@ export class RedisQueue extends BaseQueue implements ReadMany, WriteMany, Finish
     return inspect.scheduled(this.#link.client, this.#link.keys, limit);
   }
 
-  /**
-   * The processing lists of the consumers that have taken messages. Redis
-   * keeps no claim time: `since` is `null`.
-   */
+  /** The processing lists of the consumers that have taken messages. Redis keeps no claim time: `since` is `null`. */
   async claims(): Promise<ClaimedMessage[]> {
     return inspect.claims(this.#link.client, this.#link.keys);
   }

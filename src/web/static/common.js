@@ -1,9 +1,21 @@
 // Helpers shared by the two pages. Everything the page shows comes from this
-// server: the stream of looks at the queue (/api/events) and the JSON answers
-// of huey info and huey trace (/api/info, /api/tasks/<id>).
+// server: the stream of looks at the queue (api/events) and the JSON answers
+// of huey info and huey trace (api/info, api/tasks/<id>). Every address is
+// relative to the view's root, so the view works mounted under any path.
 
-/** The token from the address huey web printed; actions (POST) must carry it. */
+/**
+ * The token from the address huey web printed, when the page was opened with
+ * it. The server also kept it in a cookie at that first visit, which the
+ * page's requests carry, so the token is not needed in later addresses.
+ */
 export const token = new URLSearchParams(location.search).get('token') ?? '';
+
+/** The view's root: `/` for huey web, `/admin/queue/` when mounted there. */
+export const base = (() => {
+  const path = location.pathname;
+  const at = path.lastIndexOf('/task/');
+  return at >= 0 ? path.slice(0, at + 1) : path.replace(/[^/]*$/, '');
+})();
 
 /** An element with attributes and children (text is set as text, never parsed as HTML). */
 export function el(tag, attributes = {}, ...children) {
@@ -13,9 +25,9 @@ export function el(tag, attributes = {}, ...children) {
   return node;
 }
 
-/** The address of a task's page, carrying the token along. */
+/** The address of a task's page (the cookie carries the token). */
 export function taskHref(id) {
-  return `/task/${encodeURIComponent(id)}${token ? `?token=${encodeURIComponent(token)}` : ''}`;
+  return `${base}task/${encodeURIComponent(id)}`;
 }
 
 /** `3 s`, `2 min`, `5 h`, as huey info says it. */
@@ -33,7 +45,7 @@ export function hms(iso, ms = true) {
 
 /** Sends an action with the token; resolves to the line to show. */
 export async function post(path) {
-  const response = await fetch(path, { method: 'POST', headers: { 'x-huey-token': token } });
+  const response = await fetch(`${base}${path}`, { method: 'POST', headers: token ? { 'x-huey-token': token } : {} });
   const body = await response.json().catch(() => ({}));
   if (!response.ok) return `refused (${response.status}): ${body.error ?? response.statusText}`;
   return Object.entries(body).map(([what, n]) => `${what} ${n}`).join(', ');
@@ -46,7 +58,7 @@ export async function post(path) {
  */
 export function listen(onLook) {
   const status = document.getElementById('status');
-  const events = new EventSource('/api/events');
+  const events = new EventSource(`${base}api/events`);
   events.onmessage = (message) => {
     const look = JSON.parse(message.data);
     status.className = look.error ? 'status down' : 'status live';

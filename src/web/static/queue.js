@@ -85,7 +85,7 @@ function draw(snapshot) {
   fill('dead-letters', snapshot.deadLetters.map((d) => el('tr', {}, idCell(d), el('td', {}, d.command), el('td', {}, d.reason), el('td', {}, ago(snapshot, d.at)))), 'no dead letters');
 }
 
-for (const [button, path] of [['requeue', '/api/dead-letters/requeue'], ['purge', '/api/dead-letters/purge']]) {
+for (const [button, path] of [['requeue', 'api/dead-letters/requeue'], ['purge', 'api/dead-letters/purge']]) {
   document.getElementById(button).addEventListener('click', async () => {
     document.getElementById('action-result').textContent = await post(path);
   });

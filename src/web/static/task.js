@@ -1,11 +1,10 @@
 // The task page: the task's trace as a timeline (GET /api/tasks/<id>, the
 // answer of huey trace --json), redrawn when the live stream shows the task
 // moving (waiting, in flight, scheduled, dead) or the results changing.
-import { el, hms, listen, post, token } from './common.js';
+import { base, el, hms, listen, post } from './common.js';
 
-const taskId = decodeURIComponent(location.pathname.slice('/task/'.length));
+const taskId = decodeURIComponent(location.pathname.slice(`${base}task/`.length));
 document.getElementById('task-id').textContent = taskId;
-document.getElementById('back').href = `/${token ? `?token=${encodeURIComponent(token)}` : ''}`;
 
 /** What each event says besides its name, as huey trace prints it. */
 const DETAILS = {
@@ -49,11 +48,29 @@ function draw(report) {
     previous = at;
     return item;
   });
-  document.getElementById('timeline').replaceChildren(...(steps.length > 0 ? steps : [el('li', {}, 'nothing traced: start producers with trace: true and the consumer with --trace')]));
+  const fallback = (report.history ?? []).length > 0 ? report.history.map(historyItem) : [el('li', {}, 'nothing traced: start producers with trace: true and the consumer with --trace')];
+  document.getElementById('timeline').replaceChildren(...(steps.length > 0 ? steps : fallback));
+}
+
+/** One entry of the queue's history (what a consumer recorded when the call's fate was settled), drawn when the trace has nothing. */
+function historyItem(h) {
+  const ran = h.runMs === null ? '' : `in ${Number(h.runMs).toFixed(1)} ms`;
+  const attempt = h.attempt === null ? '' : `attempt ${h.attempt}${h.deliveries > 1 ? `, delivered ${h.deliveries}×` : ''}`;
+  return el(
+    'li',
+    { class: `history ${h.outcome}` },
+    el('span', { class: 'mono' }, hms(h.at)),
+    ' ',
+    el('span', { class: 'event' }, h.outcome),
+    ' ',
+    [ran, attempt, h.error ?? ''].filter(Boolean).join(', '),
+    ' ',
+    el('span', { class: 'where-from' }, `${h.by} (history)`),
+  );
 }
 
 async function load() {
-  const response = await fetch(`/api/tasks/${encodeURIComponent(taskId)}`);
+  const response = await fetch(`${base}api/tasks/${encodeURIComponent(taskId)}`);
   const body = await response.json();
   if (!response.ok) {
     document.getElementById('where').textContent = body.error;
@@ -77,5 +94,5 @@ listen((look) => {
 });
 
 document.getElementById('revoke').addEventListener('click', async () => {
-  document.getElementById('action-result').textContent = await post(`/api/tasks/${encodeURIComponent(taskId)}/revoke`);
+  document.getElementById('action-result').textContent = await post(`api/tasks/${encodeURIComponent(taskId)}/revoke`);
 });
