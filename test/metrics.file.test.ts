@@ -63,7 +63,13 @@ test('a scrape of huey web parses; waiting reads the queue length; the finished 
   assert.equal(waiting.samples.get('huey_queue_waiting{queue="web"}'), CALLS);
 
   const consumers = await Promise.all([startConsumer(pkg, env), startConsumer(pkg, env)]);
-  await eventually(async () => (await app.queue.length()) === 0 && (await scrape()).samples.get('huey_queue_in_flight{queue="web"}') === 0, 'the queue drained', 60_000);
+  const logs = consumers.map(() => '');
+  consumers.forEach((consumer, n) => consumer.stderr!.on('data', (chunk: Buffer) => (logs[n] += chunk.toString())));
+  await eventually(async () => (await app.queue.length()) === 0 && (await scrape()).samples.get('huey_queue_in_flight{queue="web"}') === 0, 'the queue drained', 60_000).catch(async (error: Error) => {
+    // what was left, for whoever meets this: waiting, in flight, and what each consumer said
+    const said = logs.map((log, n) => `--- consumer ${n + 1} said:\n${log.slice(-4000)}`).join('\n');
+    throw new Error(`${error.message}; ${await app.queue.length()} waiting\n${(await scrape()).text}\n${said}`);
+  });
   for (const consumer of consumers) consumer.kill('SIGTERM');
   for (const consumer of consumers) assert.deepEqual(await exited(consumer), { code: 0, signal: null });
 
